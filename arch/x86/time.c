@@ -1,0 +1,205 @@
+/*
+ * Time: the TSC and the local APIC timer are calibrated once, on the boot CPU,
+ * against the HPET main counter (or the ACPI PM timer when there is no HPET).
+ * now_ns() reads the TSC; each CPU's timer queue drives its LAPIC timer in
+ * one-shot mode.
+ */
+#include <asm/apic.h>
+#include <asm/cpu.h>
+#include <asm/page.h>
+#include <asm/percpu.h>
+#include <asm/time.h>
+#include <asm/traps.h>
+#include <mica/printk.h>
+#include <mica/spinlock.h>
+#include <mica/timer.h>
+
+#define HPET_CAP 0x00
+#define HPET_CONFIG 0x10
+#define HPET_COUNTER 0xF0
+#define PM_TIMER_HZ 3579545ULL
+#define CALIBRATE_MS 10
+
+static const char *ref_name = "none";
+static volatile uint8_t *hpet;
+static uint64_t hpet_fs_per_tick;
+static uint16_t pmtmr_port;
+static uint32_t pmtmr_mask;
+
+static uint64_t tsc_khz, lapic_khz;
+static uint64_t tsc_boot;
+static uint64_t tsc_to_ns_mult; /* ns = (tsc * mult) >> 32 */
+
+struct cpu_timers {
+	spinlock_t lock;
+	struct timer_queue q;
+} __attribute__((aligned(64)));
+static struct cpu_timers cpu_timers[MAX_CPUS];
+
+static uint64_t hpet_read(uint32_t reg) { return *(volatile uint64_t *)(hpet + reg); }
+
+/* Busy-waits ms milliseconds on the reference clock. Returns false without one. */
+static bool ref_delay_ms(unsigned int ms)
+{
+	if (hpet) {
+		uint64_t ticks = ms * 1000000000000ULL / hpet_fs_per_tick, start = hpet_read(HPET_COUNTER);
+		while (hpet_read(HPET_COUNTER) - start < ticks)
+			cpu_relax();
+		return true;
+	}
+	if (pmtmr_port) {
+		uint64_t ticks = PM_TIMER_HZ * ms / 1000, done = 0;
+		uint32_t last = inl(pmtmr_port) & pmtmr_mask;
+		while (done < ticks) {
+			uint32_t cur = inl(pmtmr_port) & pmtmr_mask;
+			done += (cur - last) & pmtmr_mask;
+			last = cur;
+			cpu_relax();
+		}
+		return true;
+	}
+	return false;
+}
+
+void mdelay(unsigned int ms)
+{
+	if (!ref_delay_ms(ms)) {
+		uint64_t end = rdtsc() + (tsc_khz ? tsc_khz : 1000000) * ms;
+		while (rdtsc() < end)
+			cpu_relax();
+	}
+}
+
+void udelay(unsigned int us)
+{
+	uint64_t end = rdtsc() + (tsc_khz ? tsc_khz : 1000000) * us / 1000 + 1;
+
+	while (rdtsc() < end)
+		cpu_relax();
+}
+
+static void reference_init(const struct acpi_info *ai)
+{
+	if (ai && ai->hpet.present && ai->hpet.address) {
+		hpet = pa_to_va(ai->hpet.address);
+		hpet_fs_per_tick = hpet_read(HPET_CAP) >> 32;
+		if (hpet_fs_per_tick && hpet_fs_per_tick <= 100000000ULL) { /* spec: <= 100 ns */
+			*(volatile uint64_t *)(hpet + HPET_CONFIG) |= 1; /* ENABLE_CNF: counter runs */
+			ref_name = "HPET";
+			return;
+		}
+		hpet = NULL;
+	}
+	if (ai && ai->fadt.pm_timer_port) {
+		pmtmr_port = ai->fadt.pm_timer_port;
+		pmtmr_mask = ai->fadt.pm_timer_32bit ? 0xffffffffu : 0xffffffu;
+		ref_name = "ACPI PM timer";
+	}
+}
+
+static void apic_timer_irq(struct cpu_regs *regs)
+{
+	apic_eoi();
+	this_cpu()->timer_ticks++;
+	timer_run_expired();
+}
+
+void time_init(const struct acpi_info *ai)
+{
+	uint64_t tsc0, tsc1;
+	uint32_t lapic_left;
+
+	reference_init(ai);
+	apic_write(APIC_TIMER_DIV, 0x3); /* divide by 16 */
+	apic_write(APIC_LVT_TIMER, APIC_LVT_MASKED | VEC_APIC_TIMER);
+	apic_write(APIC_TIMER_INIT, 0xffffffffu);
+	tsc0 = rdtsc();
+	if (!ref_delay_ms(CALIBRATE_MS)) {
+		printk("Timer: WARNING: no HPET and no ACPI PM timer to calibrate against; assuming 1 GHz\n");
+		tsc_khz = 1000000;
+		lapic_khz = 62500;
+	} else {
+		tsc1 = rdtsc();
+		lapic_left = apic_read(APIC_TIMER_CUR);
+		tsc_khz = (tsc1 - tsc0) / CALIBRATE_MS;
+		lapic_khz = (0xffffffffu - lapic_left) / CALIBRATE_MS;
+	}
+	apic_write(APIC_TIMER_INIT, 0);
+	if (!tsc_khz)
+		tsc_khz = 1;
+	if (!lapic_khz)
+		lapic_khz = 1;
+	tsc_to_ns_mult = (1000000ULL << 32) / tsc_khz;
+	tsc_boot = rdtsc();
+	irq_set_handler(VEC_APIC_TIMER, apic_timer_irq);
+	printk("Timer: calibrated against %s: TSC %lu.%03lu MHz, LAPIC timer %lu.%03lu MHz (divide by 16)\n", ref_name,
+	       tsc_khz / 1000, tsc_khz % 1000, lapic_khz / 1000, lapic_khz % 1000);
+}
+
+void time_init_ap(void)
+{
+	apic_write(APIC_TIMER_DIV, 0x3);
+	apic_write(APIC_LVT_TIMER, APIC_LVT_MASKED | VEC_APIC_TIMER);
+}
+
+uint64_t now_ns(void) { return (uint64_t)(((unsigned __int128)(rdtsc() - tsc_boot) * tsc_to_ns_mult) >> 32); }
+
+uint32_t apic_timer_khz(void) { return (uint32_t)lapic_khz; }
+
+void apic_timer_oneshot(uint64_t ns)
+{
+	uint64_t count = ns * lapic_khz / 1000000;
+
+	if (count == 0)
+		count = 1;
+	if (count > 0xffffffffu)
+		count = 0xffffffffu;
+	apic_write(APIC_LVT_TIMER, VEC_APIC_TIMER); /* one-shot, unmasked */
+	apic_write(APIC_TIMER_INIT, (uint32_t)count);
+}
+
+static void program_next(struct cpu_timers *ct)
+{
+	uint64_t next = timer_queue_next(&ct->q), now = now_ns();
+
+	if (next == UINT64_MAX) {
+		apic_write(APIC_TIMER_INIT, 0);
+		return;
+	}
+	apic_timer_oneshot(next > now ? next - now : 1);
+}
+
+void timer_set(struct timer *t, uint64_t deadline_ns)
+{
+	struct cpu_timers *ct = &cpu_timers[smp_processor_id()];
+	unsigned long f = spin_lock_irqsave(&ct->lock);
+
+	timer_queue_add(&ct->q, t, deadline_ns);
+	program_next(ct);
+	spin_unlock_irqrestore(&ct->lock, f);
+}
+
+void timer_stop(struct timer *t)
+{
+	struct cpu_timers *ct = &cpu_timers[smp_processor_id()];
+	unsigned long f = spin_lock_irqsave(&ct->lock);
+
+	timer_queue_del(&ct->q, t);
+	program_next(ct);
+	spin_unlock_irqrestore(&ct->lock, f);
+}
+
+void timer_run_expired(void)
+{
+	struct cpu_timers *ct = &cpu_timers[smp_processor_id()];
+	unsigned long f = spin_lock_irqsave(&ct->lock);
+	struct timer *t;
+
+	while ((t = timer_queue_pop_expired(&ct->q, now_ns()))) {
+		spin_unlock_irqrestore(&ct->lock, f);
+		t->fn(t->data);
+		f = spin_lock_irqsave(&ct->lock);
+	}
+	program_next(ct);
+	spin_unlock_irqrestore(&ct->lock, f);
+}

@@ -1,0 +1,56 @@
+# Boot images: build/esp/ (UEFI), build/mica.iso (GRUB, BIOS+UEFI),
+# build/mica-usb.img (GPT disk with the ESP), build/tftp/ (PXE).
+
+ESP       := $(BUILD)/esp
+ESP_DIR   := $(ESP)/EFI/BOOT
+MICA_CFG  ?= boot/mica.cfg
+ISO_OPTIONS ?= console=com1,115200,fb
+
+esp: $(ESP)/.stamp
+$(ESP)/.stamp: $(BUILD)/mica.elf $(BUILD)/mica.efi $(MICA_CFG)
+	@echo "  ESP     $(ESP)/"
+	$(Q)rm -rf $(ESP) && mkdir -p $(ESP_DIR)
+	$(Q)cp $(BUILD)/mica.efi $(ESP_DIR)/BOOTX64.EFI
+	$(Q)cp $(BUILD)/mica.elf $(ESP_DIR)/mica.elf
+	$(Q)cp $(MICA_CFG) $(ESP_DIR)/mica.cfg
+	$(Q)touch $@
+
+iso: $(BUILD)/mica.iso
+$(BUILD)/mica.iso: $(BUILD)/mica.elf boot/grub.cfg
+	@echo "  ISO     $@"
+	$(Q)scripts/mkiso.sh $(BUILD)/mica.elf $@ "$(ISO_OPTIONS)"
+
+usb: $(BUILD)/mica-usb.img
+$(BUILD)/mica-usb.img: $(ESP)/.stamp scripts/mkusb.sh
+	@echo "  USB     $@"
+	$(Q)scripts/mkusb.sh $(ESP) $@
+
+pxe: $(BUILD)/tftp/.stamp
+$(BUILD)/tftp/.stamp: $(ESP)/.stamp
+	@echo "  TFTP    $(BUILD)/tftp/"
+	$(Q)rm -rf $(BUILD)/tftp && mkdir -p $(BUILD)/tftp
+	$(Q)cp $(ESP_DIR)/* $(BUILD)/tftp/
+	$(Q)touch $@
+
+# ---------------------------------------------------------------- running
+OVMF_CODE := /usr/share/OVMF/OVMF_CODE_4M.fd
+OVMF_VARS := /usr/share/OVMF/OVMF_VARS_4M.fd
+RUN_CPU   ?= qemu64,+svm,+npt,+smep,+smap
+RUN_SMP   ?= 2
+RUN_MEM   ?= 512
+
+run: all
+	@cp $(OVMF_VARS) $(BUILD)/ovmf-vars.fd
+	@echo "Booting build/esp/ under QEMU (SVM+NPT, $(RUN_SMP) CPUs, OVMF)."
+	@echo "Leave with Ctrl-A X (QEMU), or press P on the Mica console to power off."
+	qemu-system-x86_64 -accel tcg -machine q35 -cpu $(RUN_CPU) -smp $(RUN_SMP) -m $(RUN_MEM) \
+		-drive if=pflash,format=raw,readonly=on,file=$(OVMF_CODE) \
+		-drive if=pflash,format=raw,file=$(BUILD)/ovmf-vars.fd \
+		-drive if=none,id=esp,format=raw,file=fat:rw:$(ESP) -device ide-hd,drive=esp \
+		-net none -display none -serial mon:stdio -no-reboot
+
+run-vmx: $(BUILD)/mica.iso
+	@echo "Booting build/mica.iso under Bochs (VMX+EPT). Leave with Ctrl-C, then 'quit'."
+	scripts/run-bochs.sh $(BUILD)/mica.iso interactive
+
+.PHONY: esp iso usb pxe run run-vmx

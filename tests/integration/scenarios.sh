@@ -1,0 +1,164 @@
+#!/bin/bash
+# tests/integration/scenarios.sh RESULT_FILE [SCENARIO...]
+# Boots Mica's real images in the emulators. Each scenario appends
+# "PASS name" or "FAIL name" to RESULT_FILE. Logs: build/test-logs/<name>.log
+set -u
+cd "$(dirname "$0")/../.."
+. tests/integration/lib.sh
+RESULTS=$1
+shift
+WORK=$(mktemp -d "${TMPDIR:-/tmp}/mica-it.XXXXXX")
+trap 'rm -rf "$WORK"' EXIT
+
+TEST_OPTS="console=com1,115200,fb on_idle=poweroff"
+
+# ---------------------------------------------------------------- scenarios
+sc_qemu_esp_smp1() {
+	make_esp "$WORK/esp1" "[global]
+default=test
+[test]
+options=$TEST_OPTS"
+	qemu_uefi "$LOG" 120 "" -smp 1 -drive if=none,id=esp,format=raw,file=fat:rw:"$WORK/esp1" \
+		-device ide-hd,drive=esp -net none
+	expect_rc "$EMU_RC" 0 "QEMU (ACPI power-off)"
+	expect_healthy_boot "$LOG" 1
+	expect "$LOG" 'mica\.efi: loaded .*mica\.elf' "loader read the hypervisor"
+	expect "$LOG" 'Loader: mica\.efi \(UEFI' "UEFI handoff"
+	expect "$LOG" 'Virtualization: AMD-V \(SVM\), NPT yes' "SVM and NPT found"
+	expect "$LOG" '^Console: framebuffer [0-9]+x[0-9]+' "GOP framebuffer console"
+	expect "$LOG" '^Mica: powering off' "power-off"
+}
+
+sc_qemu_esp_smp4() {
+	make_esp "$WORK/esp4" "# four CPUs, two modules
+[global]
+default=test
+[test]
+options=$TEST_OPTS
+kernel=dom0.bin console=hvc0 root=/dev/xvda
+module=extra.bin first-module-arg"
+	head -c 12345 /dev/urandom >"$WORK/esp4/EFI/BOOT/dom0.bin"
+	head -c 4096 /dev/zero >"$WORK/esp4/EFI/BOOT/extra.bin"
+	qemu_uefi "$LOG" 180 "" -smp 4 -drive if=none,id=esp,format=raw,file=fat:rw:"$WORK/esp4" \
+		-device ide-hd,drive=esp -net none
+	expect_rc "$EMU_RC" 0 "QEMU (ACPI power-off)"
+	expect_healthy_boot "$LOG" 4
+	expect "$LOG" '^Boot modules: 2' "two boot modules"
+	expect "$LOG" "module 0: .*\(12345 bytes\) 'dom0\.bin console=hvc0 root=/dev/xvda'" "dom0 module and its command line"
+	expect "$LOG" "module 1: .*\(4096 bytes\) 'extra\.bin first-module-arg'" "second module"
+}
+
+sc_qemu_esp_reboot() {
+	make_esp "$WORK/espr" "[global]
+default=test
+[test]
+options=console=com1,115200 on_idle=reboot"
+	qemu_uefi "$LOG" 120 "" -smp 2 -drive if=none,id=esp,format=raw,file=fat:rw:"$WORK/espr" \
+		-device ide-hd,drive=esp -net none
+	expect_rc "$EMU_RC" 0 "QEMU (-no-reboot exits on reset)"
+	expect "$LOG" '^Mica: all 2 CPUs idle' "every CPU idle"
+	expect "$LOG" '^Mica: rebooting' "reboot"
+}
+
+sc_qemu_usb() {
+	cp "$BUILD/mica-usb.img" "$WORK/usb.img"
+	printf '[global]\ndefault=test\n[test]\noptions=%s\n' "$TEST_OPTS" >"$WORK/usb.cfg"
+	mcopy -o -i "$WORK/usb.img@@1M" "$WORK/usb.cfg" ::/EFI/BOOT/mica.cfg
+	qemu_uefi "$LOG" 120 "" -smp 2 -drive if=none,id=usb,format=raw,file="$WORK/usb.img" \
+		-device qemu-xhci -device usb-storage,drive=usb -net none
+	expect_rc "$EMU_RC" 0 "QEMU (ACPI power-off)"
+	expect_healthy_boot "$LOG" 2
+}
+
+sc_qemu_pxe() {
+	rm -rf "$WORK/tftp"
+	cp -r "$BUILD/tftp" "$WORK/tftp"
+	printf '[global]\ndefault=test\n[test]\noptions=%s\nmodule=extra.bin over-tftp\n' "$TEST_OPTS" >"$WORK/tftp/mica.cfg"
+	head -c 70000 /dev/urandom >"$WORK/tftp/extra.bin"
+	qemu_uefi "$LOG" 180 "" -smp 2 -netdev user,id=n0,tftp="$WORK/tftp",bootfile=BOOTX64.EFI \
+		-device virtio-net-pci,netdev=n0,romfile= -boot n
+	expect_rc "$EMU_RC" 0 "QEMU (ACPI power-off)"
+	expect_healthy_boot "$LOG" 2
+	expect "$LOG" 'network boot over PXE/TFTP' "hypervisor knows it came over PXE"
+	expect "$LOG" "module 0: .*\(70000 bytes\) 'extra\.bin over-tftp'" "module fetched over TFTP"
+}
+
+sc_qemu_iso_bios() {
+	head -c 5000 /dev/urandom >"$WORK/mod.bin"
+	scripts/mkiso.sh "$BUILD/mica.elf" "$WORK/bios.iso" "$TEST_OPTS" "$WORK/mod.bin" || { FAILS+=("mkiso"); return; }
+	emu_run "$LOG" 120 "" qemu-system-x86_64 -accel tcg -machine pc -cpu "$QEMU_CPU" -smp 2 -m 512 \
+		-display none -serial file:"$LOG" -no-reboot -cdrom "$WORK/bios.iso"
+	expect_rc "$EMU_RC" 0 "QEMU (ACPI power-off)"
+	expect_healthy_boot "$LOG" 2
+	expect "$LOG" 'Loader: GRUB .*\(Multiboot2' "Multiboot2 handoff from GRUB"
+	expect "$LOG" "module 0: .*\(5000 bytes\) 'mod\.bin'" "Multiboot2 module"
+}
+
+sc_bochs_iso_vmx() {
+	scripts/mkiso.sh "$BUILD/mica.elf" "$WORK/vmx.iso" "$TEST_OPTS" || { FAILS+=("mkiso"); return; }
+	emu_run "$LOG" 300 "" scripts/run-bochs.sh "$WORK/vmx.iso" "$(realpath "$LOG")" corei7_haswell_4770 1 290
+	expect_healthy_boot "$LOG" 1
+	expect "$LOG" 'Virtualization: Intel VT-x \(VMX\), EPT yes, VPID yes, unrestricted guest yes' "VMX, EPT, VPID, UG"
+	expect "$LOG" '^Mica: powering off' "power-off"
+}
+
+sc_qemu_esp_bad_cfg() {
+	make_esp "$WORK/espb" "[global]
+default=test
+[test]
+options=$TEST_OPTS
+kernal=typo.elf"
+	qemu_uefi "$LOG" 90 'mica\.efi: error' -smp 1 -drive if=none,id=esp,format=raw,file=fat:rw:"$WORK/espb" \
+		-device ide-hd,drive=esp -net none
+	expect "$LOG" "mica\.efi: error: .*mica\.cfg:5: .*kernal" "error names file, line and key"
+	expect_not "$LOG" '^Mica [0-9]' "hypervisor not started"
+}
+
+sc_qemu_esp_missing_module() {
+	make_esp "$WORK/espm" "[global]
+default=test
+[test]
+options=$TEST_OPTS
+module=not-there.bin"
+	qemu_uefi "$LOG" 90 'mica\.efi: error' -smp 1 -drive if=none,id=esp,format=raw,file=fat:rw:"$WORK/espm" \
+		-device ide-hd,drive=esp -net none
+	expect "$LOG" "mica\.efi: error: .*not-there\.bin" "error names the missing file"
+	expect_not "$LOG" '^Mica [0-9]' "hypervisor not started"
+}
+
+sc_qemu_esp_bad_elf() {
+	make_esp "$WORK/espe" "[global]
+default=test
+[test]
+options=$TEST_OPTS"
+	head -c 20000 /dev/urandom >"$WORK/espe/EFI/BOOT/mica.elf"
+	qemu_uefi "$LOG" 90 'mica\.efi: error' -smp 1 -drive if=none,id=esp,format=raw,file=fat:rw:"$WORK/espe" \
+		-device ide-hd,drive=esp -net none
+	expect "$LOG" "mica\.efi: error: .*mica\.elf.*ELF" "error says the hypervisor is not a valid ELF"
+	expect_not "$LOG" '^Mica [0-9]' "hypervisor not started"
+}
+
+# ---------------------------------------------------------------- runner
+ALL=(qemu_esp_smp1 qemu_esp_smp4 qemu_esp_reboot qemu_usb qemu_pxe qemu_iso_bios bochs_iso_vmx
+	qemu_esp_bad_cfg qemu_esp_missing_module qemu_esp_bad_elf)
+if [ $# -gt 0 ]; then LIST=("${@//-/_}"); else LIST=("${ALL[@]}"); fi
+for sc in "${LIST[@]}"; do
+	name=${sc//_/-}
+	LOG=$LOGS/$name.log
+	rm -f "$LOG" "$LOG.stdout"
+	FAILS=()
+	if ! declare -F "sc_$sc" >/dev/null; then
+		FAILS=("no such scenario")
+		EMU_SECS=0
+	else
+		"sc_$sc"
+	fi
+	if [ ${#FAILS[@]} -eq 0 ]; then
+		printf '  %-28s PASS  (%ss)\n' "$name" "$EMU_SECS"
+		echo "PASS $name" >>"$RESULTS"
+	else
+		printf '  %-28s FAIL  (%ss, log: %s)\n' "$name" "$EMU_SECS" "$LOG"
+		printf '      %s\n' "${FAILS[@]}"
+		echo "FAIL $name" >>"$RESULTS"
+	fi
+done
