@@ -54,9 +54,18 @@ static void give_to_buddy(uint64_t base, uint64_t end, void *ctx)
 	buddy_add_free_range(&buddy, base >> PAGE_SHIFT, (end - base) >> PAGE_SHIFT);
 }
 
+static spinlock_t heap_lock = SPINLOCK_INIT;
+static unsigned long heap_lock_flags; /* written only while holding heap_lock */
+
+static void heap_lock_take(void) { heap_lock_flags = spin_lock_irqsave(&heap_lock); }
+
+static void heap_lock_release(void) { spin_unlock_irqrestore(&heap_lock, heap_lock_flags); }
+
 static const struct heap_page_ops heap_ops = {
 	.alloc_pages = alloc_pages_va,
 	.free_pages = free_pages_va,
+	.lock = heap_lock_take,
+	.unlock = heap_lock_release,
 };
 
 void mm_init(void)

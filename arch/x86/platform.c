@@ -73,6 +73,20 @@ static void print_boot_source(void)
 	printk("Image: 0x%lx-0x%lx\n", boot_info.image_base, boot_info.image_base + boot_info.image_size);
 }
 
+/*
+ * selftest=pagefault|ud: deliberately fault once the system is up, to check
+ * (in the integration tests) that the exception report is complete.
+ */
+static __attribute__((noinline)) void selftest_fault(const char *kind)
+{
+	if (!strcmp(kind, "pagefault"))
+		(void)*(volatile uint64_t *)0xdead0000ULL;
+	else if (!strcmp(kind, "ud"))
+		__asm__ volatile("ud2");
+	else
+		printk("Mica: unknown selftest=%s (use pagefault or ud)\n", kind);
+}
+
 __noreturn void platform_init(void)
 {
 	char opt[32];
@@ -101,6 +115,8 @@ __noreturn void platform_init(void)
 		printk("CPUs: WARNING: not every CPU reached its idle loop\n");
 	printk("Mica: all %u CPUs idle\n", online);
 
+	if (cmdline_get_str(boot_info.cmdline, "selftest", opt, sizeof(opt)))
+		selftest_fault(opt);
 	if (cmdline_get_str(boot_info.cmdline, "on_idle", opt, sizeof(opt))) {
 		if (!strcmp(opt, "poweroff"))
 			machine_poweroff();

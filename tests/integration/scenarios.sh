@@ -96,10 +96,24 @@ sc_qemu_iso_bios() {
 
 sc_bochs_iso_vmx() {
 	scripts/mkiso.sh "$BUILD/mica.elf" "$WORK/vmx.iso" "$TEST_OPTS" || { FAILS+=("mkiso"); return; }
-	emu_run "$LOG" 300 "" scripts/run-bochs.sh "$WORK/vmx.iso" "$(realpath "$LOG")" corei7_haswell_4770 1 290
-	expect_healthy_boot "$LOG" 1
+	emu_run "$LOG" 300 "" scripts/run-bochs.sh "$WORK/vmx.iso" "$(realpath "$LOG")" corei7_haswell_4770 2 290
+	expect_healthy_boot "$LOG" 2
+	expect "$LOG" '^APIC: local APIC in x2APIC mode' "x2APIC"
 	expect "$LOG" 'Virtualization: Intel VT-x \(VMX\), EPT yes, VPID yes, unrestricted guest yes' "VMX, EPT, VPID, UG"
 	expect "$LOG" '^Mica: powering off' "power-off"
+}
+
+sc_qemu_fault_report() {
+	scripts/mkiso.sh "$BUILD/mica.elf" "$WORK/fault.iso" "console=com1,115200 selftest=pagefault" || { FAILS+=("mkiso"); return; }
+	emu_run "$LOG" 90 'System halted' qemu-system-x86_64 -accel tcg -machine pc -cpu "$QEMU_CPU" -smp 2 -m 512 \
+		-display none -serial file:"$LOG" -no-reboot -cdrom "$WORK/fault.iso"
+	expect "$LOG" 'fatal exception 14 \(#PF page fault\) on CPU0' "exception named"
+	expect "$LOG" 'Faulting address: 00000000dead0000 \(not present, read, data\)' "faulting address decoded"
+	expect "$LOG" '^RIP: 0008:ffffffff8' "registers"
+	expect "$LOG" '^CR0: .* CR2: 00000000dead0000' "control registers"
+	expect "$LOG" 'selftest_fault\+0x' "faulting function by name"
+	expect "$LOG" '^Backtrace:' "backtrace"
+	expect "$LOG" 'platform_init\+0x' "caller in the backtrace"
 }
 
 sc_qemu_esp_bad_cfg() {
@@ -139,7 +153,7 @@ options=$TEST_OPTS"
 }
 
 # ---------------------------------------------------------------- runner
-ALL=(qemu_esp_smp1 qemu_esp_smp4 qemu_esp_reboot qemu_usb qemu_pxe qemu_iso_bios bochs_iso_vmx
+ALL=(qemu_esp_smp1 qemu_esp_smp4 qemu_esp_reboot qemu_usb qemu_pxe qemu_iso_bios bochs_iso_vmx qemu_fault_report
 	qemu_esp_bad_cfg qemu_esp_missing_module qemu_esp_bad_elf)
 if [ $# -gt 0 ]; then LIST=("${@//-/_}"); else LIST=("${ALL[@]}"); fi
 for sc in "${LIST[@]}"; do
