@@ -49,8 +49,13 @@ run: all
 		-drive if=none,id=esp,format=raw,file=fat:rw:$(ESP) -device ide-hd,drive=esp \
 		-net none -display none -serial mon:stdio -no-reboot
 
-run-vmx: $(BUILD)/mica.iso
-	@echo "Booting build/mica.iso under Bochs (VMX+EPT). Leave with Ctrl-C, then 'quit'."
-	scripts/run-bochs.sh $(BUILD)/mica.iso interactive
+# Bochs's terminal display has no graphics modes: the same ISO, kept in VGA text mode.
+$(BUILD)/mica-text.iso: $(BUILD)/mica.elf boot/grub.cfg
+	$(Q)GFXPAYLOAD=text scripts/mkiso.sh $(BUILD)/mica.elf $@ "$(ISO_OPTIONS)"
+
+run-vmx: $(BUILD)/mica-text.iso
+	@echo "Booting build/mica.iso (in text mode) under Bochs (VMX+EPT, 2 CPUs)."
+	@echo "Leave with Ctrl-C, then type 'quit' at Bochs's prompt; or press P on the Mica console."
+	scripts/run-bochs.sh $(BUILD)/mica-text.iso interactive corei7_haswell_4770 2
 
 .PHONY: esp iso usb pxe run run-vmx

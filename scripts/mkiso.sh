@@ -1,5 +1,6 @@
 #!/bin/bash
 # mkiso.sh ELF ISO "OPTIONS" [MODULE...]: GRUB Multiboot2 ISO that boots in BIOS and UEFI.
+# GFXPAYLOAD=text keeps VGA text mode instead of a framebuffer (for Bochs's term display).
 set -euo pipefail
 elf=$1 iso=$2 opts=$3
 shift 3
@@ -8,9 +9,10 @@ work=$(mktemp -d "${TMPDIR:-/tmp}/mica-iso.XXXXXX")
 trap 'rm -rf "$work"' EXIT
 mkdir -p "$work/boot/grub"
 cp "$elf" "$work/boot/mica.elf"
-sed "s|@OPTIONS@|$opts|" "$here/boot/grub.cfg" > "$work/boot/grub/grub.cfg"
+sed -e "s|@OPTIONS@|$opts|" -e "s|@GFXPAYLOAD@|${GFXPAYLOAD:-auto}|" "$here/boot/grub.cfg" > "$work/boot/grub/grub.cfg"
 for m in "$@"; do
 	cp "$m" "$work/boot/"
 	sed -i "s|^\tboot$|\tmodule2 /boot/$(basename "$m") $(basename "$m")\n\tboot|" "$work/boot/grub/grub.cfg"
 done
-grub-mkrescue -o "$iso" "$work" >"$work/log" 2>&1 || { cat "$work/log"; exit 1; }
+mkdir -p "$work/iso" && mv "$work/boot" "$work/iso/"
+grub-mkrescue -o "$iso" "$work/iso" >"$work/log" 2>&1 || { cat "$work/log"; exit 1; }

@@ -103,7 +103,7 @@ __noreturn void platform_init(void)
 	printk("APIC: local APIC in %s mode, boot CPU APIC ID %u\n", apic_x2apic_mode ? "x2APIC" : "xAPIC",
 	       apic_id());
 	ioapic_mask_all();
-	time_init(&acpi);
+	time_init(&acpi, cmdline_get_bool(boot_info.cmdline, "hpet", true));
 
 	cmdline_get_u64(boot_info.cmdline, "maxcpus", &maxcpus);
 	online = smp_boot(&acpi, maxcpus ? (unsigned int)maxcpus : 1);

@@ -78,9 +78,9 @@ void udelay(unsigned int us)
 		cpu_relax();
 }
 
-static void reference_init(const struct acpi_info *ai)
+static void reference_init(const struct acpi_info *ai, bool use_hpet)
 {
-	if (ai && ai->hpet.present && ai->hpet.address) {
+	if (use_hpet && ai && ai->hpet.present && ai->hpet.address) {
 		hpet = pa_to_va(ai->hpet.address);
 		hpet_fs_per_tick = hpet_read(HPET_CAP) >> 32;
 		if (hpet_fs_per_tick && hpet_fs_per_tick <= 100000000ULL) { /* spec: <= 100 ns */
@@ -104,12 +104,12 @@ static void apic_timer_irq(struct cpu_regs *regs)
 	timer_run_expired();
 }
 
-void time_init(const struct acpi_info *ai)
+void time_init(const struct acpi_info *ai, bool use_hpet)
 {
 	uint64_t tsc0, tsc1;
 	uint32_t lapic_left;
 
-	reference_init(ai);
+	reference_init(ai, use_hpet);
 	apic_write(APIC_TIMER_DIV, 0x3); /* divide by 16 */
 	apic_write(APIC_LVT_TIMER, APIC_LVT_MASKED | VEC_APIC_TIMER);
 	apic_write(APIC_TIMER_INIT, 0xffffffffu);

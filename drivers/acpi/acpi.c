@@ -10,7 +10,7 @@
 #define ACPI_BIOS_AREA 0xE0000
 #define ACPI_BIOS_AREA_LEN 0x20000
 
-static const char acpi_rsdp_sig[8] = { 'R', 'S', 'D', ' ', 'P', 'T', 'R', ' ' };
+static const char acpi_rsdp_sig[8] = {'R', 'S', 'D', ' ', 'P', 'T', 'R', ' '};
 
 bool acpi_checksum_ok(const void *data, size_t len)
 {
@@ -51,8 +51,7 @@ void acpi_warn(struct acpi_parser *p, enum acpi_warning_code code, const void *s
 		w->signature[0] = '\0';
 }
 
-bool acpi_subtable_fits(struct acpi_parser *p, const struct acpi_table *t, uint32_t off,
-			uint32_t len, uint32_t min)
+bool acpi_subtable_fits(struct acpi_parser *p, const struct acpi_table *t, uint32_t off, uint32_t len, uint32_t min)
 {
 	if (len < min || len > t->length || off > t->length - len) {
 		acpi_warn(p, ACPI_WARN_BAD_ENTRY, t->data, t->address + off);
@@ -190,8 +189,8 @@ static const struct {
 	char signature[ACPI_SIG_BUF];
 	acpi_table_parser parse;
 } acpi_table_parsers[] = {
-	{ "FACP", acpi_parse_fadt }, { "APIC", acpi_parse_madt }, { "HPET", acpi_parse_hpet },
-	{ "MCFG", acpi_parse_mcfg }, { "DMAR", acpi_parse_dmar }, { "IVRS", acpi_parse_ivrs },
+    {"FACP", acpi_parse_fadt}, {"APIC", acpi_parse_madt}, {"HPET", acpi_parse_hpet},
+    {"MCFG", acpi_parse_mcfg}, {"DMAR", acpi_parse_dmar}, {"IVRS", acpi_parse_ivrs},
 };
 
 static void acpi_load_entry(struct acpi_parser *p, paddr_t pa)
@@ -319,7 +318,7 @@ static void acpi_load_fadt_children(struct acpi_parser *p)
 
 int acpi_parse(paddr_t rsdp, acpi_map_fn map, void *ctx, struct acpi_info *info)
 {
-	struct acpi_parser p = { .map = map, .ctx = ctx, .info = info };
+	struct acpi_parser p = {.map = map, .ctx = ctx, .info = info};
 	paddr_t rsdt, xsdt;
 	int err;
 

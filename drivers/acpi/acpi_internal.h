@@ -47,8 +47,7 @@ bool acpi_map_sdt(struct acpi_parser *p, paddr_t pa, const char *want_sig, struc
  * Checks that a subtable of `len` bytes at `off` fits inside the table and is at least `min`
  * bytes long; warns and returns false otherwise (the caller stops walking the table).
  */
-bool acpi_subtable_fits(struct acpi_parser *p, const struct acpi_table *t, uint32_t off,
-			uint32_t len, uint32_t min);
+bool acpi_subtable_fits(struct acpi_parser *p, const struct acpi_table *t, uint32_t off, uint32_t len, uint32_t min);
 bool acpi_table_min_len(struct acpi_parser *p, const struct acpi_table *t, uint32_t min);
 void acpi_list_full(struct acpi_parser *p, const struct acpi_table *t, uint32_t *dropped);
 

@@ -1,6 +1,7 @@
 /*
  * A bounded scan of AML bytes for the \_S5 sleep package (ACPI 6.5 sections 7.4.2 and 20.2):
- *   NameOp(0x08) ['\' | '^'...] "_S5_" PackageOp(0x12) PkgLength NumElements {SLP_TYPa SLP_TYPb ...}
+ *   NameOp(0x08) ['\' | '^'...] "_S5_" PackageOp(0x12) PkgLength NumElements
+ *   {SLP_TYPa SLP_TYPb ...}
  * It is not an AML interpreter: an _S5_ computed by a method is not found.
  */
 #include "acpi_internal.h"
@@ -55,10 +56,10 @@ static bool aml_integer(const uint8_t *aml, size_t end, size_t *pos, uint8_t *va
 		uint8_t op;
 		uint8_t size;
 	} prefixes[] = {
-		{ AML_BYTE_PREFIX, 1 },
-		{ AML_WORD_PREFIX, 2 },
-		{ AML_DWORD_PREFIX, 4 },
-		{ AML_QWORD_PREFIX, 8 },
+	    {AML_BYTE_PREFIX, 1},
+	    {AML_WORD_PREFIX, 2},
+	    {AML_DWORD_PREFIX, 4},
+	    {AML_QWORD_PREFIX, 8},
 	};
 	uint8_t op;
 

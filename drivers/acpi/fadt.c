@@ -48,8 +48,7 @@ static void fadt_reset(struct acpi_fadt_info *fi, const struct acpi_fadt *f)
 
 	if (!(f->flags & ACPI_FADT_RESET_REG_SUP) || !g->address)
 		return;
-	if (g->space_id != ACPI_SPACE_MEMORY && g->space_id != ACPI_SPACE_IO &&
-	    g->space_id != ACPI_SPACE_PCI_CONFIG)
+	if (g->space_id != ACPI_SPACE_MEMORY && g->space_id != ACPI_SPACE_IO && g->space_id != ACPI_SPACE_PCI_CONFIG)
 		return;
 	fi->reset_supported = true;
 	acpi_reg_from_gas(&fi->reset_reg, g);

@@ -13,8 +13,7 @@ static bool ivrs_is_ivhd(uint8_t type)
 	return type == ACPI_IVHD_TYPE_10 || type == ACPI_IVHD_TYPE_11 || type == ACPI_IVHD_TYPE_40;
 }
 
-static struct acpi_ivhd_info *ivrs_slot(struct acpi_parser *p, const struct acpi_table *t,
-					const struct acpi_ivhd *h)
+static struct acpi_ivhd_info *ivrs_slot(struct acpi_parser *p, const struct acpi_table *t, const struct acpi_ivhd *h)
 {
 	struct acpi_ivrs_info *ii = &p->info->ivrs;
 

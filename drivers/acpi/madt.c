@@ -4,8 +4,8 @@
  */
 #include "acpi_internal.h"
 
-static void madt_add_cpu(struct acpi_parser *p, const struct acpi_table *t, uint32_t apic_id,
-			 uint32_t uid, uint32_t flags, bool x2apic)
+static void madt_add_cpu(struct acpi_parser *p, const struct acpi_table *t, uint32_t apic_id, uint32_t uid,
+			 uint32_t flags, bool x2apic)
 {
 	struct acpi_madt_info *m = &p->info->madt;
 	struct acpi_cpu *cpu;
@@ -136,14 +136,14 @@ static const struct {
 	uint8_t min_len;
 	madt_entry_fn parse;
 } madt_entry_parsers[] = {
-	{ ACPI_MADT_LAPIC, sizeof(struct acpi_madt_lapic), madt_lapic },
-	{ ACPI_MADT_IOAPIC, sizeof(struct acpi_madt_ioapic), madt_ioapic },
-	{ ACPI_MADT_IRQ_OVERRIDE, sizeof(struct acpi_madt_irq_override), madt_override },
-	{ ACPI_MADT_NMI_SOURCE, sizeof(struct acpi_madt_nmi_source), madt_nmi_source },
-	{ ACPI_MADT_LAPIC_NMI, sizeof(struct acpi_madt_lapic_nmi), madt_lapic_nmi },
-	{ ACPI_MADT_LAPIC_OVERRIDE, sizeof(struct acpi_madt_lapic_override), madt_lapic_override },
-	{ ACPI_MADT_X2APIC, sizeof(struct acpi_madt_x2apic), madt_x2apic },
-	{ ACPI_MADT_X2APIC_NMI, sizeof(struct acpi_madt_x2apic_nmi), madt_x2apic_nmi },
+    {ACPI_MADT_LAPIC, sizeof(struct acpi_madt_lapic), madt_lapic},
+    {ACPI_MADT_IOAPIC, sizeof(struct acpi_madt_ioapic), madt_ioapic},
+    {ACPI_MADT_IRQ_OVERRIDE, sizeof(struct acpi_madt_irq_override), madt_override},
+    {ACPI_MADT_NMI_SOURCE, sizeof(struct acpi_madt_nmi_source), madt_nmi_source},
+    {ACPI_MADT_LAPIC_NMI, sizeof(struct acpi_madt_lapic_nmi), madt_lapic_nmi},
+    {ACPI_MADT_LAPIC_OVERRIDE, sizeof(struct acpi_madt_lapic_override), madt_lapic_override},
+    {ACPI_MADT_X2APIC, sizeof(struct acpi_madt_x2apic), madt_x2apic},
+    {ACPI_MADT_X2APIC_NMI, sizeof(struct acpi_madt_x2apic_nmi), madt_x2apic_nmi},
 };
 
 static void madt_entry(struct acpi_parser *p, const struct acpi_table *t, uint32_t off)

@@ -19,8 +19,8 @@
 #define ACPI_MAX_WARNINGS 16
 #define ACPI_MAX_TABLE_LEN (16u << 20) /* larger tables are treated as corrupt */
 
-#define ACPI_SIG_BUF 5 /* 4-character signature + NUL */
-#define ACPI_OEM_BUF 7 /* 6-character OEM ID + NUL */
+#define ACPI_SIG_BUF 5           /* 4-character signature + NUL */
+#define ACPI_OEM_BUF 7           /* 6-character OEM ID + NUL */
 #define ACPI_UID_ALL 0xFFFFFFFFu /* NMI entry applies to every processor */
 
 /*
@@ -31,26 +31,26 @@ typedef const void *(*acpi_map_fn)(paddr_t pa, size_t len, void *ctx);
 
 enum acpi_error {
 	ACPI_OK = 0,
-	ACPI_ERR_RSDP_MAP = -1,	     /* RSDP not mappable */
+	ACPI_ERR_RSDP_MAP = -1,       /* RSDP not mappable */
 	ACPI_ERR_RSDP_SIGNATURE = -2, /* no "RSD PTR " */
 	ACPI_ERR_RSDP_CHECKSUM = -3,  /* ACPI 1.0 checksum wrong */
-	ACPI_ERR_NO_ROOT = -4,	     /* neither XSDT nor RSDT usable */
+	ACPI_ERR_NO_ROOT = -4,        /* neither XSDT nor RSDT usable */
 };
 
 enum acpi_warning_code {
-	ACPI_WARN_MAP,		     /* table (or part of it) not mappable */
-	ACPI_WARN_SIGNATURE,	     /* unexpected signature */
-	ACPI_WARN_LENGTH,	     /* length below the header or above ACPI_MAX_TABLE_LEN */
-	ACPI_WARN_CHECKSUM,	     /* checksum mismatch: table skipped */
-	ACPI_WARN_RSDP_EXTENDED,     /* RSDP 2.0 part invalid: XSDT ignored */
-	ACPI_WARN_XSDT_FALLBACK,     /* XSDT unusable: RSDT used instead */
-	ACPI_WARN_ROOT_PARTIAL,	     /* root table length not a whole number of entries */
-	ACPI_WARN_TOO_MANY_TABLES,   /* table list full */
-	ACPI_WARN_TABLE_TOO_SHORT,   /* table shorter than its fixed part */
-	ACPI_WARN_BAD_ENTRY,	     /* subtable with a bad length: rest of the table ignored */
-	ACPI_WARN_ENTRY_TOO_SHORT,   /* known subtable shorter than its layout: entry skipped */
-	ACPI_WARN_LIST_FULL,	     /* CPU/IO-APIC/... list full: entries dropped */
-	ACPI_WARN_NO_S5,	     /* no _S5_ package in the DSDT or SSDTs */
+	ACPI_WARN_MAP,             /* table (or part of it) not mappable */
+	ACPI_WARN_SIGNATURE,       /* unexpected signature */
+	ACPI_WARN_LENGTH,          /* length below the header or above ACPI_MAX_TABLE_LEN */
+	ACPI_WARN_CHECKSUM,        /* checksum mismatch: table skipped */
+	ACPI_WARN_RSDP_EXTENDED,   /* RSDP 2.0 part invalid: XSDT ignored */
+	ACPI_WARN_XSDT_FALLBACK,   /* XSDT unusable: RSDT used instead */
+	ACPI_WARN_ROOT_PARTIAL,    /* root table length not a whole number of entries */
+	ACPI_WARN_TOO_MANY_TABLES, /* table list full */
+	ACPI_WARN_TABLE_TOO_SHORT, /* table shorter than its fixed part */
+	ACPI_WARN_BAD_ENTRY,       /* subtable with a bad length: rest of the table ignored */
+	ACPI_WARN_ENTRY_TOO_SHORT, /* known subtable shorter than its layout: entry skipped */
+	ACPI_WARN_LIST_FULL,       /* CPU/IO-APIC/... list full: entries dropped */
+	ACPI_WARN_NO_S5,           /* no _S5_ package in the DSDT or SSDTs */
 	ACPI_WARN_COUNT
 };
 
@@ -80,9 +80,9 @@ struct acpi_reg {
 struct acpi_cpu {
 	uint32_t apic_id;
 	uint32_t acpi_uid;
-	bool enabled;	     /* usable now */
+	bool enabled;        /* usable now */
 	bool online_capable; /* disabled, but may be hot-added */
-	bool x2apic;	     /* from a Local x2APIC entry */
+	bool x2apic;         /* from a Local x2APIC entry */
 };
 
 struct acpi_ioapic {
@@ -102,8 +102,8 @@ struct acpi_irq_override {
 struct acpi_nmi {
 	bool is_gsi;
 	uint32_t acpi_uid; /* local APIC NMI: processor UID or ACPI_UID_ALL */
-	uint8_t lint;	   /* local APIC NMI: LINT0/LINT1 */
-	uint32_t gsi;	   /* NMI source */
+	uint8_t lint;      /* local APIC NMI: LINT0/LINT1 */
+	uint32_t gsi;      /* NMI source */
 	uint16_t flags;
 };
 
@@ -129,7 +129,7 @@ struct acpi_fadt_info {
 	bool hw_reduced;
 	struct acpi_reg pm_timer;
 	uint16_t pm_timer_port; /* pm_timer.address when it is port I/O, else 0 */
-	bool pm_timer_32bit;	/* TMR_VAL_EXT: 32-bit counter, else 24-bit */
+	bool pm_timer_32bit;    /* TMR_VAL_EXT: 32-bit counter, else 24-bit */
 	struct acpi_reg pm1a_evt, pm1b_evt;
 	struct acpi_reg pm1a_cnt, pm1b_cnt;
 	bool reset_supported; /* RESET_REG_SUP and a usable register */

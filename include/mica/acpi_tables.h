@@ -55,7 +55,7 @@ struct acpi_gas {
 /* Firmware ACPI Control Structure (5.2.10): no SDT header checksum. */
 struct acpi_facs {
 	char signature[ACPI_SIG_LEN]; /* "FACS" */
-	uint32_t length;	      /* >= 64 */
+	uint32_t length;              /* >= 64 */
 	uint32_t hardware_signature;
 	uint32_t firmware_waking_vector;
 	uint32_t global_lock;

@@ -94,8 +94,28 @@ sc_qemu_iso_bios() {
 	expect "$LOG" "module 0: .*\(5000 bytes\) 'mod\.bin'" "Multiboot2 module"
 }
 
+sc_qemu_iso_uefi() {
+	scripts/mkiso.sh "$BUILD/mica.elf" "$WORK/uefi.iso" "$TEST_OPTS" || { FAILS+=("mkiso"); return; }
+	qemu_uefi "$LOG" 120 "" -smp 2 -cdrom "$WORK/uefi.iso" -net none
+	expect_rc "$EMU_RC" 0 "QEMU (ACPI power-off)"
+	expect_healthy_boot "$LOG" 2
+	expect "$LOG" 'Loader: GRUB .*\(Multiboot2' "Multiboot2 handoff from GRUB's UEFI build"
+	expect "$LOG" '^ACPI: RSDP rev 2 .*XSDT' "ACPI 2.0 tables through the XSDT"
+	expect "$LOG" '^Console: framebuffer [0-9]+x[0-9]+' "framebuffer console from the Multiboot2 framebuffer tag"
+}
+
+sc_qemu_no_virt() {
+	scripts/mkiso.sh "$BUILD/mica.elf" "$WORK/novirt.iso" "$TEST_OPTS hpet=0 x2apic=0" || { FAILS+=("mkiso"); return; }
+	emu_run "$LOG" 120 "" qemu-system-x86_64 -accel tcg -machine pc -cpu qemu64,-svm -smp 2 -m 256 \
+		-display none -serial file:"$LOG" -no-reboot -cdrom "$WORK/novirt.iso"
+	expect_rc "$EMU_RC" 0 "QEMU (ACPI power-off)"
+	expect "$LOG" '^Virtualization: NONE' "missing virtualization reported"
+	expect "$LOG" '^Timer: calibrated against ACPI PM timer' "PM timer calibration when the HPET is not used"
+	expect "$LOG" "^Mica: all 2 CPUs idle" "every CPU idle"
+}
+
 sc_bochs_iso_vmx() {
-	scripts/mkiso.sh "$BUILD/mica.elf" "$WORK/vmx.iso" "$TEST_OPTS" || { FAILS+=("mkiso"); return; }
+	GFXPAYLOAD=text scripts/mkiso.sh "$BUILD/mica.elf" "$WORK/vmx.iso" "$TEST_OPTS" || { FAILS+=("mkiso"); return; }
 	emu_run "$LOG" 300 "" scripts/run-bochs.sh "$WORK/vmx.iso" "$(realpath "$LOG")" corei7_haswell_4770 2 290
 	expect_healthy_boot "$LOG" 2
 	expect "$LOG" '^APIC: local APIC in x2APIC mode' "x2APIC"
@@ -153,7 +173,7 @@ options=$TEST_OPTS"
 }
 
 # ---------------------------------------------------------------- runner
-ALL=(qemu_esp_smp1 qemu_esp_smp4 qemu_esp_reboot qemu_usb qemu_pxe qemu_iso_bios bochs_iso_vmx qemu_fault_report
+ALL=(qemu_esp_smp1 qemu_esp_smp4 qemu_esp_reboot qemu_usb qemu_pxe qemu_iso_bios qemu_iso_uefi qemu_no_virt bochs_iso_vmx qemu_fault_report
 	qemu_esp_bad_cfg qemu_esp_missing_module qemu_esp_bad_elf)
 if [ $# -gt 0 ]; then LIST=("${@//-/_}"); else LIST=("${ALL[@]}"); fi
 for sc in "${LIST[@]}"; do

@@ -192,8 +192,7 @@ uint32_t get32(const struct region *r, size_t off)
 }
 
 /* Builds a table with a valid header and checksum and maps it at `pa`. */
-struct region *add_sdt(const char *name, paddr_t pa, const char *sig, uint8_t rev,
-			      const void *body, size_t body_len)
+struct region *add_sdt(const char *name, paddr_t pa, const char *sig, uint8_t rev, const void *body, size_t body_len)
 {
 	struct region *r = mem_add(name, pa, NULL, sizeof(struct acpi_sdt_header) + body_len);
 	struct acpi_sdt_header *h = (void *)r->data;

@@ -27,8 +27,8 @@ struct region {
 	uint8_t *data;
 };
 
-extern struct acpi_info info; /* result of the last parse() */
-extern char printk_buf[16384];	/* everything printk() printed since the last teardown */
+extern struct acpi_info info;  /* result of the last parse() */
+extern char printk_buf[16384]; /* everything printk() printed since the last teardown */
 extern size_t printk_len;
 
 const void *fake_map(paddr_t pa, size_t len, void *ctx);
@@ -46,8 +46,7 @@ void fix_checksum(struct region *r);
 void put32(struct region *r, size_t off, uint32_t v);
 void put64(struct region *r, size_t off, uint64_t v);
 uint32_t get32(const struct region *r, size_t off);
-struct region *add_sdt(const char *name, paddr_t pa, const char *sig, uint8_t rev,
-		       const void *body, size_t body_len);
+struct region *add_sdt(const char *name, paddr_t pa, const char *sig, uint8_t rev, const void *body, size_t body_len);
 void replace_sdt_body(struct region *r, const void *body, size_t body_len);
 bool has_warning(enum acpi_warning_code code, const char *sig);
 bool has_table(const char *sig);

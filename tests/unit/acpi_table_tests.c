@@ -26,14 +26,14 @@ static void madt_put(struct madt_builder *b, const void *entry, size_t len)
 
 static void madt_lapic(struct madt_builder *b, uint8_t uid, uint8_t id, uint32_t flags)
 {
-	struct acpi_madt_lapic e = { { ACPI_MADT_LAPIC, sizeof(e) }, uid, id, flags };
+	struct acpi_madt_lapic e = {{ACPI_MADT_LAPIC, sizeof(e)}, uid, id, flags};
 
 	madt_put(b, &e, sizeof(e));
 }
 
 static void madt_x2apic(struct madt_builder *b, uint32_t id, uint32_t uid, uint32_t flags)
 {
-	struct acpi_madt_x2apic e = { { ACPI_MADT_X2APIC, sizeof(e) }, 0, id, flags, uid };
+	struct acpi_madt_x2apic e = {{ACPI_MADT_X2APIC, sizeof(e)}, 0, id, flags, uid};
 
 	madt_put(b, &e, sizeof(e));
 }
@@ -46,18 +46,17 @@ static void madt_install(const struct madt_builder *b)
 void test_madt_x2apic_and_override(void **state)
 {
 	struct madt_builder b;
-	struct acpi_madt_lapic_override ovr = { { ACPI_MADT_LAPIC_OVERRIDE, sizeof(ovr) }, 0,
-						0x1FEE00000ull };
-	struct acpi_madt_x2apic_nmi xnmi = { { ACPI_MADT_X2APIC_NMI, sizeof(xnmi) }, 5, 300, 1, { 0 } };
-	struct acpi_madt_nmi_source src = { { ACPI_MADT_NMI_SOURCE, sizeof(src) }, 0xF, 23 };
+	struct acpi_madt_lapic_override ovr = {{ACPI_MADT_LAPIC_OVERRIDE, sizeof(ovr)}, 0, 0x1FEE00000ull};
+	struct acpi_madt_x2apic_nmi xnmi = {{ACPI_MADT_X2APIC_NMI, sizeof(xnmi)}, 5, 300, 1, {0}};
+	struct acpi_madt_nmi_source src = {{ACPI_MADT_NMI_SOURCE, sizeof(src)}, 0xF, 23};
 
 	(void)state;
 	load_machine("q35");
 	madt_begin(&b, 0xFEE00000, 0);
 	madt_lapic(&b, 0, 0, ACPI_MADT_ENABLED);
-	madt_lapic(&b, 1, 1, 0);			/* absent: ignored */
+	madt_lapic(&b, 1, 1, 0);                        /* absent: ignored */
 	madt_lapic(&b, 2, 2, ACPI_MADT_ONLINE_CAPABLE); /* hot-pluggable */
-	madt_x2apic(&b, 0, 0, ACPI_MADT_ENABLED);	/* duplicate of APIC ID 0 */
+	madt_x2apic(&b, 0, 0, ACPI_MADT_ENABLED);       /* duplicate of APIC ID 0 */
 	madt_x2apic(&b, 300, 300, ACPI_MADT_ENABLED);
 	madt_put(&b, &ovr, sizeof(ovr));
 	madt_put(&b, &xnmi, sizeof(xnmi));
@@ -85,7 +84,7 @@ void test_madt_x2apic_and_override(void **state)
 void test_madt_cpu_cap(void **state)
 {
 	struct madt_builder b;
-	struct acpi_madt_ioapic io = { { ACPI_MADT_IOAPIC, sizeof(io) }, 0, 0, 0xFEC00000, 0 };
+	struct acpi_madt_ioapic io = {{ACPI_MADT_IOAPIC, sizeof(io)}, 0, 0, 0xFEC00000, 0};
 
 	(void)state;
 	load_machine("q35");
@@ -111,7 +110,7 @@ void test_madt_cpu_cap(void **state)
 void test_madt_zero_length_entry(void **state)
 {
 	struct madt_builder b;
-	const uint8_t zero[2] = { ACPI_MADT_LAPIC, 0 };
+	const uint8_t zero[2] = {ACPI_MADT_LAPIC, 0};
 
 	(void)state;
 	load_machine("q35");
@@ -129,7 +128,7 @@ void test_madt_zero_length_entry(void **state)
 void test_madt_entry_past_end(void **state)
 {
 	struct madt_builder b;
-	struct acpi_madt_ioapic io = { { ACPI_MADT_IOAPIC, sizeof(io) }, 0, 0, 0xFEC00000, 0 };
+	struct acpi_madt_ioapic io = {{ACPI_MADT_IOAPIC, sizeof(io)}, 0, 0, 0xFEC00000, 0};
 
 	(void)state;
 	load_machine("q35");
@@ -147,7 +146,7 @@ void test_madt_entry_past_end(void **state)
 	load_machine("q35");
 	madt_begin(&b, 0xFEE00000, 1);
 	madt_lapic(&b, 0, 0, ACPI_MADT_ENABLED);
-	madt_put(&b, (const uint8_t[]){ 0x7F, 0xFF, 0, 0 }, 4);
+	madt_put(&b, (const uint8_t[]){0x7F, 0xFF, 0, 0}, 4);
 	madt_install(&b);
 	assert_int_equal(parse(), ACPI_OK);
 	assert_int_equal(info.madt.cpu_count, 1);
@@ -157,7 +156,7 @@ void test_madt_entry_past_end(void **state)
 	load_machine("q35");
 	madt_begin(&b, 0xFEE00000, 1);
 	madt_lapic(&b, 0, 0, ACPI_MADT_ENABLED);
-	madt_put(&b, (const uint8_t[]){ ACPI_MADT_LAPIC }, 1);
+	madt_put(&b, (const uint8_t[]){ACPI_MADT_LAPIC}, 1);
 	madt_install(&b);
 	assert_int_equal(parse(), ACPI_OK);
 	assert_int_equal(info.madt.cpu_count, 1);
@@ -167,8 +166,8 @@ void test_madt_entry_past_end(void **state)
 void test_madt_short_entry_and_header(void **state)
 {
 	struct madt_builder b;
-	const uint8_t short_ioapic[4] = { ACPI_MADT_IOAPIC, 4, 0, 0 };
-	const uint8_t unknown[3] = { 0x7E, 3, 0 };
+	const uint8_t short_ioapic[4] = {ACPI_MADT_IOAPIC, 4, 0, 0};
+	const uint8_t unknown[3] = {0x7E, 3, 0};
 
 	(void)state;
 	load_machine("q35");
@@ -310,8 +309,7 @@ void test_dsdt_without_s5(void **state)
 
 void test_s5_from_ssdt(void **state)
 {
-	const uint8_t aml[] = { 0x08, '\\', '_', 'S', '5', '_', 0x12, 0x08, 0x04,
-				0x0A, 0x05, 0x0A, 0x06, 0x00, 0x00 };
+	const uint8_t aml[] = {0x08, '\\', '_', 'S', '5', '_', 0x12, 0x08, 0x04, 0x0A, 0x05, 0x0A, 0x06, 0x00, 0x00};
 
 	(void)state;
 	load_machine("bochs");
@@ -336,7 +334,7 @@ static bool find_s5(const uint8_t *aml, size_t len, uint8_t *a, uint8_t *b)
 	return found;
 }
 
-#define S5(...) ((const uint8_t[]){ __VA_ARGS__ }), sizeof((const uint8_t[]){ __VA_ARGS__ })
+#define S5(...) ((const uint8_t[]){__VA_ARGS__}), sizeof((const uint8_t[]){__VA_ARGS__})
 
 void test_aml_s5_forms(void **state)
 {
@@ -347,20 +345,17 @@ void test_aml_s5_forms(void **state)
 	assert_int_equal(a, 1);
 	assert_int_equal(b, 1);
 	/* root prefix, word and dword constants */
-	assert_true(find_s5(S5(0x08, '\\', '_', 'S', '5', '_', 0x12, 0x0A, 0x02, 0x0B, 0x03, 0x00,
-			       0x0C, 0x04, 0, 0, 0),
+	assert_true(find_s5(S5(0x08, '\\', '_', 'S', '5', '_', 0x12, 0x0A, 0x02, 0x0B, 0x03, 0x00, 0x0C, 0x04, 0, 0, 0),
 			    &a, &b));
 	assert_int_equal(a, 3);
 	assert_int_equal(b, 4);
 	/* two-byte PkgLength, parent prefix, a single element, values masked to 3 bits */
-	assert_true(find_s5(S5(0x08, '^', '_', 'S', '5', '_', 0x12, 0x45, 0x00, 0x01, 0x0A, 0x0F),
-			    &a, &b));
+	assert_true(find_s5(S5(0x08, '^', '_', 'S', '5', '_', 0x12, 0x45, 0x00, 0x01, 0x0A, 0x0F), &a, &b));
 	assert_int_equal(a, 7);
 	assert_int_equal(b, 7);
 	/* a false hit in a string, then the real object */
-	assert_true(find_s5(S5(0x0D, '_', 'S', '5', '_', 0x00, 0x08, '_', 'S', '5', '_', 0x12, 0x05,
-			       0x02, 0x0A, 0x02, 0x00),
-			    &a, &b));
+	assert_true(find_s5(
+	    S5(0x0D, '_', 'S', '5', '_', 0x00, 0x08, '_', 'S', '5', '_', 0x12, 0x05, 0x02, 0x0A, 0x02, 0x00), &a, &b));
 	assert_int_equal(a, 2);
 	assert_int_equal(b, 0);
 }
@@ -380,14 +375,12 @@ void test_aml_s5_rejects(void **state)
 	assert_false(find_s5(S5(0x08, '_', 'S', '5', '_', 0x12, 0x06, 0x04, 0x0A), &a, &b));
 	assert_false(find_s5(S5(0x08, '_', 'S', '5', '_', 0x12, 0x06, 0x04, 0x0C, 0x01, 0x00), &a, &b));
 	/* the PkgLength ends before the second element */
-	assert_false(find_s5(S5(0x08, '_', 'S', '5', '_', 0x12, 0x04, 0x02, 0x0A, 0x05, 0x0A, 0x05),
-			     &a, &b));
+	assert_false(find_s5(S5(0x08, '_', 'S', '5', '_', 0x12, 0x04, 0x02, 0x0A, 0x05, 0x0A, 0x05), &a, &b));
 	/* not a package, zero elements, a method named _S5_, a non-constant element */
 	assert_false(find_s5(S5(0x08, '_', 'S', '5', '_', 0x0A, 0x05), &a, &b));
 	assert_false(find_s5(S5(0x08, '_', 'S', '5', '_', 0x12, 0x02, 0x00, 0x00), &a, &b));
 	assert_false(find_s5(S5(0x14, 0x08, '_', 'S', '5', '_', 0x00, 0xA4, 0x00), &a, &b));
-	assert_false(find_s5(S5(0x08, '_', 'S', '5', '_', 0x12, 0x07, 0x02, 'A', 'B', 'C', 'D'),
-			     &a, &b));
+	assert_false(find_s5(S5(0x08, '_', 'S', '5', '_', 0x12, 0x07, 0x02, 'A', 'B', 'C', 'D'), &a, &b));
 	assert_int_equal(a, 0xAA); /* outputs untouched on failure */
 	assert_int_equal(b, 0xBB);
 }
@@ -396,21 +389,20 @@ void test_aml_s5_rejects(void **state)
 
 void test_dmar_synthetic(void **state)
 {
-	uint8_t body[12 + 16 + 16 + 4 + 8] = { 0 };
-	struct acpi_dmar_drhd d1 = { { ACPI_DMAR_DRHD, 16 }, ACPI_DRHD_INCLUDE_PCI_ALL, 0, 1,
-				     0xFED91000 };
-	struct acpi_dmar_drhd d2 = { { ACPI_DMAR_DRHD, 16 + 8 }, 0, 0, 0, 0xFED90000 };
-	const uint8_t zero_scope[8] = { 1, 0 };
-	const struct acpi_dmar_entry rmrr0 = { ACPI_DMAR_RMRR, 0 };
+	uint8_t body[12 + 16 + 16 + 4 + 8] = {0};
+	struct acpi_dmar_drhd d1 = {{ACPI_DMAR_DRHD, 16}, ACPI_DRHD_INCLUDE_PCI_ALL, 0, 1, 0xFED91000};
+	struct acpi_dmar_drhd d2 = {{ACPI_DMAR_DRHD, 16 + 8}, 0, 0, 0, 0xFED90000};
+	const uint8_t zero_scope[8] = {1, 0};
+	const struct acpi_dmar_entry rmrr0 = {ACPI_DMAR_RMRR, 0};
 
 	(void)state;
 	load_machine("q35-intel-iommu");
-	body[0] = 47;	 /* 48-bit host address width */
+	body[0] = 47;  /* 48-bit host address width */
 	body[1] = 0x3; /* INTR_REMAP | X2APIC_OPT_OUT */
 	memcpy(body + 12, &d1, 16);
 	memcpy(body + 28, &d2, 16);
 	memcpy(body + 44, zero_scope, 8); /* scope with length 0: counting stops */
-	memcpy(body + 52, &rmrr0, 4);	  /* zero-length structure: walk stops */
+	memcpy(body + 52, &rmrr0, 4);     /* zero-length structure: walk stops */
 	replace_sdt_body(mem_find("DMAR"), body, 56);
 	assert_int_equal(parse(), ACPI_OK);
 	assert_int_equal(info.dmar.host_addr_width, 48);
@@ -426,12 +418,12 @@ void test_dmar_synthetic(void **state)
 
 void test_ivrs_synthetic(void **state)
 {
-	uint8_t body[12 + 24 + 40 + 32 + 24 + 4] = { 0 };
-	struct acpi_ivhd h10 = { 0x10, 0xB0, 24, 0x02, 0x40, 0xFEB80000, 0, 0, 0 };
-	struct acpi_ivhd h11 = { 0x11, 0x30, 40, 0x02, 0x40, 0xFEB80000, 0, 0, 0 };
-	struct acpi_ivhd h10b = { 0x10, 0xB0, 24, 0x10, 0x40, 0xFEC80000, 0, 0, 0 };
-	const uint8_t ivmd[4] = { 0x21, 0, 32, 0 };
-	const uint8_t zero_len[4] = { 0x10, 0, 0, 0 };
+	uint8_t body[12 + 24 + 40 + 32 + 24 + 4] = {0};
+	struct acpi_ivhd h10 = {0x10, 0xB0, 24, 0x02, 0x40, 0xFEB80000, 0, 0, 0};
+	struct acpi_ivhd h11 = {0x11, 0x30, 40, 0x02, 0x40, 0xFEB80000, 0, 0, 0};
+	struct acpi_ivhd h10b = {0x10, 0xB0, 24, 0x10, 0x40, 0xFEC80000, 0, 0, 0};
+	const uint8_t ivmd[4] = {0x21, 0, 32, 0};
+	const uint8_t zero_len[4] = {0x10, 0, 0, 0};
 
 	(void)state;
 	load_machine("q35-amd-iommu");

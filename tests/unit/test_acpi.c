@@ -12,7 +12,9 @@
 
 struct machine_facts {
 	const char *name;
-	const char *summary; /* first line of acpi_print_summary */
+	uint8_t rsdp_revision;
+	const char *root;    /* "RSDT" or "XSDT": the root table the parser must use */
+	const char *summary; /* first line of acpi_print_summary, after "ACPI: RSDP rev N (BOCHS), " */
 	uint32_t cpus;
 	uint8_t ioapic_id;
 	uint16_t pm_timer;
@@ -23,18 +25,76 @@ struct machine_facts {
 };
 
 static const struct machine_facts machines[] = {
-	{ "q35", "RSDT: FACP APIC HPET MCFG WAET DSDT FACS", 4, 0, 0x608, 0x604, 3, 0x1ffe0040,
-	  0x1ffe0000, true, true, false, false, true },
-	{ "q35-intel-iommu", "RSDT: FACP APIC HPET MCFG DMAR WAET DSDT FACS", 4, 0, 0x608, 0x604, 3,
-	  0x1ffe0040, 0x1ffe0000, true, true, true, false, true },
-	{ "q35-amd-iommu", "RSDT: FACP APIC HPET MCFG IVRS WAET DSDT FACS", 4, 0, 0x608, 0x604, 3,
-	  0x1ffe0040, 0x1ffe0000, true, true, false, true, true },
-	{ "pc", "RSDT: FACP APIC HPET WAET DSDT FACS", 4, 0, 0x608, 0x604, 1, 0x1ffe0040, 0x1ffe0000,
-	  false, false, false, false, false },
-	{ "bochs", "RSDT: FACP APIC SSDT HPET DSDT FACS", 1, 1, 0xb008, 0xb004, 1, 0x0fff0100,
-	  0x0fff00c0, false, false, false, false, false },
-	{ "q35-ovmf", "RSDT: FACP APIC HPET MCFG WAET BGRT DSDT FACS", 4, 0, 0x608, 0x604, 3,
-	  0x1f779000, 0x1f7dc000, true, true, false, false, true },
+    {.name = "q35",
+     .root = "RSDT",
+     .summary = "RSDT: FACP APIC HPET MCFG WAET DSDT FACS",
+     .cpus = 4,
+     .pm_timer = 0x608,
+     .pm1a_cnt = 0x604,
+     .fadt_revision = 3,
+     .dsdt = 0x1ffe0040,
+     .facs = 0x1ffe0000,
+     .reset = true,
+     .mcfg = true,
+     .has_8042 = true},
+    {.name = "q35-intel-iommu",
+     .root = "RSDT",
+     .summary = "RSDT: FACP APIC HPET MCFG DMAR WAET DSDT FACS",
+     .cpus = 4,
+     .pm_timer = 0x608,
+     .pm1a_cnt = 0x604,
+     .fadt_revision = 3,
+     .dsdt = 0x1ffe0040,
+     .facs = 0x1ffe0000,
+     .reset = true,
+     .mcfg = true,
+     .dmar = true,
+     .has_8042 = true},
+    {.name = "q35-amd-iommu",
+     .root = "RSDT",
+     .summary = "RSDT: FACP APIC HPET MCFG IVRS WAET DSDT FACS",
+     .cpus = 4,
+     .pm_timer = 0x608,
+     .pm1a_cnt = 0x604,
+     .fadt_revision = 3,
+     .dsdt = 0x1ffe0040,
+     .facs = 0x1ffe0000,
+     .reset = true,
+     .mcfg = true,
+     .ivrs = true,
+     .has_8042 = true},
+    {.name = "pc",
+     .root = "RSDT",
+     .summary = "RSDT: FACP APIC HPET WAET DSDT FACS",
+     .cpus = 4,
+     .pm_timer = 0x608,
+     .pm1a_cnt = 0x604,
+     .fadt_revision = 1,
+     .dsdt = 0x1ffe0040,
+     .facs = 0x1ffe0000},
+    {.name = "bochs",
+     .root = "RSDT",
+     .summary = "RSDT: FACP APIC SSDT HPET DSDT FACS",
+     .cpus = 1,
+     .ioapic_id = 1,
+     .pm_timer = 0xb008,
+     .pm1a_cnt = 0xb004,
+     .fadt_revision = 1,
+     .dsdt = 0x0fff0100,
+     .facs = 0x0fff00c0},
+    {.name = "q35-ovmf",
+     .rsdp_revision = 2,
+     .root = "XSDT",
+     .summary = "XSDT: FACP APIC HPET MCFG WAET BGRT DSDT FACS",
+     .cpus = 4,
+     .pm_timer = 0x608,
+     .pm1a_cnt = 0x604,
+     .fadt_revision = 3,
+     .dsdt = 0x1f779000,
+     .facs = 0x1f7dc000,
+     .reset = true,
+     .mcfg = true,
+     .has_8042 = true},
 };
 
 static void check_machine(const struct machine_facts *m)
@@ -44,10 +104,10 @@ static void check_machine(const struct machine_facts *m)
 	load_machine(m->name);
 	assert_int_equal(parse(), ACPI_OK);
 	assert_int_equal(info.warning_count, 0);
-	assert_int_equal(info.rsdp_revision, 0);
+	assert_int_equal(info.rsdp_revision, m->rsdp_revision);
 	assert_string_equal(info.oem_id, "BOCHS");
-	assert_false(info.xsdt_used);
-	assert_int_equal(info.root_address, mem_find("RSDT")->pa);
+	assert_int_equal(info.xsdt_used, !strcmp(m->root, "XSDT"));
+	assert_int_equal(info.root_address, mem_find(m->root)->pa);
 
 	/* MADT */
 	assert_true(info.madt.present);
@@ -100,7 +160,7 @@ static void check_machine(const struct machine_facts *m)
 	assert_non_null(acpi_find_table(&info, "FACS"));
 
 	acpi_print_summary(&info);
-	snprintf(line, sizeof(line), "ACPI: RSDP rev 0 (BOCHS), %s\n", m->summary);
+	snprintf(line, sizeof(line), "ACPI: RSDP rev %u (BOCHS), %s\n", m->rsdp_revision, m->summary);
 	assert_memory_equal(printk_buf, line, strlen(line));
 }
 
@@ -216,14 +276,36 @@ static void test_bochs_details(void **state)
 	assert_int_equal(acpi_find_table(&info, "DSDT")->length, 3640);
 }
 
-static void test_ovmf_page_aligned_tables(void **state)
+/* UEFI: an ACPI 2.0 RSDP on a 4-byte boundary, an XSDT, page-aligned tables. */
+static void test_ovmf_xsdt(void **state)
 {
 	(void)state;
 	load_machine("q35-ovmf");
+	assert_int_equal(rsdp_pa(), 0x1f77d014);
 	assert_int_equal(parse(), ACPI_OK);
+	assert_true(info.xsdt_used);
+	assert_int_equal(info.root_address, 0x1f77c0e8);
+	assert_true(has_table("XSDT"));
+	assert_false(has_table("RSDT"));
 	assert_true(has_table("BGRT"));
 	for (uint32_t i = 0; i < info.table_count; i++)
-		assert_int_equal(info.tables[i].address & 0xFFF, 0);
+		if (info.tables[i].address != info.root_address)
+			assert_int_equal(info.tables[i].address & 0xFFF, 0);
+}
+
+/* The same firmware with a corrupted XSDT: its RSDT lists the same tables. */
+static void test_ovmf_xsdt_corrupt_falls_back(void **state)
+{
+	(void)state;
+	load_machine("q35-ovmf");
+	mem_find("XSDT")->data[40] ^= 0x10;
+	assert_int_equal(parse(), ACPI_OK);
+	assert_false(info.xsdt_used);
+	assert_int_equal(info.root_address, mem_find("RSDT")->pa);
+	assert_true(has_warning(ACPI_WARN_CHECKSUM, "XSDT"));
+	assert_true(has_warning(ACPI_WARN_XSDT_FALLBACK, "XSDT"));
+	assert_int_equal(info.madt.cpu_count, 4);
+	assert_true(info.fadt.present && info.hpet.present && info.mcfg.present && info.s5.found);
 }
 
 /* ---- RSDP search ---- */
@@ -340,7 +422,7 @@ static struct region *make_xsdt(size_t n, size_t extra_len)
 {
 	const struct region *rsdt = mem_find("RSDT");
 	size_t count = (rsdt->len - 36) / 4;
-	uint64_t entries[16] = { 0 };
+	uint64_t entries[16] = {0};
 	struct region *x, *r;
 	uint8_t rsdp[36];
 
@@ -352,8 +434,8 @@ static struct region *make_xsdt(size_t n, size_t extra_len)
 	memcpy(rsdp, r->data, 20);
 	rsdp[15] = 2;
 	memset(rsdp + 20, 0, 16);
-	memcpy(rsdp + 20, &(uint32_t){ 36 }, 4);
-	memcpy(rsdp + 24, &(uint64_t){ FREE_PA }, 8);
+	memcpy(rsdp + 20, &(uint32_t){36}, 4);
+	memcpy(rsdp + 24, &(uint64_t){FREE_PA}, 8);
 	rsdp[8] = 0;
 	rsdp[8] = (uint8_t)-sum_bytes(rsdp, 20);
 	rsdp[32] = (uint8_t)-sum_bytes(rsdp, 36);
@@ -483,7 +565,7 @@ static void test_entry_unmapped_and_duplicate(void **state)
 	(void)state;
 	load_machine("q35");
 	rsdt = mem_find("RSDT");
-	put32(rsdt, 36 + 4 * 3, 0x60000000);			  /* MCFG -> nowhere */
+	put32(rsdt, 36 + 4 * 3, 0x60000000);                     /* MCFG -> nowhere */
 	put32(rsdt, 36 + 4 * 4, (uint32_t)mem_find("HPET")->pa); /* WAET -> HPET again */
 	fix_checksum(rsdt);
 	assert_int_equal(parse(), ACPI_OK);
@@ -527,48 +609,49 @@ static void test_strings(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		T(test_all_machines),
-		T(test_q35_details),
-		T(test_intel_iommu_dmar),
-		T(test_amd_iommu_ivrs),
-		T(test_pc_fadt_rev1),
-		T(test_bochs_details),
-		T(test_ovmf_page_aligned_tables),
-		T(test_find_rsdp_bios_area),
-		T(test_find_rsdp_ebda),
-		T(test_find_rsdp_none),
-		T(test_rsdp_bad_checksum),
-		T(test_rsdp_bad_signature),
-		T(test_rsdp_unmapped),
-		T(test_rsdt_unmapped),
-		T(test_rsdt_bad_checksum),
-		T(test_rsdt_wrong_signature),
-		T(test_xsdt_preferred),
-		T(test_xsdt_larger_than_mapping),
-		T(test_xsdt_truncated),
-		T(test_xsdt_length_below_header),
-		T(test_rsdp_bad_extended_checksum),
-		T(test_table_bad_checksum_skipped),
-		T(test_table_bad_lengths),
-		T(test_entry_unmapped_and_duplicate),
-		T(test_too_many_tables),
-		T(test_madt_x2apic_and_override),
-		T(test_madt_cpu_cap),
-		T(test_madt_zero_length_entry),
-		T(test_madt_entry_past_end),
-		T(test_madt_short_entry_and_header),
-		T(test_fadt_truncated),
-		T(test_fadt_too_short),
-		T(test_fadt_v1_length_ignores_reset_flag),
-		T(test_fadt_x_fields),
-		T(test_facs_bad),
-		T(test_dsdt_without_s5),
-		T(test_s5_from_ssdt),
-		T(test_aml_s5_forms),
-		T(test_aml_s5_rejects),
-		T(test_dmar_synthetic),
-		T(test_ivrs_synthetic),
-		T(test_strings),
+	    T(test_all_machines),
+	    T(test_q35_details),
+	    T(test_intel_iommu_dmar),
+	    T(test_amd_iommu_ivrs),
+	    T(test_pc_fadt_rev1),
+	    T(test_bochs_details),
+	    T(test_ovmf_xsdt),
+	    T(test_ovmf_xsdt_corrupt_falls_back),
+	    T(test_find_rsdp_bios_area),
+	    T(test_find_rsdp_ebda),
+	    T(test_find_rsdp_none),
+	    T(test_rsdp_bad_checksum),
+	    T(test_rsdp_bad_signature),
+	    T(test_rsdp_unmapped),
+	    T(test_rsdt_unmapped),
+	    T(test_rsdt_bad_checksum),
+	    T(test_rsdt_wrong_signature),
+	    T(test_xsdt_preferred),
+	    T(test_xsdt_larger_than_mapping),
+	    T(test_xsdt_truncated),
+	    T(test_xsdt_length_below_header),
+	    T(test_rsdp_bad_extended_checksum),
+	    T(test_table_bad_checksum_skipped),
+	    T(test_table_bad_lengths),
+	    T(test_entry_unmapped_and_duplicate),
+	    T(test_too_many_tables),
+	    T(test_madt_x2apic_and_override),
+	    T(test_madt_cpu_cap),
+	    T(test_madt_zero_length_entry),
+	    T(test_madt_entry_past_end),
+	    T(test_madt_short_entry_and_header),
+	    T(test_fadt_truncated),
+	    T(test_fadt_too_short),
+	    T(test_fadt_v1_length_ignores_reset_flag),
+	    T(test_fadt_x_fields),
+	    T(test_facs_bad),
+	    T(test_dsdt_without_s5),
+	    T(test_s5_from_ssdt),
+	    T(test_aml_s5_forms),
+	    T(test_aml_s5_rejects),
+	    T(test_dmar_synthetic),
+	    T(test_ivrs_synthetic),
+	    T(test_strings),
 	};
 
 	return cmocka_run_group_tests_name("acpi", tests, NULL, NULL);

@@ -140,7 +140,9 @@ static void test_place(void **state)
 static void test_truncated(void **state)
 {
 	(void)state;
-	expect_bad(0, "too small");
+	expect_bad(0, "bad magic");
+	expect_bad(3, "bad magic");
+	expect_bad(4, "too small");
 	expect_bad(sizeof(struct elf64_ehdr) - 1, "too small");
 	expect_bad(sizeof(struct elf64_ehdr) + sizeof(struct elf64_phdr), "program headers outside");
 	expect_bad(DATA_OFF + 8, "PT_LOAD segment outside the file");

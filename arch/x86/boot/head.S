@@ -36,6 +36,14 @@ mb2_header:
 	.balign 8				/* module alignment tag: page-align modules */
 	.word 6, 0
 	.long 8
+	.balign 8				/* console flags tag: EGA text is fine too */
+	.word 4, 0
+	.long 12
+	.long 2
+	.balign 8				/* framebuffer tag: any linear mode, optional */
+	.word 5, 1
+	.long 20
+	.long 0, 0, 32
 	.balign 8				/* end tag */
 	.word 0, 0
 	.long 8

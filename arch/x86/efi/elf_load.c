@@ -29,11 +29,11 @@ static void read_phdr(const void *file, const struct elf64_ehdr *eh, unsigned in
 
 static int check_ehdr(const void *file, size_t size, struct elf64_ehdr *eh, const char **why)
 {
+	if (size < 4 || memcmp(file, ELF_MAG, 4) != 0)
+		return elf_fail(why, "not an ELF file (bad magic)");
 	if (size < sizeof(*eh))
 		return elf_fail(why, "file too small for an ELF header");
 	memcpy(eh, file, sizeof(*eh));
-	if (memcmp(eh->e_ident, ELF_MAG, 4) != 0)
-		return elf_fail(why, "not an ELF file (bad magic)");
 	if (eh->e_ident[4] != ELFCLASS64)
 		return elf_fail(why, "not a 64-bit ELF (ELFCLASS64 expected)");
 	if (eh->e_ident[5] != ELFDATA2LSB)

@@ -107,7 +107,7 @@ static void hexdump(uint64_t pa, uint32_t len)
 	puts_("END\n");
 }
 
-/* ---- RSDP search: first KiB of the EBDA, then the BIOS area 0xE0000-0xFFFFF (16-byte steps) ---- */
+/* ---- RSDP search: first KiB of the EBDA, then 0xE0000-0xFFFFF (16-byte steps) ---- */
 
 static int rsdp_ok(uint64_t pa)
 {
@@ -136,7 +136,8 @@ static uint64_t scan_mmap_for_rsdp(uint32_t magic, uint64_t info)
 			continue;
 		if (base + len > LOW_4G)
 			len = LOW_4G - base;
-		for (uint64_t pa = (base + 15) & ~15ull; pa + 20 <= base + len; pa += 16) {
+		/* EDK2 places its ACPI 2.0 RSDP on a 4-byte boundary (found via the EFI config table) */
+		for (uint64_t pa = (base + 3) & ~3ull; pa + 20 <= base + len; pa += 4) {
 			if (!rsdp_ok(pa))
 				continue;
 			if (((const uint8_t *)pa)[15] >= 2)
