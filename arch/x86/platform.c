@@ -12,6 +12,7 @@
 #include <mica/cmdline.h>
 #include <mica/debugkeys.h>
 #include <mica/mm.h>
+#include <mica/options.h>
 #include <mica/printk.h>
 #include <mica/string.h>
 
@@ -94,6 +95,7 @@ __noreturn void platform_init(void)
 	unsigned int online;
 
 	print_boot_source();
+	options_report_unknown(boot_info.cmdline);
 	cpu_identify(&boot_cpu);
 	cpu_print_info(&boot_cpu);
 	acpi_setup();
@@ -105,7 +107,9 @@ __noreturn void platform_init(void)
 	ioapic_mask_all();
 	time_init(&acpi, cmdline_get_bool(boot_info.cmdline, "hpet", true));
 
-	cmdline_get_u64(boot_info.cmdline, "maxcpus", &maxcpus);
+	if (cmdline_get_str(boot_info.cmdline, "maxcpus", opt, sizeof(opt)) &&
+	    !cmdline_get_u64(boot_info.cmdline, "maxcpus", &maxcpus))
+		printk("Mica: maxcpus=%s is not a number; starting every CPU\n", opt);
 	online = smp_boot(&acpi, maxcpus ? (unsigned int)maxcpus : 1);
 	print_memory();
 	print_modules();

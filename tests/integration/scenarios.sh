@@ -105,12 +105,14 @@ sc_qemu_iso_uefi() {
 }
 
 sc_qemu_no_virt() {
-	scripts/mkiso.sh "$BUILD/mica.elf" "$WORK/novirt.iso" "$TEST_OPTS hpet=0 x2apic=0" || { FAILS+=("mkiso"); return; }
+	scripts/mkiso.sh "$BUILD/mica.elf" "$WORK/novirt.iso" "$TEST_OPTS hpet=0 x2apic=0 bogus=1 maxcpus=zz" || { FAILS+=("mkiso"); return; }
 	emu_run "$LOG" 120 "" qemu-system-x86_64 -accel tcg -machine pc -cpu qemu64,-svm -smp 2 -m 256 \
 		-display none -serial file:"$LOG" -no-reboot -cdrom "$WORK/novirt.iso"
 	expect_rc "$EMU_RC" 0 "QEMU (ACPI power-off)"
 	expect "$LOG" '^Virtualization: NONE' "missing virtualization reported"
 	expect "$LOG" '^Timer: calibrated against ACPI PM timer' "PM timer calibration when the HPET is not used"
+	expect "$LOG" "^Mica: unknown option 'bogus' ignored" "unknown option reported"
+	expect "$LOG" "^Mica: maxcpus=zz is not a number" "malformed number reported"
 	expect "$LOG" "^Mica: all 2 CPUs idle" "every CPU idle"
 }
 
