@@ -83,7 +83,7 @@ $(BUILD)/mica.elf: $(BUILD)/mica-pass1.elf $(BUILD)/hv/gen/symbols.o
 -include $(HV_OBJS:.o=.d)
 
 # ---------------------------------------------------------------- UEFI loader
--include arch/x86/efi/efi.mk
+include arch/x86/efi/efi.mk
 
 # ---------------------------------------------------------------- images
 include scripts/images.mk

@@ -20,8 +20,7 @@ static int parse(const char *text, const char *section)
 }
 
 /* Expects a parse error on `line` whose message contains `needle`. */
-static void expect_error(const char *text, const char *section, unsigned int line,
-			 const char *needle)
+static void expect_error(const char *text, const char *section, unsigned int line, const char *needle)
 {
 	assert_int_equal(parse(text, section), -1);
 	assert_int_equal(err.line, line);
@@ -30,22 +29,21 @@ static void expect_error(const char *text, const char *section, unsigned int lin
 	assert_string_equal(cfg.section, "");
 }
 
-static const char full_cfg[] =
-	"# Mica boot configuration\n"
-	"[global]\n"
-	"default=second\n"
-	"\n"
-	"[first]\n"
-	"options=console=com1\n"
-	"kernel=dom0-a.elf console=hvc0\n"
-	"\n"
-	"[second]\n"
-	"options=console=com1,vga loglvl=all\n"
-	"kernel=dom0.elf console=hvc0 root=/dev/xvda\n"
-	"ramdisk=initrd.img\n"
-	"module=one.bin a=1\n"
-	"module=two.bin\n"
-	"module=three.bin b c\n";
+static const char full_cfg[] = "# Mica boot configuration\n"
+			       "[global]\n"
+			       "default=second\n"
+			       "\n"
+			       "[first]\n"
+			       "options=console=com1\n"
+			       "kernel=dom0-a.elf console=hvc0\n"
+			       "\n"
+			       "[second]\n"
+			       "options=console=com1,vga loglvl=all\n"
+			       "kernel=dom0.elf console=hvc0 root=/dev/xvda\n"
+			       "ramdisk=initrd.img\n"
+			       "module=one.bin a=1\n"
+			       "module=two.bin\n"
+			       "module=three.bin b c\n";
 
 static void test_default_section(void **state)
 {
@@ -179,15 +177,15 @@ static void test_bad_keys(void **state)
 	expect_error("[a]\n[b]\nramdisk=r\nramdisk=s\n", "a", 4, "duplicate key");
 }
 
-/* Modules follow dom0's kernel: ramdisk= or module= without kernel= is a mistake. */
-static void test_modules_need_kernel(void **state)
+/* module= and ramdisk= without kernel= are accepted: boot_info just lists them in order. */
+static void test_modules_without_kernel(void **state)
 {
 	(void)state;
-	expect_error("[a]\nkernel=k\n\n[b]\nramdisk=r\n[c]\n", "a", 4,
-		     "section [b] has ramdisk= or module= but no kernel=");
-	expect_error("[a]\nkernel=k\n[b]\nmodule=m\n", NULL, 3, "[b] has ramdisk=");
-	assert_int_equal(parse("[a]\nmodule=m\nramdisk=r\nkernel=k\n", NULL), 0);
-	assert_string_equal(cfg.kernel, "k");
+	assert_int_equal(parse("[a]\nmodule=m x\nramdisk=r\n", NULL), 0);
+	assert_string_equal(cfg.kernel, "");
+	assert_string_equal(cfg.ramdisk, "r");
+	assert_int_equal(cfg.nr_modules, 1);
+	assert_string_equal(cfg.modules[0], "m x");
 }
 
 static void test_bad_sections(void **state)
@@ -216,7 +214,9 @@ static void test_garbage(void **state)
 	(void)state;
 	expect_error("[a]\nthis line has no equals sign\n", NULL, 2, "expected key=value");
 	expect_error("[a]\nkernel=k\x01\n", NULL, 2, "invalid byte 0x01 in column 9");
-	expect_error("\x7f" "ELF\x02\x01\x01", NULL, 1, "invalid byte 0x7f");
+	expect_error("\x7f"
+		     "ELF\x02\x01\x01",
+		     NULL, 1, "invalid byte 0x7f");
 	expect_error("[a]\nkernel=caf\xc3\xa9\n", NULL, 2, "invalid byte 0xc3");
 	expect_error("[a]\r\r\n", NULL, 1, "invalid byte 0x0d");
 
@@ -232,8 +232,7 @@ static void test_garbage(void **state)
 	for (int round = 0; round < 200; round++) {
 		for (size_t i = 0; i < sizeof(blob); i++)
 			blob[i] = (unsigned char)rand();
-		assert_int_equal(mica_cfg_parse((const char *)blob, sizeof(blob), NULL, &cfg,
-						&err), -1);
+		assert_int_equal(mica_cfg_parse((const char *)blob, sizeof(blob), NULL, &cfg, &err), -1);
 		assert_true(err.msg[0] != '\0');
 	}
 }
@@ -315,24 +314,24 @@ static void test_modules_limit(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_default_section),
-		cmocka_unit_test(test_explicit_section),
-		cmocka_unit_test(test_first_section_without_default),
-		cmocka_unit_test(test_whitespace_comments_crlf),
-		cmocka_unit_test(test_hypervisor_key),
-		cmocka_unit_test(test_no_kernel_allowed),
-		cmocka_unit_test(test_empty_options_allowed),
-		cmocka_unit_test(test_file_len),
-		cmocka_unit_test(test_empty_file),
-		cmocka_unit_test(test_missing_sections),
-		cmocka_unit_test(test_bad_keys),
-		cmocka_unit_test(test_modules_need_kernel),
-		cmocka_unit_test(test_bad_sections),
-		cmocka_unit_test(test_too_many_sections),
-		cmocka_unit_test(test_garbage),
-		cmocka_unit_test(test_huge_lines),
-		cmocka_unit_test(test_value_too_long),
-		cmocka_unit_test(test_modules_limit),
+	    cmocka_unit_test(test_default_section),
+	    cmocka_unit_test(test_explicit_section),
+	    cmocka_unit_test(test_first_section_without_default),
+	    cmocka_unit_test(test_whitespace_comments_crlf),
+	    cmocka_unit_test(test_hypervisor_key),
+	    cmocka_unit_test(test_no_kernel_allowed),
+	    cmocka_unit_test(test_empty_options_allowed),
+	    cmocka_unit_test(test_file_len),
+	    cmocka_unit_test(test_empty_file),
+	    cmocka_unit_test(test_missing_sections),
+	    cmocka_unit_test(test_bad_keys),
+	    cmocka_unit_test(test_modules_without_kernel),
+	    cmocka_unit_test(test_bad_sections),
+	    cmocka_unit_test(test_too_many_sections),
+	    cmocka_unit_test(test_garbage),
+	    cmocka_unit_test(test_huge_lines),
+	    cmocka_unit_test(test_value_too_long),
+	    cmocka_unit_test(test_modules_limit),
 	};
 
 	return cmocka_run_group_tests_name("config", tests, NULL, NULL);

@@ -29,7 +29,7 @@ static void map_reset(void)
 
 static void add(uint32_t type, uint64_t base, uint64_t bytes)
 {
-	struct efi_mem_desc d = { type, 0, base, 0, bytes >> 12, 0xf };
+	struct efi_mem_desc d = {type, 0, base, 0, bytes >> 12, 0xf};
 
 	assert_true(map_size + DESC_SIZE <= sizeof(map));
 	memcpy(map + map_size, &d, sizeof(d));
@@ -45,8 +45,8 @@ static void expect_range(unsigned int i, uint64_t base, uint64_t length, uint32_
 {
 	if (out[i].base != base || out[i].length != length || out[i].type != type)
 		fail_msg("range %u: got %#llx+%#llx type %u, want %#llx+%#llx type %u", i,
-			 (unsigned long long)out[i].base, (unsigned long long)out[i].length,
-			 out[i].type, (unsigned long long)base, (unsigned long long)length, type);
+			 (unsigned long long)out[i].base, (unsigned long long)out[i].length, out[i].type,
+			 (unsigned long long)base, (unsigned long long)length, type);
 }
 
 static int setup(void **state)
@@ -63,25 +63,25 @@ static void test_type_table(void **state)
 	static const struct {
 		uint32_t efi, boot;
 	} cases[] = {
-		{ MICA_EFI_RESERVED, BOOT_MEM_RESERVED },
-		{ MICA_EFI_LOADER_CODE, BOOT_MEM_RAM },
-		{ MICA_EFI_LOADER_DATA, BOOT_MEM_RAM },
-		{ MICA_EFI_BS_CODE, BOOT_MEM_RAM },
-		{ MICA_EFI_BS_DATA, BOOT_MEM_RAM },
-		{ MICA_EFI_RT_CODE, BOOT_MEM_FIRMWARE },
-		{ MICA_EFI_RT_DATA, BOOT_MEM_FIRMWARE },
-		{ MICA_EFI_CONVENTIONAL, BOOT_MEM_RAM },
-		{ MICA_EFI_UNUSABLE, BOOT_MEM_UNUSABLE },
-		{ MICA_EFI_ACPI_RECLAIM, BOOT_MEM_ACPI_RECLAIM },
-		{ MICA_EFI_ACPI_NVS, BOOT_MEM_ACPI_NVS },
-		{ MICA_EFI_MMIO, BOOT_MEM_MMIO },
-		{ MICA_EFI_MMIO_PORT, BOOT_MEM_MMIO },
-		{ MICA_EFI_PAL_CODE, BOOT_MEM_RESERVED },
-		{ MICA_EFI_PERSISTENT, BOOT_MEM_RESERVED },
-		{ MICA_EFI_UNACCEPTED, BOOT_MEM_RESERVED },
-		{ 16, BOOT_MEM_RESERVED },
-		{ 0x70000001u, BOOT_MEM_RESERVED }, /* OEM */
-		{ 0x80000001u, BOOT_MEM_RESERVED }, /* OS loader */
+	    {MICA_EFI_RESERVED, BOOT_MEM_RESERVED},
+	    {MICA_EFI_LOADER_CODE, BOOT_MEM_RAM},
+	    {MICA_EFI_LOADER_DATA, BOOT_MEM_RAM},
+	    {MICA_EFI_BS_CODE, BOOT_MEM_RAM},
+	    {MICA_EFI_BS_DATA, BOOT_MEM_RAM},
+	    {MICA_EFI_RT_CODE, BOOT_MEM_FIRMWARE},
+	    {MICA_EFI_RT_DATA, BOOT_MEM_FIRMWARE},
+	    {MICA_EFI_CONVENTIONAL, BOOT_MEM_RAM},
+	    {MICA_EFI_UNUSABLE, BOOT_MEM_UNUSABLE},
+	    {MICA_EFI_ACPI_RECLAIM, BOOT_MEM_ACPI_RECLAIM},
+	    {MICA_EFI_ACPI_NVS, BOOT_MEM_ACPI_NVS},
+	    {MICA_EFI_MMIO, BOOT_MEM_MMIO},
+	    {MICA_EFI_MMIO_PORT, BOOT_MEM_MMIO},
+	    {MICA_EFI_PAL_CODE, BOOT_MEM_RESERVED},
+	    {MICA_EFI_PERSISTENT, BOOT_MEM_RESERVED},
+	    {MICA_EFI_UNACCEPTED, BOOT_MEM_RESERVED},
+	    {16, BOOT_MEM_RESERVED},
+	    {0x70000001u, BOOT_MEM_RESERVED}, /* OEM */
+	    {0x80000001u, BOOT_MEM_RESERVED}, /* OS loader */
 	};
 
 	for (size_t i = 0; i < ARRAY_SIZE(cases); i++)
@@ -144,7 +144,7 @@ static void test_no_merge_across_gap_or_type(void **state)
 	(void)state;
 	add(MICA_EFI_CONVENTIONAL, 0, MiB(1));
 	add(MICA_EFI_CONVENTIONAL, MiB(1) + KiB(4), MiB(1)); /* one page gap */
-	add(MICA_EFI_ACPI_RECLAIM, MiB(2) + KiB(4), KiB(4));  /* adjacent, other type */
+	add(MICA_EFI_ACPI_RECLAIM, MiB(2) + KiB(4), KiB(4)); /* adjacent, other type */
 	assert_int_equal(convert(BOOT_MAX_MEM_RANGES), 3);
 	expect_range(0, 0, MiB(1), BOOT_MEM_RAM);
 	expect_range(1, MiB(1) + KiB(4), MiB(1), BOOT_MEM_RAM);
@@ -167,8 +167,8 @@ static void test_descriptor_size(void **state)
 {
 	(void)state;
 	struct efi_mem_desc d[2] = {
-		{ MICA_EFI_CONVENTIONAL, 0, 0, 0, 16, 0 },
-		{ MICA_EFI_ACPI_NVS, 0, KiB(64), 0, 1, 0 },
+	    {MICA_EFI_CONVENTIONAL, 0, 0, 0, 16, 0},
+	    {MICA_EFI_ACPI_NVS, 0, KiB(64), 0, 1, 0},
 	};
 
 	/* Packed descriptors (size 40) work as well. */
@@ -245,15 +245,15 @@ static void test_full_but_mergeable(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup(test_type_table, setup),
-		cmocka_unit_test_setup(test_ovmf_like, setup),
-		cmocka_unit_test_setup(test_unsorted_bridge, setup),
-		cmocka_unit_test_setup(test_no_merge_across_gap_or_type, setup),
-		cmocka_unit_test_setup(test_skips_empty_and_wrapping, setup),
-		cmocka_unit_test_setup(test_descriptor_size, setup),
-		cmocka_unit_test_setup(test_overflow_drops_reserved_first, setup),
-		cmocka_unit_test_setup(test_overflow_counts_lost_ram, setup),
-		cmocka_unit_test_setup(test_full_but_mergeable, setup),
+	    cmocka_unit_test_setup(test_type_table, setup),
+	    cmocka_unit_test_setup(test_ovmf_like, setup),
+	    cmocka_unit_test_setup(test_unsorted_bridge, setup),
+	    cmocka_unit_test_setup(test_no_merge_across_gap_or_type, setup),
+	    cmocka_unit_test_setup(test_skips_empty_and_wrapping, setup),
+	    cmocka_unit_test_setup(test_descriptor_size, setup),
+	    cmocka_unit_test_setup(test_overflow_drops_reserved_first, setup),
+	    cmocka_unit_test_setup(test_overflow_counts_lost_ram, setup),
+	    cmocka_unit_test_setup(test_full_but_mergeable, setup),
 	};
 
 	return cmocka_run_group_tests_name("efi_memmap", tests, NULL, NULL);

@@ -36,10 +36,9 @@ static struct elf64_phdr *phdr(unsigned int i)
 	return (struct elf64_phdr *)(elf + sizeof(struct elf64_ehdr)) + i;
 }
 
-static size_t put_note(size_t off, const char *name, uint32_t type, const void *desc,
-		       uint32_t descsz)
+static size_t put_note(size_t off, const char *name, uint32_t type, const void *desc, uint32_t descsz)
 {
-	struct elf64_nhdr nh = { (uint32_t)strlen(name) + 1, descsz, type };
+	struct elf64_nhdr nh = {(uint32_t)strlen(name) + 1, descsz, type};
 
 	memcpy(elf + off, &nh, sizeof(nh));
 	off += sizeof(nh);
@@ -56,7 +55,7 @@ static void build_good(void)
 {
 	struct elf64_ehdr *eh = ehdr();
 	uint64_t entry = ENTRY;
-	uint32_t gnu[4] = { 0, 3, 2, 0 };
+	uint32_t gnu[4] = {0, 3, 2, 0};
 	size_t off;
 
 	memset(elf, 0, sizeof(elf));
@@ -73,9 +72,8 @@ static void build_good(void)
 	eh->e_phentsize = sizeof(struct elf64_phdr);
 	eh->e_phnum = 3;
 
-	*phdr(0) = (struct elf64_phdr){ PT_LOAD, 5, TEXT_OFF, 0, BASE, 0x100, 0x100, 0x1000 };
-	*phdr(1) = (struct elf64_phdr){ PT_LOAD, 6, DATA_OFF, 0, BASE + 0x1000, 0x10, 0x3000,
-					 0x1000 };
+	*phdr(0) = (struct elf64_phdr){PT_LOAD, 5, TEXT_OFF, 0, BASE, 0x100, 0x100, 0x1000};
+	*phdr(1) = (struct elf64_phdr){PT_LOAD, 6, DATA_OFF, 0, BASE + 0x1000, 0x10, 0x3000, 0x1000};
 	for (int i = 0; i < 0x100; i++)
 		elf[TEXT_OFF + i] = (uint8_t)(i + 1);
 	memset(elf + DATA_OFF, 0xda, 0x10);
@@ -83,8 +81,7 @@ static void build_good(void)
 	off = put_note(NOTE_OFF, "GNU", 3, gnu, sizeof(gnu));
 	mica_desc_off = off + sizeof(struct elf64_nhdr) + 8;
 	off = put_note(off, MICA_ELFNOTE_NAME, MICA_ELFNOTE_ENTRY64, &entry, sizeof(entry));
-	*phdr(2) = (struct elf64_phdr){ PT_NOTE, 4, NOTE_OFF, 0, 0, off - NOTE_OFF,
-					 off - NOTE_OFF, 4 };
+	*phdr(2) = (struct elf64_phdr){PT_NOTE, 4, NOTE_OFF, 0, 0, off - NOTE_OFF, off - NOTE_OFF, 4};
 }
 
 static struct mica_elf_image img;
@@ -238,20 +235,20 @@ static void test_missing_note(void **state)
 	expect_bad(sizeof(elf), "no \"Mica\" entry note");
 	build_good();
 	/* Right name, other type: not the entry note. */
-	memcpy(elf + mica_desc_off - 12, &(uint32_t){ 7 }, 4);
+	memcpy(elf + mica_desc_off - 12, &(uint32_t){7}, 4);
 	expect_bad(sizeof(elf), "no \"Mica\" entry note");
 }
 
 static void test_bad_note(void **state)
 {
 	(void)state;
-	memcpy(elf + mica_desc_off - 16, &(uint32_t){ 4 }, 4); /* n_descsz = 4 */
+	memcpy(elf + mica_desc_off - 16, &(uint32_t){4}, 4); /* n_descsz = 4 */
 	expect_bad(sizeof(elf), "not 8 bytes");
 	build_good();
-	memcpy(elf + mica_desc_off - 16, &(uint32_t){ 0xfffffff0u }, 4); /* huge n_descsz */
+	memcpy(elf + mica_desc_off - 16, &(uint32_t){0xfffffff0u}, 4); /* huge n_descsz */
 	expect_bad(sizeof(elf), "malformed ELF note");
 	build_good();
-	memcpy(elf + NOTE_OFF, &(uint32_t){ 0xffffffffu }, 4); /* huge n_namesz */
+	memcpy(elf + NOTE_OFF, &(uint32_t){0xffffffffu}, 4); /* huge n_namesz */
 	expect_bad(sizeof(elf), "malformed ELF note");
 	build_good();
 	phdr(2)->p_filesz -= 6; /* last note cut short: padding runs past the end */
@@ -261,9 +258,9 @@ static void test_bad_note(void **state)
 static void test_entry_outside_span(void **state)
 {
 	(void)state;
-	memcpy(elf + mica_desc_off, &(uint64_t){ BASE + 0x4000 }, 8);
+	memcpy(elf + mica_desc_off, &(uint64_t){BASE + 0x4000}, 8);
 	expect_bad(sizeof(elf), "outside the loaded segments");
-	memcpy(elf + mica_desc_off, &(uint64_t){ BASE - 1 }, 8);
+	memcpy(elf + mica_desc_off, &(uint64_t){BASE - 1}, 8);
 	expect_bad(sizeof(elf), "outside the loaded segments");
 }
 
@@ -273,9 +270,8 @@ static void test_note_in_section(void **state)
 	(void)state;
 	_Alignas(8) uint8_t big[IMG_SIZE + 2 * sizeof(struct elf64_shdr)];
 	struct elf64_shdr sh[2] = {
-		{ 0 },
-		{ .sh_type = SHT_NOTE, .sh_offset = NOTE_OFF, .sh_size = phdr(2)->p_filesz,
-		  .sh_addralign = 4 },
+	    {0},
+	    {.sh_type = SHT_NOTE, .sh_offset = NOTE_OFF, .sh_size = phdr(2)->p_filesz, .sh_addralign = 4},
 	};
 	struct elf64_ehdr *eh = ehdr();
 
@@ -320,19 +316,19 @@ static void test_fuzz(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup(test_good, setup),
-		cmocka_unit_test_setup(test_place, setup),
-		cmocka_unit_test_setup(test_truncated, setup),
-		cmocka_unit_test_setup(test_bad_ident, setup),
-		cmocka_unit_test_setup(test_wrong_machine_or_type, setup),
-		cmocka_unit_test_setup(test_phdr_out_of_bounds, setup),
-		cmocka_unit_test_setup(test_segment_out_of_bounds, setup),
-		cmocka_unit_test_setup(test_segment_layout, setup),
-		cmocka_unit_test_setup(test_missing_note, setup),
-		cmocka_unit_test_setup(test_bad_note, setup),
-		cmocka_unit_test_setup(test_entry_outside_span, setup),
-		cmocka_unit_test_setup(test_note_in_section, setup),
-		cmocka_unit_test_setup(test_fuzz, setup),
+	    cmocka_unit_test_setup(test_good, setup),
+	    cmocka_unit_test_setup(test_place, setup),
+	    cmocka_unit_test_setup(test_truncated, setup),
+	    cmocka_unit_test_setup(test_bad_ident, setup),
+	    cmocka_unit_test_setup(test_wrong_machine_or_type, setup),
+	    cmocka_unit_test_setup(test_phdr_out_of_bounds, setup),
+	    cmocka_unit_test_setup(test_segment_out_of_bounds, setup),
+	    cmocka_unit_test_setup(test_segment_layout, setup),
+	    cmocka_unit_test_setup(test_missing_note, setup),
+	    cmocka_unit_test_setup(test_bad_note, setup),
+	    cmocka_unit_test_setup(test_entry_outside_span, setup),
+	    cmocka_unit_test_setup(test_note_in_section, setup),
+	    cmocka_unit_test_setup(test_fuzz, setup),
 	};
 
 	return cmocka_run_group_tests_name("elf_load", tests, NULL, NULL);

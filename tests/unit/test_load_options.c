@@ -64,8 +64,8 @@ static void test_binary_ignored(void **state)
 {
 	(void)state;
 	/* EDK2 auto-created boot entries carry a 16-byte GUID as load options. */
-	static const uint8_t guid[16] = { 0x29, 0x5d, 0x13, 0x8e, 0x6b, 0xfd, 0xc4, 0x41,
-					  0x8f, 0x6c, 0x65, 0x66, 0xa9, 0x72, 0x2b, 0xa2 };
+	static const uint8_t guid[16] = {0x29, 0x5d, 0x13, 0x8e, 0x6b, 0xfd, 0xc4, 0x41,
+					 0x8f, 0x6c, 0x65, 0x66, 0xa9, 0x72, 0x2b, 0xa2};
 	memcpy(opts, guid, sizeof(guid));
 	assert_int_equal(mica_load_options_section(opts, sizeof(guid), section, sizeof(section)), 0);
 	assert_int_equal(parse_str("caf\xe9"), 0);
@@ -96,11 +96,9 @@ static void test_too_long(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_section_forms),
-		cmocka_unit_test(test_no_section),
-		cmocka_unit_test(test_not_terminated),
-		cmocka_unit_test(test_binary_ignored),
-		cmocka_unit_test(test_too_long),
+	    cmocka_unit_test(test_section_forms),  cmocka_unit_test(test_no_section),
+	    cmocka_unit_test(test_not_terminated), cmocka_unit_test(test_binary_ignored),
+	    cmocka_unit_test(test_too_long),
 	};
 
 	return cmocka_run_group_tests_name("load_options", tests, NULL, NULL);

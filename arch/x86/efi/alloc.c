@@ -9,8 +9,7 @@ EFI_STATUS efi_alloc_low(UINT64 bytes, EFI_PHYSICAL_ADDRESS *addr)
 	UINTN pages = EFI_SIZE_TO_PAGES(bytes ? bytes : 1);
 
 	*addr = BELOW_4G;
-	return uefi_call_wrapper(BS->AllocatePages, 4, AllocateMaxAddress, EfiLoaderData,
-				 pages, addr);
+	return uefi_call_wrapper(BS->AllocatePages, 4, AllocateMaxAddress, EfiLoaderData, pages, addr);
 }
 
 /*

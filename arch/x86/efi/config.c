@@ -22,10 +22,10 @@ struct cfg_parser;
 
 struct cfg_key {
 	const char *name;
-	unsigned int where;  /* IN_GLOBAL | IN_BOOT */
-	bool repeat;         /* may appear more than once in a section */
-	bool need_value;     /* an empty value is an error */
-	size_t max;          /* destination size, including the NUL */
+	unsigned int where; /* IN_GLOBAL | IN_BOOT */
+	bool repeat;        /* may appear more than once in a section */
+	bool need_value;    /* an empty value is an error */
+	size_t max;         /* destination size, including the NUL */
 	void (*store)(struct cfg_parser *p, struct span v);
 };
 
@@ -34,22 +34,19 @@ struct cfg_parser {
 	size_t len;
 	size_t pos;
 	unsigned int line;
-	int pass;                 /* 1: check everything, 2: store the values */
+	int pass; /* 1: check everything, 2: store the values */
 	struct mica_cfg_error *err;
 	struct mica_cfg *out;
 
 	char names[MICA_CFG_MAX_SECTIONS][MICA_CFG_SECTION_MAX];
 	unsigned int nr_sections;
-	int cur;                  /* index in names[], -1 before the first header */
+	int cur; /* index in names[], -1 before the first header */
 	bool cur_global;
-	bool cur_target;          /* pass 2: the current section is the selected one */
-	uint32_t seen;            /* single-use keys seen in the current section */
+	bool cur_target; /* pass 2: the current section is the selected one */
+	uint32_t seen;   /* single-use keys seen in the current section */
 	unsigned int cur_modules;
-	unsigned int cur_line;    /* line of the current section header */
-	bool cur_kernel;          /* kernel= seen in the current section */
-	bool cur_extras;          /* ramdisk= or module= seen in the current section */
 
-	struct span def;          /* [global] default=, n == 0 if absent */
+	struct span def; /* [global] default=, n == 0 if absent */
 	unsigned int def_line;
 	bool hv_from_section;
 };
@@ -78,7 +75,7 @@ static void msg_uint(struct mica_cfg_error *e, size_t *at, unsigned int v)
 static void msg_hex_byte(struct mica_cfg_error *e, size_t *at, unsigned int v)
 {
 	static const char digits[] = "0123456789abcdef";
-	char buf[4] = { '0', 'x', digits[(v >> 4) & 0xf], digits[v & 0xf] };
+	char buf[4] = {'0', 'x', digits[(v >> 4) & 0xf], digits[v & 0xf]};
 
 	msg_put(e, at, buf, sizeof(buf));
 }
@@ -202,12 +199,12 @@ static void store_module(struct cfg_parser *p, struct span v)
 }
 
 static const struct cfg_key cfg_keys[] = {
-	{ "default", IN_GLOBAL, false, true, MICA_CFG_SECTION_MAX, NULL },
-	{ "hypervisor", IN_GLOBAL | IN_BOOT, false, true, MICA_CFG_PATH_MAX, store_hypervisor },
-	{ "options", IN_BOOT, false, false, BOOT_CMDLINE_MAX, store_options },
-	{ "kernel", IN_BOOT, false, true, BOOT_MODULE_CMDLINE_MAX, store_kernel },
-	{ "ramdisk", IN_BOOT, false, true, BOOT_MODULE_CMDLINE_MAX, store_ramdisk },
-	{ "module", IN_BOOT, true, true, BOOT_MODULE_CMDLINE_MAX, store_module },
+    {"default", IN_GLOBAL, false, true, MICA_CFG_SECTION_MAX, NULL},
+    {"hypervisor", IN_GLOBAL | IN_BOOT, false, true, MICA_CFG_PATH_MAX, store_hypervisor},
+    {"options", IN_BOOT, false, false, BOOT_CMDLINE_MAX, store_options},
+    {"kernel", IN_BOOT, false, true, BOOT_MODULE_CMDLINE_MAX, store_kernel},
+    {"ramdisk", IN_BOOT, false, true, BOOT_MODULE_CMDLINE_MAX, store_ramdisk},
+    {"module", IN_BOOT, true, true, BOOT_MODULE_CMDLINE_MAX, store_module},
 };
 
 /* ---- one line ---- */
@@ -220,33 +217,20 @@ static int find_section(const struct cfg_parser *p, struct span name)
 	return -1;
 }
 
-/* Modules follow dom0's kernel in boot_info: they make no sense without it. */
-static int end_section(struct cfg_parser *p)
-{
-	if (p->cur >= 0 && p->cur_extras && !p->cur_kernel)
-		return cfg_fail_at(p, p->cur_line,
-				   "section [%s] has ramdisk= or module= but no kernel=",
-				   p->names[p->cur]);
-	return 0;
-}
-
 static int parse_header(struct cfg_parser *p, struct span l)
 {
 	struct span name;
 
-	if (end_section(p))
-		return -1;
 	if (l.p[l.n - 1] != ']')
 		return cfg_fail(p, "unterminated section header '%S'", span_excerpt(l));
-	name = span_trim((struct span){ l.p + 1, l.n - 2 });
+	name = span_trim((struct span){l.p + 1, l.n - 2});
 	if (!name.n)
 		return cfg_fail(p, "empty section name");
 	for (size_t i = 0; i < name.n; i++)
 		if (name.p[i] == '[' || name.p[i] == ']')
 			return cfg_fail(p, "invalid section name '%S'", span_excerpt(name));
 	if (name.n >= MICA_CFG_SECTION_MAX)
-		return cfg_fail(p, "section name longer than %u characters",
-				MICA_CFG_SECTION_MAX - 1);
+		return cfg_fail(p, "section name longer than %u characters", MICA_CFG_SECTION_MAX - 1);
 	if (find_section(p, name) >= 0)
 		return cfg_fail(p, "duplicate section [%S]", name);
 	if (p->nr_sections == MICA_CFG_MAX_SECTIONS)
@@ -257,9 +241,6 @@ static int parse_header(struct cfg_parser *p, struct span l)
 	p->cur_target = p->pass == 2 && span_eq(name, p->out->section);
 	p->seen = 0;
 	p->cur_modules = 0;
-	p->cur_line = p->line;
-	p->cur_kernel = false;
-	p->cur_extras = false;
 	return 0;
 }
 
@@ -272,8 +253,7 @@ static const struct cfg_key *find_key(struct span key)
 }
 
 /* Checks one key=value against the rules of the current section. */
-static int check_key(struct cfg_parser *p, const struct cfg_key *k, struct span key,
-		     struct span v)
+static int check_key(struct cfg_parser *p, const struct cfg_key *k, struct span key, struct span v)
 {
 	uint32_t bit = 1u << (k - cfg_keys);
 
@@ -289,13 +269,9 @@ static int check_key(struct cfg_parser *p, const struct cfg_key *k, struct span 
 	if (k->need_value && !v.n)
 		return cfg_fail(p, "key '%S' needs a value", key);
 	if (v.n >= k->max)
-		return cfg_fail(p, "value of '%S' longer than %u characters", key,
-				(unsigned int)(k->max - 1));
-	p->cur_kernel |= k->store == store_kernel;
-	p->cur_extras |= k->store == store_ramdisk || k->store == store_module;
+		return cfg_fail(p, "value of '%S' longer than %u characters", key, (unsigned int)(k->max - 1));
 	if (k->store == store_module && ++p->cur_modules > MICA_CFG_MAX_MODULES)
-		return cfg_fail(p, "too many module= lines in [%s] (max %u)",
-				p->names[p->cur], MICA_CFG_MAX_MODULES);
+		return cfg_fail(p, "too many module= lines in [%s] (max %u)", p->names[p->cur], MICA_CFG_MAX_MODULES);
 	return 0;
 }
 
@@ -307,8 +283,8 @@ static int parse_key_value(struct cfg_parser *p, struct span l)
 
 	if (eq == l.n)
 		return cfg_fail(p, "expected key=value, got '%S'", span_excerpt(l));
-	key = span_trim((struct span){ l.p, eq });
-	v = span_trim((struct span){ l.p + eq + 1, l.n - eq - 1 });
+	key = span_trim((struct span){l.p, eq});
+	v = span_trim((struct span){l.p + eq + 1, l.n - eq - 1});
 	if (!key.n)
 		return cfg_fail(p, "missing key before '='");
 	k = find_key(key);
@@ -332,8 +308,7 @@ static int check_bytes(struct cfg_parser *p, struct span l)
 		unsigned char c = (unsigned char)l.p[i];
 
 		if ((c < 0x20 && c != '\t') || c >= 0x7f)
-			return cfg_fail(p, "invalid byte %x in column %u (not a text file?)",
-					c, (unsigned int)(i + 1));
+			return cfg_fail(p, "invalid byte %x in column %u (not a text file?)", c, (unsigned int)(i + 1));
 	}
 	return 0;
 }
@@ -362,7 +337,7 @@ static bool next_line(struct cfg_parser *p, struct span *raw)
 
 	if (p->pos >= p->len)
 		return false;
-	rest = (struct span){ p->text + p->pos, p->len - p->pos };
+	rest = (struct span){p->text + p->pos, p->len - p->pos};
 	raw->p = rest.p;
 	raw->n = span_find(rest, '\n');
 	p->pos += raw->n + (raw->n < rest.n ? 1 : 0);
@@ -389,7 +364,7 @@ static int run_pass(struct cfg_parser *p, int pass)
 	while (next_line(p, &raw))
 		if (parse_line(p, raw))
 			return -1;
-	return end_section(p);
+	return 0;
 }
 
 static int first_boot_section(const struct cfg_parser *p)
@@ -408,7 +383,7 @@ static int select_section(struct cfg_parser *p, const char *want)
 	int i;
 
 	if (want) {
-		name = (struct span){ want, strlen(want) };
+		name = (struct span){want, strlen(want)};
 	} else if (p->def.n) {
 		name = p->def;
 		line = p->def_line;
@@ -416,20 +391,19 @@ static int select_section(struct cfg_parser *p, const char *want)
 		i = first_boot_section(p);
 		if (i < 0)
 			return cfg_fail_at(p, 0, "no boot section (only [global], or empty file)");
-		name = (struct span){ p->names[i], strlen(p->names[i]) };
+		name = (struct span){p->names[i], strlen(p->names[i])};
 	}
 	if (span_eq(name, MICA_CFG_GLOBAL))
 		return cfg_fail_at(p, line, "section [global] cannot be booted");
 	i = find_section(p, name);
 	if (i < 0)
-		return cfg_fail_at(p, line, "%s section [%S] not found",
-				   want ? "requested" : "default", span_excerpt(name));
+		return cfg_fail_at(p, line, "%s section [%S] not found", want ? "requested" : "default",
+				   span_excerpt(name));
 	memcpy(p->out->section, p->names[i], sizeof(p->out->section));
 	return 0;
 }
 
-int mica_cfg_parse(const char *text, size_t len, const char *section,
-		   struct mica_cfg *out, struct mica_cfg_error *err)
+int mica_cfg_parse(const char *text, size_t len, const char *section, struct mica_cfg *out, struct mica_cfg_error *err)
 {
 	struct cfg_parser p;
 
@@ -445,8 +419,7 @@ int mica_cfg_parse(const char *text, size_t len, const char *section,
 		return -1;
 	}
 	if (!out->hypervisor[0])
-		memcpy(out->hypervisor, MICA_CFG_DEFAULT_HYPERVISOR,
-		       sizeof(MICA_CFG_DEFAULT_HYPERVISOR));
+		memcpy(out->hypervisor, MICA_CFG_DEFAULT_HYPERVISOR, sizeof(MICA_CFG_DEFAULT_HYPERVISOR));
 	return 0;
 }
 

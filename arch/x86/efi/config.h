@@ -32,10 +32,10 @@
 #include <mica/boot_info.h>
 #include <mica/types.h>
 
-#define MICA_CFG_LINE_MAX 1023   /* bytes per line, without the line end */
-#define MICA_CFG_SECTION_MAX 64  /* section name, including the NUL */
+#define MICA_CFG_LINE_MAX 1023  /* bytes per line, without the line end */
+#define MICA_CFG_SECTION_MAX 64 /* section name, including the NUL */
 #define MICA_CFG_MAX_SECTIONS 32
-#define MICA_CFG_PATH_MAX 256    /* hypervisor= file name, including the NUL */
+#define MICA_CFG_PATH_MAX 256 /* hypervisor= file name, including the NUL */
 #define MICA_CFG_ERR_MAX 160
 /* boot_info carries kernel + ramdisk + the module= lines. */
 #define MICA_CFG_MAX_MODULES (BOOT_MAX_MODULES - 2)
@@ -43,11 +43,11 @@
 #define MICA_CFG_GLOBAL "global"
 
 struct mica_cfg {
-	char section[MICA_CFG_SECTION_MAX];   /* the section that was selected */
-	char hypervisor[MICA_CFG_PATH_MAX];   /* section's, else [global]'s, else the default */
-	char options[BOOT_CMDLINE_MAX];       /* "" when absent */
-	char kernel[BOOT_MODULE_CMDLINE_MAX]; /* "file args..."; "" = no dom0 */
-	char ramdisk[BOOT_MODULE_CMDLINE_MAX];/* "" = none */
+	char section[MICA_CFG_SECTION_MAX];    /* the section that was selected */
+	char hypervisor[MICA_CFG_PATH_MAX];    /* section's, else [global]'s, else the default */
+	char options[BOOT_CMDLINE_MAX];        /* "" when absent */
+	char kernel[BOOT_MODULE_CMDLINE_MAX];  /* "file args..."; "" = no dom0 */
+	char ramdisk[BOOT_MODULE_CMDLINE_MAX]; /* "" = none */
 	unsigned int nr_modules;
 	char modules[MICA_CFG_MAX_MODULES][BOOT_MODULE_CMDLINE_MAX];
 };
@@ -63,8 +63,7 @@ struct mica_cfg_error {
  * there is no default= of the first section other than [global].
  * Returns 0, or -1 with *err describing the first problem.
  */
-int mica_cfg_parse(const char *text, size_t len, const char *section,
-		   struct mica_cfg *out, struct mica_cfg_error *err);
+int mica_cfg_parse(const char *text, size_t len, const char *section, struct mica_cfg *out, struct mica_cfg_error *err);
 
 /* Length of the file-name part of a "file args..." value (up to the first blank). */
 size_t mica_cfg_file_len(const char *value);

@@ -25,14 +25,18 @@ EFI_LDFLAGS := -nostdlib -znocombreloc -shared -Bsymbolic -T $(EFI_LIB)/elf_x86_
 EFI_SECTIONS := -j .text -j .sdata -j .data -j .rodata -j .dynamic -j .dynsym -j .rel \
 	-j .rela -j '.rel.*' -j '.rela.*' -j .reloc
 
-$(BUILD)/efi/%.o: $(EFI_DIR)/%.c $(EFI_DIR)/efi.mk
+# gnu-efi must be installed first: the top Makefile's $(DEPS_OK) stamp sees to it.
+$(BUILD)/efi/%.o: $(EFI_DIR)/%.c $(EFI_DIR)/efi.mk | $(DEPS_OK)
 	@mkdir -p $(@D)
-	$(EFI_CC) $(EFI_CFLAGS) -c $< -o $@
+	@echo "  EFICC   $<"
+	$(Q)$(EFI_CC) $(EFI_CFLAGS) -c $< -o $@
 
 $(BUILD)/efi/mica.so: $(EFI_OBJS)
-	$(EFI_LD) $(EFI_LDFLAGS) $(EFI_LIB)/crt0-efi-x86_64.o $(EFI_OBJS) -o $@ -lefi -lgnuefi
+	@echo "  EFILD   $@"
+	$(Q)$(EFI_LD) $(EFI_LDFLAGS) $(EFI_LIB)/crt0-efi-x86_64.o $(EFI_OBJS) -o $@ -lefi -lgnuefi
 
 $(BUILD)/mica.efi: $(BUILD)/efi/mica.so
-	$(EFI_OBJCOPY) $(EFI_SECTIONS) --target efi-app-x86_64 --subsystem=10 $< $@
+	@echo "  OBJCOPY $@"
+	$(Q)$(EFI_OBJCOPY) $(EFI_SECTIONS) --target efi-app-x86_64 --subsystem=10 $< $@
 
 -include $(EFI_OBJS:.o=.d)

@@ -20,11 +20,9 @@ static bool range_ok(uint64_t off, uint64_t len, uint64_t size)
 	return off <= size && len <= size - off;
 }
 
-static void read_phdr(const void *file, const struct elf64_ehdr *eh, unsigned int i,
-		      struct elf64_phdr *ph)
+static void read_phdr(const void *file, const struct elf64_ehdr *eh, unsigned int i, struct elf64_phdr *ph)
 {
-	memcpy(ph, (const uint8_t *)file + eh->e_phoff + (uint64_t)i * eh->e_phentsize,
-	       sizeof(*ph));
+	memcpy(ph, (const uint8_t *)file + eh->e_phoff + (uint64_t)i * eh->e_phentsize, sizeof(*ph));
 }
 
 static int check_ehdr(const void *file, size_t size, struct elf64_ehdr *eh, const char **why)
@@ -70,8 +68,8 @@ static int check_one_load(const struct elf64_phdr *ph, size_t size, const char *
 }
 
 /* Loadable segments: inside the file, no overlap; computes the span. */
-static int check_loads(const void *file, size_t size, const struct elf64_ehdr *eh,
-		       struct mica_elf_image *img, const char **why)
+static int check_loads(const void *file, size_t size, const struct elf64_ehdr *eh, struct mica_elf_image *img,
+		       const char **why)
 {
 	struct elf64_phdr ph, other;
 
@@ -85,8 +83,7 @@ static int check_loads(const void *file, size_t size, const struct elf64_ehdr *e
 			return -1;
 		for (unsigned int j = 0; j < i; j++) {
 			read_phdr(file, eh, j, &other);
-			if (other.p_type == PT_LOAD && other.p_memsz &&
-			    segments_overlap(&ph, &other))
+			if (other.p_type == PT_LOAD && other.p_memsz && segments_overlap(&ph, &other))
 				return elf_fail(why, "PT_LOAD segments overlap");
 		}
 		img->paddr_lo = MIN(img->paddr_lo, ph.p_paddr);
@@ -107,8 +104,8 @@ static int check_loads(const void *file, size_t size, const struct elf64_ehdr *e
  * Walks the notes in file[off, off + len), padded to `align` (4 or 8), for
  * "Mica"/MICA_ELFNOTE_ENTRY64. Returns 1 if found, 0 if not, -1 if malformed.
  */
-static int scan_notes(const uint8_t *file, uint64_t off, uint64_t len, uint64_t align,
-		      uint64_t *entry, const char **why)
+static int scan_notes(const uint8_t *file, uint64_t off, uint64_t len, uint64_t align, uint64_t *entry,
+		      const char **why)
 {
 	static const char name[] = MICA_ELFNOTE_NAME; /* compared with its NUL */
 	uint64_t end = off + len;
@@ -133,8 +130,8 @@ static int scan_notes(const uint8_t *file, uint64_t off, uint64_t len, uint64_t 
 	return 0;
 }
 
-static int find_note_phdrs(const void *file, size_t size, const struct elf64_ehdr *eh,
-			   uint64_t *entry, const char **why)
+static int find_note_phdrs(const void *file, size_t size, const struct elf64_ehdr *eh, uint64_t *entry,
+			   const char **why)
 {
 	struct elf64_phdr ph;
 	int found;
@@ -145,8 +142,7 @@ static int find_note_phdrs(const void *file, size_t size, const struct elf64_ehd
 			continue;
 		if (!range_ok(ph.p_offset, ph.p_filesz, size))
 			return elf_fail(why, "PT_NOTE segment outside the file");
-		found = scan_notes(file, ph.p_offset, ph.p_filesz, ph.p_align == 8 ? 8 : 4,
-				   entry, why);
+		found = scan_notes(file, ph.p_offset, ph.p_filesz, ph.p_align == 8 ? 8 : 4, entry, why);
 		if (found)
 			return found;
 	}
@@ -154,8 +150,8 @@ static int find_note_phdrs(const void *file, size_t size, const struct elf64_ehd
 }
 
 /* Section headers are optional: an unusable table is ignored, not an error. */
-static int find_note_shdrs(const void *file, size_t size, const struct elf64_ehdr *eh,
-			   uint64_t *entry, const char **why)
+static int find_note_shdrs(const void *file, size_t size, const struct elf64_ehdr *eh, uint64_t *entry,
+			   const char **why)
 {
 	struct elf64_shdr sh;
 	int found;
@@ -164,20 +160,17 @@ static int find_note_shdrs(const void *file, size_t size, const struct elf64_ehd
 	    !range_ok(eh->e_shoff, (uint64_t)eh->e_shnum * eh->e_shentsize, size))
 		return 0;
 	for (unsigned int i = 0; i < eh->e_shnum; i++) {
-		memcpy(&sh, (const uint8_t *)file + eh->e_shoff + (uint64_t)i * eh->e_shentsize,
-		       sizeof(sh));
+		memcpy(&sh, (const uint8_t *)file + eh->e_shoff + (uint64_t)i * eh->e_shentsize, sizeof(sh));
 		if (sh.sh_type != SHT_NOTE || !range_ok(sh.sh_offset, sh.sh_size, size))
 			continue;
-		found = scan_notes(file, sh.sh_offset, sh.sh_size, sh.sh_addralign == 8 ? 8 : 4,
-				   entry, why);
+		found = scan_notes(file, sh.sh_offset, sh.sh_size, sh.sh_addralign == 8 ? 8 : 4, entry, why);
 		if (found)
 			return found;
 	}
 	return 0;
 }
 
-int mica_elf_check(const void *file, size_t size, struct mica_elf_image *img,
-		   const char **why)
+int mica_elf_check(const void *file, size_t size, struct mica_elf_image *img, const char **why)
 {
 	struct elf64_ehdr eh;
 	int found;
@@ -208,7 +201,6 @@ void mica_elf_place(const void *file, const struct mica_elf_image *img, void *ds
 		read_phdr(file, &eh, i, &ph);
 		if (ph.p_type != PT_LOAD || ph.p_memsz == 0)
 			continue;
-		memcpy((uint8_t *)dst + (ph.p_paddr - img->paddr_lo),
-		       (const uint8_t *)file + ph.p_offset, ph.p_filesz);
+		memcpy((uint8_t *)dst + (ph.p_paddr - img->paddr_lo), (const uint8_t *)file + ph.p_offset, ph.p_filesz);
 	}
 }

@@ -8,7 +8,9 @@
 
 #include <mica/types.h>
 
-#define ELF_MAG "\x7f" "ELF"
+#define ELF_MAG \
+	"\x7f"  \
+	"ELF"
 #define ELFCLASS64 2
 #define ELFDATA2LSB 1
 #define EV_CURRENT 1
@@ -83,8 +85,7 @@ struct mica_elf_image {
  * "Mica" MICA_ELFNOTE_ENTRY64 note with an entry inside the loaded span.
  * Returns 0, or -1 with *why set to a static description of the problem.
  */
-int mica_elf_check(const void *file, size_t size, struct mica_elf_image *img,
-		   const char **why);
+int mica_elf_check(const void *file, size_t size, struct mica_elf_image *img, const char **why);
 
 /*
  * Places a checked image at dst (img->alloc_size bytes): zeroes everything,

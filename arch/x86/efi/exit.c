@@ -29,8 +29,7 @@ struct memmap_buf {
 static EFI_STATUS memmap_get(struct memmap_buf *m)
 {
 	m->size = m->alloc;
-	return uefi_call_wrapper(BS->GetMemoryMap, 5, &m->size, m->buf, &m->key, &m->desc_size,
-				 &m->desc_version);
+	return uefi_call_wrapper(BS->GetMemoryMap, 5, &m->size, m->buf, &m->key, &m->desc_size, &m->desc_version);
 }
 
 /* A buffer big enough for the map plus what allocations and prints add to it. */
@@ -53,12 +52,11 @@ static void memmap_preview(const struct memmap_buf *m, struct boot_info *bi)
 	struct efi_memmap_stats stats;
 	unsigned int n;
 
-	n = efi_memmap_convert(m->buf, m->size, m->desc_size, bi->mem, BOOT_MAX_MEM_RANGES,
-			       &stats);
+	n = efi_memmap_convert(m->buf, m->size, m->desc_size, bi->mem, BOOT_MAX_MEM_RANGES, &stats);
 	efi_info(L"memory map: %d descriptors, %d ranges\n", stats.nr_desc, n);
 	if (stats.nr_dropped)
-		efi_info(L"warning: %d ranges did not fit in boot_info (%ld bytes of RAM lost)\n",
-			 stats.nr_dropped, stats.lost_bytes);
+		efi_info(L"warning: %d ranges did not fit in boot_info (%ld bytes of RAM lost)\n", stats.nr_dropped,
+			 stats.lost_bytes);
 }
 
 /* Only for the rare failed ExitBootServices, when ConOut may no longer be used. */
@@ -84,12 +82,13 @@ static __noreturn void enter_mica(UINT64 entry, struct boot_info *bi)
 	__builtin_unreachable();
 }
 
-EFI_STATUS efi_exit_and_enter(EFI_HANDLE image, struct boot_info *bi, UINT64 entry)
+EFI_STATUS efi_exit_and_enter(EFI_HANDLE image, struct boot_info *bi, UINT64 entry, bool *firmware_gone)
 {
 	struct efi_memmap_stats stats;
 	struct memmap_buf m;
 	EFI_STATUS st;
 
+	*firmware_gone = false;
 	st = memmap_alloc(&m);
 	if (!EFI_ERROR(st))
 		st = memmap_get(&m);
@@ -110,14 +109,18 @@ EFI_STATUS efi_exit_and_enter(EFI_HANDLE image, struct boot_info *bi, UINT64 ent
 		if (EFI_ERROR(st))
 			break;
 		st = uefi_call_wrapper(BS->ExitBootServices, 2, image, m.key);
+		*firmware_gone = true;
 		if (!EFI_ERROR(st)) {
-			bi->nr_mem = efi_memmap_convert(m.buf, m.size, m.desc_size, bi->mem,
-							BOOT_MAX_MEM_RANGES, &stats);
+			bi->nr_mem =
+			    efi_memmap_convert(m.buf, m.size, m.desc_size, bi->mem, BOOT_MAX_MEM_RANGES, &stats);
 			enter_mica(entry, bi);
 		}
 		if (st != EFI_INVALID_PARAMETER)
 			break;
 	}
-	serial_puts_raw("\r\n" LOADER_NAME ": error: ExitBootServices failed\r\n");
+	if (*firmware_gone)
+		serial_puts_raw("\r\n" LOADER_NAME ": error: ExitBootServices failed\r\n");
+	else
+		efi_error(L"cannot read the memory map: %r\n", st);
 	return st;
 }

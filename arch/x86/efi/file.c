@@ -68,8 +68,7 @@ static void fs_loader_dir(EFI_DEVICE_PATH *dp, char *dir, size_t size)
 	for (; dp && !IsDevicePathEnd(dp); dp = NextDevicePathNode(dp)) {
 		if ((size_t)DevicePathNodeLength(dp) < SIZE_OF_FILEPATH_DEVICE_PATH)
 			break; /* malformed: stop rather than loop forever */
-		if (DevicePathType(dp) != MEDIA_DEVICE_PATH ||
-		    DevicePathSubType(dp) != MEDIA_FILEPATH_DP)
+		if (DevicePathType(dp) != MEDIA_DEVICE_PATH || DevicePathSubType(dp) != MEDIA_FILEPATH_DP)
 			continue;
 		if (!filepath_node_add(dp, path, sizeof(path), &n)) {
 			efi_info(L"loader path is not plain ASCII, using the volume root\n");
@@ -86,8 +85,7 @@ static void fs_loader_dir(EFI_DEVICE_PATH *dp, char *dir, size_t size)
 	str_add(dir, size, &n, last ? path : "\\");
 }
 
-static EFI_STATUS fs_open(EFI_FILE_IO_INTERFACE *fs, EFI_DEVICE_PATH *file_path,
-			  struct efi_source *src)
+static EFI_STATUS fs_open(EFI_FILE_IO_INTERFACE *fs, EFI_DEVICE_PATH *file_path, struct efi_source *src)
 {
 	EFI_STATUS st = uefi_call_wrapper(fs->OpenVolume, 2, fs, &src->root);
 
@@ -126,8 +124,7 @@ static EFI_STATUS pxe_open(EFI_HANDLE dev, struct efi_source *src)
 	EFI_PXE_BASE_CODE_MODE *m;
 	EFI_STATUS st;
 
-	st = uefi_call_wrapper(BS->HandleProtocol, 3, dev, &PxeBaseCodeProtocol,
-			       (void **)&src->pxe_bc);
+	st = uefi_call_wrapper(BS->HandleProtocol, 3, dev, &PxeBaseCodeProtocol, (void **)&src->pxe_bc);
 	if (EFI_ERROR(st)) {
 		efi_error(L"boot device has neither a file system nor PXE base code\n");
 		return st;
@@ -148,9 +145,8 @@ static EFI_STATUS pxe_open(EFI_HANDLE dev, struct efi_source *src)
 	memset(&src->server, 0, sizeof(src->server));
 	memcpy(src->server.v4.Addr, from->BootpSiAddr, 4);
 	pxe_boot_dir(from->BootpBootFile[0] || !proxy ? from : proxy, src->dir, sizeof(src->dir));
-	efi_info(L"started by PXE, reading files from tftp://%d.%d.%d.%d/%a\n",
-		 from->BootpSiAddr[0], from->BootpSiAddr[1], from->BootpSiAddr[2],
-		 from->BootpSiAddr[3], src->dir);
+	efi_info(L"started by PXE, reading files from tftp://%d.%d.%d.%d/%a\n", from->BootpSiAddr[0],
+		 from->BootpSiAddr[1], from->BootpSiAddr[2], from->BootpSiAddr[3], src->dir);
 	return EFI_SUCCESS;
 }
 
@@ -160,8 +156,7 @@ EFI_STATUS efi_source_open(EFI_LOADED_IMAGE *li, struct efi_source *src)
 	EFI_STATUS st;
 
 	memset(src, 0, sizeof(*src));
-	st = uefi_call_wrapper(BS->HandleProtocol, 3, li->DeviceHandle, &FileSystemProtocol,
-			       (void **)&fs);
+	st = uefi_call_wrapper(BS->HandleProtocol, 3, li->DeviceHandle, &FileSystemProtocol, (void **)&fs);
 	if (!EFI_ERROR(st))
 		return fs_open(fs, li->FilePath, src);
 	return pxe_open(li->DeviceHandle, src);
@@ -169,8 +164,7 @@ EFI_STATUS efi_source_open(EFI_LOADED_IMAGE *li, struct efi_source *src)
 
 /* ---- names ---- */
 
-static EFI_STATUS make_path(const struct efi_source *src, const char *name, size_t len,
-			    struct efi_file *f)
+static EFI_STATUS make_path(const struct efi_source *src, const char *name, size_t len, struct efi_file *f)
 {
 	char sep = src->pxe ? '/' : '\\';
 	bool absolute = len && (name[0] == '/' || name[0] == '\\');
@@ -217,8 +211,7 @@ static EFI_STATUS file_alloc(struct efi_file *f)
 	EFI_STATUS st;
 
 	if (f->place == FILE_POOL) {
-		st = uefi_call_wrapper(BS->AllocatePool, 3, EfiLoaderData, file_capacity(f),
-				       &f->data);
+		st = uefi_call_wrapper(BS->AllocatePool, 3, EfiLoaderData, file_capacity(f), &f->data);
 	} else {
 		st = efi_alloc_low(f->size, &addr);
 		f->data = (void *)(UINTN)addr;
@@ -308,13 +301,28 @@ static EFI_STATUS fs_load(struct efi_source *src, struct efi_file *f)
 
 /* ---- TFTP ---- */
 
-static EFI_STATUS tftp(struct efi_source *src, struct efi_file *f,
-		       EFI_PXE_BASE_CODE_TFTP_OPCODE op, void *buf, UINT64 *size)
+static EFI_STATUS tftp(struct efi_source *src, struct efi_file *f, EFI_PXE_BASE_CODE_TFTP_OPCODE op, void *buf,
+		       UINT64 *size)
 {
 	UINTN block = TFTP_BLOCK_SIZE;
 
-	return uefi_call_wrapper(src->pxe_bc->Mtftp, 10, src->pxe_bc, op, buf, FALSE, size,
-				 &block, &src->server, (UINT8 *)f->path, NULL, FALSE);
+	return uefi_call_wrapper(src->pxe_bc->Mtftp, 10, src->pxe_bc, op, buf, FALSE, size, &block, &src->server,
+				 (UINT8 *)f->path, NULL, FALSE);
+}
+
+/* Reports a failed transfer, with the server's own words when it sent some. */
+static void tftp_report(struct efi_source *src, struct efi_file *f, EFI_STATUS st)
+{
+	EFI_PXE_BASE_CODE_MODE *m = src->pxe_bc->Mode;
+	char msg[sizeof(m->TftpError.ErrorString) + 1];
+
+	if (st != EFI_TFTP_ERROR || !m->TftpErrorReceived) {
+		efi_error(L"cannot get %a: %r\n", f->shown, st);
+		return;
+	}
+	memcpy(msg, m->TftpError.ErrorString, sizeof(m->TftpError.ErrorString));
+	msg[sizeof(msg) - 1] = '\0';
+	efi_error(L"cannot get %a: server says \"%a\" (TFTP error %d)\n", f->shown, msg, m->TftpError.ErrorCode);
 }
 
 static EFI_STATUS tftp_load(struct efi_source *src, struct efi_file *f)
@@ -324,7 +332,7 @@ static EFI_STATUS tftp_load(struct efi_source *src, struct efi_file *f)
 
 	st = tftp(src, f, EFI_PXE_BASE_CODE_TFTP_GET_FILE_SIZE, NULL, &f->size);
 	if (EFI_ERROR(st)) {
-		efi_error(L"cannot get %a: %r\n", f->shown, st);
+		tftp_report(src, f, st);
 		return st;
 	}
 	st = file_alloc(f);
@@ -335,12 +343,12 @@ static EFI_STATUS tftp_load(struct efi_source *src, struct efi_file *f)
 	if (!EFI_ERROR(st) && got != f->size)
 		st = EFI_END_OF_FILE;
 	if (EFI_ERROR(st))
-		efi_error(L"cannot read %a: %r\n", f->shown, st);
+		tftp_report(src, f, st);
 	return st;
 }
 
-EFI_STATUS efi_file_load(struct efi_source *src, const char *name, size_t name_len,
-			 enum file_place place, struct efi_file *f)
+EFI_STATUS efi_file_load(struct efi_source *src, const char *name, size_t name_len, enum file_place place,
+			 struct efi_file *f)
 {
 	EFI_STATUS st;
 

@@ -32,8 +32,7 @@ static uint8_t mask_bits(UINT32 mask)
 }
 
 /* Fills the colour layout; false if the mode has no linear framebuffer. */
-static bool set_layout(const EFI_GRAPHICS_OUTPUT_MODE_INFORMATION *info,
-		       struct boot_framebuffer *fb)
+static bool set_layout(const EFI_GRAPHICS_OUTPUT_MODE_INFORMATION *info, struct boot_framebuffer *fb)
 {
 	const EFI_PIXEL_BITMASK *m = &info->PixelInformation;
 
@@ -53,8 +52,7 @@ static bool set_layout(const EFI_GRAPHICS_OUTPUT_MODE_INFORMATION *info,
 		mask_to_field(m->RedMask, &fb->red_pos, &fb->red_size);
 		mask_to_field(m->GreenMask, &fb->green_pos, &fb->green_size);
 		mask_to_field(m->BlueMask, &fb->blue_pos, &fb->blue_size);
-		fb->bpp = ALIGN_UP(mask_bits(m->RedMask | m->GreenMask | m->BlueMask |
-					     m->ReservedMask), 8);
+		fb->bpp = ALIGN_UP(mask_bits(m->RedMask | m->GreenMask | m->BlueMask | m->ReservedMask), 8);
 		return fb->bpp != 0;
 	default: /* PixelBltOnly: no framebuffer to write to */
 		return false;
@@ -67,8 +65,7 @@ void efi_find_framebuffer(struct boot_framebuffer *fb)
 	EFI_GRAPHICS_OUTPUT_MODE_INFORMATION *info;
 	EFI_STATUS st;
 
-	st = uefi_call_wrapper(BS->LocateProtocol, 3, &GraphicsOutputProtocol, NULL,
-			       (void **)&gop);
+	st = uefi_call_wrapper(BS->LocateProtocol, 3, &GraphicsOutputProtocol, NULL, (void **)&gop);
 	if (EFI_ERROR(st) || !gop->Mode || !gop->Mode->Info) {
 		efi_info(L"no GOP framebuffer\n");
 		return;
@@ -83,6 +80,5 @@ void efi_find_framebuffer(struct boot_framebuffer *fb)
 	fb->width = info->HorizontalResolution;
 	fb->height = info->VerticalResolution;
 	fb->pitch = info->PixelsPerScanLine * (fb->bpp / 8);
-	efi_info(L"framebuffer %dx%d, %d bpp, at 0x%lx\n", fb->width, fb->height, fb->bpp,
-		 fb->base);
+	efi_info(L"framebuffer %dx%d, %d bpp, at 0x%lx\n", fb->width, fb->height, fb->bpp, fb->base);
 }

@@ -8,8 +8,7 @@
 #include "elf_load.h"
 #include "loader.h"
 
-EFI_STATUS efi_load_hypervisor(struct efi_source *src, const char *name, struct boot_info *bi,
-			       UINT64 *entry)
+EFI_STATUS efi_load_hypervisor(struct efi_source *src, const char *name, struct boot_info *bi, UINT64 *entry)
 {
 	struct mica_elf_image img;
 	EFI_PHYSICAL_ADDRESS base;
@@ -27,8 +26,7 @@ EFI_STATUS efi_load_hypervisor(struct efi_source *src, const char *name, struct 
 	}
 	st = efi_alloc_low_aligned(img.alloc_size, MICA_IMAGE_ALIGN, &base);
 	if (EFI_ERROR(st)) {
-		efi_error(L"cannot allocate %ld bytes below 4 GiB for %a: %r\n", img.alloc_size,
-			  f.shown, st);
+		efi_error(L"cannot allocate %ld bytes below 4 GiB for %a: %r\n", img.alloc_size, f.shown, st);
 		efi_file_free(&f);
 		return st;
 	}
@@ -38,7 +36,7 @@ EFI_STATUS efi_load_hypervisor(struct efi_source *src, const char *name, struct 
 	bi->image_base = base;
 	bi->image_size = img.alloc_size;
 	*entry = mica_elf_entry_at(&img, base);
-	efi_info(L"hypervisor placed at 0x%lx-0x%lx (linked at 0x%lx), entry 0x%lx\n", base,
-		 base + img.alloc_size, img.paddr_lo, *entry);
+	efi_info(L"hypervisor placed at 0x%lx-0x%lx (linked at 0x%lx), entry 0x%lx\n", base, base + img.alloc_size,
+		 img.paddr_lo, *entry);
 	return EFI_SUCCESS;
 }

@@ -12,8 +12,7 @@ static long text_length(const uint16_t *opts, size_t nr_chars)
 	size_t n = 0;
 
 	while (n < nr_chars && opts[n]) {
-		if (n == MICA_LOAD_OPTIONS_MAX || (opts[n] < 0x20 && opts[n] != '\t') ||
-		    opts[n] > 0x7e)
+		if (n == MICA_LOAD_OPTIONS_MAX || (opts[n] < 0x20 && opts[n] != '\t') || opts[n] > 0x7e)
 			return -1;
 		n++;
 	}
@@ -49,8 +48,7 @@ static bool ends_with_efi(const uint16_t *w, size_t n)
 	return true;
 }
 
-int mica_load_options_section(const uint16_t *opts, size_t bytes, char *section,
-			      size_t size)
+int mica_load_options_section(const uint16_t *opts, size_t bytes, char *section, size_t size)
 {
 	long text = opts ? text_length(opts, bytes / sizeof(uint16_t)) : -1;
 	size_t len, pos = 0, n;

@@ -18,7 +18,6 @@
  * no section. Returns 1 with the name in section[size], 0 if no section is
  * named, -1 if the name does not fit.
  */
-int mica_load_options_section(const uint16_t *opts, size_t bytes, char *section,
-			      size_t size);
+int mica_load_options_section(const uint16_t *opts, size_t bytes, char *section, size_t size);
 
 #endif

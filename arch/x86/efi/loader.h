@@ -29,7 +29,7 @@ EFI_STATUS efi_alloc_low_aligned(UINT64 bytes, UINT64 align, EFI_PHYSICAL_ADDRES
 /* file.c: where files come from (the loader's directory, or its TFTP server). */
 struct efi_source {
 	bool pxe;
-	EFI_FILE_HANDLE root;     /* file system volume */
+	EFI_FILE_HANDLE root; /* file system volume */
 	EFI_PXE_BASE_CODE *pxe_bc;
 	EFI_IP_ADDRESS server;
 	char dir[LOADER_PATH_MAX]; /* "\EFI\BOOT\" on disk; "" or "boot/" over TFTP */
@@ -41,8 +41,8 @@ enum file_place {
 };
 
 struct efi_file {
-	char path[LOADER_PATH_MAX];        /* as the source sees it */
-	char shown[LOADER_PATH_MAX + 32];  /* for messages, e.g. tftp://10.0.2.2/mica.cfg */
+	char path[LOADER_PATH_MAX];       /* as the source sees it */
+	char shown[LOADER_PATH_MAX + 32]; /* for messages, e.g. tftp://10.0.2.2/mica.cfg */
 	void *data;
 	UINT64 size;
 	enum file_place place;
@@ -50,23 +50,25 @@ struct efi_file {
 
 EFI_STATUS efi_source_open(EFI_LOADED_IMAGE *li, struct efi_source *src);
 /* Loads name[0..name_len) relative to the source's directory; reports errors. */
-EFI_STATUS efi_file_load(struct efi_source *src, const char *name, size_t name_len,
-			 enum file_place place, struct efi_file *f);
+EFI_STATUS efi_file_load(struct efi_source *src, const char *name, size_t name_len, enum file_place place,
+			 struct efi_file *f);
 void efi_file_free(struct efi_file *f);
 
 /* image.c: the hypervisor ELF. */
-EFI_STATUS efi_load_hypervisor(struct efi_source *src, const char *name, struct boot_info *bi,
-			       UINT64 *entry);
+EFI_STATUS efi_load_hypervisor(struct efi_source *src, const char *name, struct boot_info *bi, UINT64 *entry);
 
 /* modules.c: kernel=, ramdisk=, module= into boot_info.modules[]. */
-EFI_STATUS efi_load_modules(struct efi_source *src, const struct mica_cfg *cfg,
-			    struct boot_info *bi);
+EFI_STATUS efi_load_modules(struct efi_source *src, const struct mica_cfg *cfg, struct boot_info *bi);
 
 /* gop.c, acpi.c: what the firmware knows about the machine. */
 void efi_find_framebuffer(struct boot_framebuffer *fb);
 UINT64 efi_find_rsdp(EFI_SYSTEM_TABLE *st);
 
-/* exit.c: ExitBootServices and the jump; returns only on failure. */
-EFI_STATUS efi_exit_and_enter(EFI_HANDLE image, struct boot_info *bi, UINT64 entry);
+/*
+ * exit.c: ExitBootServices and the jump; returns only on failure, with
+ * *firmware_gone set once ExitBootServices was tried: then no boot service
+ * (ConOut included) may be used any more.
+ */
+EFI_STATUS efi_exit_and_enter(EFI_HANDLE image, struct boot_info *bi, UINT64 entry, bool *firmware_gone);
 
 #endif

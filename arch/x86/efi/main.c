@@ -14,8 +14,7 @@
 static struct mica_cfg cfg; /* ~10 KiB: kept off the firmware's stack */
 
 /* The section named on the loader's command line, or NULL for the default. */
-static EFI_STATUS requested_section(EFI_LOADED_IMAGE *li, char *buf, size_t size,
-				    const char **section)
+static EFI_STATUS requested_section(EFI_LOADED_IMAGE *li, char *buf, size_t size, const char **section)
 {
 	int rc = mica_load_options_section(li->LoadOptions, li->LoadOptionsSize, buf, size);
 
@@ -44,8 +43,7 @@ static EFI_STATUS read_config(struct efi_source *src, const char *section)
 		efi_file_free(&f);
 		return EFI_LOAD_ERROR;
 	}
-	efi_info(L"%a: booting section [%a]%a\n", f.shown, cfg.section,
-		 section ? " (from the command line)" : "");
+	efi_info(L"%a: booting section [%a]%a\n", f.shown, cfg.section, section ? " (from the command line)" : "");
 	efi_file_free(&f);
 	return EFI_SUCCESS;
 }
@@ -83,7 +81,7 @@ static void fill_firmware_info(struct boot_info *bi, EFI_SYSTEM_TABLE *systab, b
 	efi_find_framebuffer(&bi->fb);
 }
 
-static EFI_STATUS boot(EFI_HANDLE image, EFI_SYSTEM_TABLE *systab)
+static EFI_STATUS boot(EFI_HANDLE image, EFI_SYSTEM_TABLE *systab, bool *firmware_gone)
 {
 	char section_buf[MICA_CFG_SECTION_MAX];
 	static struct efi_source src;
@@ -115,16 +113,18 @@ static EFI_STATUS boot(EFI_HANDLE image, EFI_SYSTEM_TABLE *systab)
 	if (EFI_ERROR(st))
 		return st;
 	fill_firmware_info(bi, systab, src.pxe);
-	return efi_exit_and_enter(image, bi, entry);
+	return efi_exit_and_enter(image, bi, entry, firmware_gone);
 }
 
 EFI_STATUS efi_main(EFI_HANDLE image, EFI_SYSTEM_TABLE *systab)
 {
+	bool firmware_gone = false;
 	EFI_STATUS st;
 
 	InitializeLib(image, systab);
 	efi_info(L"Mica UEFI loader\n");
-	st = boot(image, systab);
-	efi_error(L"boot aborted (%r), returning to the firmware\n", st);
+	st = boot(image, systab, &firmware_gone);
+	if (!firmware_gone)
+		efi_error(L"boot aborted (%r), returning to the firmware\n", st);
 	return st;
 }

@@ -8,22 +8,14 @@
 
 /* Boot services and loader memory is free once the hypervisor owns the machine. */
 static const uint8_t efi_to_boot_type[] = {
-	[MICA_EFI_RESERVED] = BOOT_MEM_RESERVED,
-	[MICA_EFI_LOADER_CODE] = BOOT_MEM_RAM,
-	[MICA_EFI_LOADER_DATA] = BOOT_MEM_RAM,
-	[MICA_EFI_BS_CODE] = BOOT_MEM_RAM,
-	[MICA_EFI_BS_DATA] = BOOT_MEM_RAM,
-	[MICA_EFI_RT_CODE] = BOOT_MEM_FIRMWARE,
-	[MICA_EFI_RT_DATA] = BOOT_MEM_FIRMWARE,
-	[MICA_EFI_CONVENTIONAL] = BOOT_MEM_RAM,
-	[MICA_EFI_UNUSABLE] = BOOT_MEM_UNUSABLE,
-	[MICA_EFI_ACPI_RECLAIM] = BOOT_MEM_ACPI_RECLAIM,
-	[MICA_EFI_ACPI_NVS] = BOOT_MEM_ACPI_NVS,
-	[MICA_EFI_MMIO] = BOOT_MEM_MMIO,
-	[MICA_EFI_MMIO_PORT] = BOOT_MEM_MMIO,
-	[MICA_EFI_PAL_CODE] = BOOT_MEM_RESERVED,
-	[MICA_EFI_PERSISTENT] = BOOT_MEM_RESERVED,
-	[MICA_EFI_UNACCEPTED] = BOOT_MEM_RESERVED,
+    [MICA_EFI_RESERVED] = BOOT_MEM_RESERVED,   [MICA_EFI_LOADER_CODE] = BOOT_MEM_RAM,
+    [MICA_EFI_LOADER_DATA] = BOOT_MEM_RAM,     [MICA_EFI_BS_CODE] = BOOT_MEM_RAM,
+    [MICA_EFI_BS_DATA] = BOOT_MEM_RAM,         [MICA_EFI_RT_CODE] = BOOT_MEM_FIRMWARE,
+    [MICA_EFI_RT_DATA] = BOOT_MEM_FIRMWARE,    [MICA_EFI_CONVENTIONAL] = BOOT_MEM_RAM,
+    [MICA_EFI_UNUSABLE] = BOOT_MEM_UNUSABLE,   [MICA_EFI_ACPI_RECLAIM] = BOOT_MEM_ACPI_RECLAIM,
+    [MICA_EFI_ACPI_NVS] = BOOT_MEM_ACPI_NVS,   [MICA_EFI_MMIO] = BOOT_MEM_MMIO,
+    [MICA_EFI_MMIO_PORT] = BOOT_MEM_MMIO,      [MICA_EFI_PAL_CODE] = BOOT_MEM_RESERVED,
+    [MICA_EFI_PERSISTENT] = BOOT_MEM_RESERVED, [MICA_EFI_UNACCEPTED] = BOOT_MEM_RESERVED,
 };
 
 uint32_t efi_mem_type_to_boot(uint32_t efi_type)
@@ -145,18 +137,17 @@ static void add_range(struct range_set *s, const struct boot_mem_range *r)
 	s->n++;
 }
 
-unsigned int efi_memmap_convert(const void *map, size_t map_size, size_t desc_size,
-				struct boot_mem_range *out, unsigned int max,
-				struct efi_memmap_stats *stats)
+unsigned int efi_memmap_convert(const void *map, size_t map_size, size_t desc_size, struct boot_mem_range *out,
+				unsigned int max, struct efi_memmap_stats *stats)
 {
-	struct range_set set = { out, 0, max, stats };
+	struct range_set set = {out, 0, max, stats};
 	struct efi_mem_desc d;
 
 	memset(stats, 0, sizeof(*stats));
 	if (desc_size < sizeof(d))
 		return 0;
 	for (size_t off = 0; map_size - off >= desc_size; off += desc_size) {
-		struct boot_mem_range r = { 0 };
+		struct boot_mem_range r = {0};
 
 		memcpy(&d, (const uint8_t *)map + off, sizeof(d));
 		stats->nr_desc++;

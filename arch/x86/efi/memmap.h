@@ -60,8 +60,7 @@ uint32_t efi_mem_type_to_boot(uint32_t efi_type);
  * in stats->lost_bytes. Returns the number of ranges written; 0 if desc_size
  * is smaller than struct efi_mem_desc.
  */
-unsigned int efi_memmap_convert(const void *map, size_t map_size, size_t desc_size,
-				struct boot_mem_range *out, unsigned int max,
-				struct efi_memmap_stats *stats);
+unsigned int efi_memmap_convert(const void *map, size_t map_size, size_t desc_size, struct boot_mem_range *out,
+				unsigned int max, struct efi_memmap_stats *stats);
 
 #endif

@@ -1,5 +1,5 @@
 /*
- * Boot modules in boot_info.modules[]: dom0's kernel= first, then ramdisk=,
+ * Boot modules in boot_info.modules[]: dom0's kernel= first (if any), then ramdisk=,
  * then each module= in file order. Each sits in its own page-aligned
  * EfiLoaderData block below 4 GiB; its cmdline is the whole mica.cfg value,
  * file name first, as Multiboot2 module strings are.
@@ -28,17 +28,14 @@ static EFI_STATUS load_module(struct efi_source *src, const char *value, struct 
 	return EFI_SUCCESS;
 }
 
-EFI_STATUS efi_load_modules(struct efi_source *src, const struct mica_cfg *cfg,
-			    struct boot_info *bi)
+EFI_STATUS efi_load_modules(struct efi_source *src, const struct mica_cfg *cfg, struct boot_info *bi)
 {
 	EFI_STATUS st = EFI_SUCCESS;
 
-	if (!cfg->kernel[0]) {
-		efi_info(L"no kernel= in [%a]: starting the hypervisor without dom0\n",
-			 cfg->section);
-		return EFI_SUCCESS;
-	}
-	st = load_module(src, cfg->kernel, bi);
+	if (cfg->kernel[0])
+		st = load_module(src, cfg->kernel, bi);
+	else
+		efi_info(L"no kernel= in [%a]: no dom0\n", cfg->section);
 	if (!EFI_ERROR(st) && cfg->ramdisk[0])
 		st = load_module(src, cfg->ramdisk, bi);
 	for (unsigned int i = 0; !EFI_ERROR(st) && i < cfg->nr_modules; i++)
