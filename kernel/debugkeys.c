@@ -49,12 +49,9 @@ static void poll(void *unused)
 	timer_set(&poll_timer, now_ns() + POLL_NS);
 }
 
-void arch_register_debugkeys(void);
-
 void debugkeys_init(void)
 {
 	debugkey_register('h', show_help, "show this help");
-	arch_register_debugkeys();
 	timer_init(&poll_timer, poll, NULL);
 	timer_set(&poll_timer, now_ns() + POLL_NS);
 	printk("Mica: idle. Debug keys on this console: 'h' for help.\n");

@@ -1,6 +1,7 @@
 /* The x86 debug keys: reboot, power off, CPU and memory state. */
 #include <asm/percpu.h>
 #include <asm/power.h>
+#include <asm/setup.h>
 #include <mica/debugkeys.h>
 #include <mica/mm.h>
 #include <mica/printk.h>

@@ -129,6 +129,7 @@ __noreturn void platform_init(void)
 		if (strcmp(opt, "halt"))
 			printk("Mica: unknown on_idle=%s (use halt, poweroff or reboot); staying idle\n", opt);
 	}
+	arch_register_debugkeys();
 	debugkeys_init();
 	cpu_idle_loop();
 }

@@ -5,7 +5,7 @@
 typedef void (*debugkey_fn)(char key);
 
 void debugkey_register(char key, debugkey_fn fn, const char *desc);
-/* Registers the built-in keys and starts polling the console for input. */
+/* Registers 'h' and starts polling the console for input (register other keys first). */
 void debugkeys_init(void);
 /* Handles one input character (called from the poll timer). */
 void debugkey_handle(char key);

@@ -13,6 +13,8 @@ void console_setup(const char *cmdline);
 /* Framebuffer text console, once the direct map exists. */
 void console_setup_late(const char *cmdline);
 void paging_print_summary(void);
+/* Debug keys for reboot, power-off, CPUs and memory (arch/x86/debugkeys.c). */
+void arch_register_debugkeys(void);
 /* ACPI, APIC, timers, application processors, then idle. Does not return. */
 __noreturn void platform_init(void);
 
