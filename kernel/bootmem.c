@@ -19,10 +19,8 @@ bool bootmem_reserve(struct bootmem *bm, uint64_t base, uint64_t size, const cha
 		end = UINT64_MAX;
 	if (bm->nr_reserved >= BOOTMEM_MAX_RESERVED)
 		return false;
-	bm->reserved[bm->nr_reserved++] = (struct bootmem_range){ALIGN_DOWN(base, PAGE_SIZE),
-								  end > UINT64_MAX - PAGE_SIZE ? UINT64_MAX
-											       : ALIGN_UP(end, PAGE_SIZE),
-								  what};
+	bm->reserved[bm->nr_reserved++] = (struct bootmem_range){
+	    ALIGN_DOWN(base, PAGE_SIZE), end > UINT64_MAX - PAGE_SIZE ? UINT64_MAX : ALIGN_UP(end, PAGE_SIZE), what};
 	return true;
 }
 

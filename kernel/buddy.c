@@ -112,15 +112,13 @@ void buddy_init(struct buddy *b, struct page_info *frames, uint64_t base_pfn, ui
 		b->nr_free_blocks[o] = 0;
 	}
 	b->nr_free = 0;
-	b->stats = (struct buddy_stats){ 0 };
+	b->stats = (struct buddy_stats){0};
 	for (uint64_t i = 0; i < b->nr_frames; i++)
-		frames[i] = (struct page_info){ .next = BUDDY_NIL, .prev = BUDDY_NIL,
-						.flags = PGI_RESERVED };
+		frames[i] = (struct page_info){.next = BUDDY_NIL, .prev = BUDDY_NIL, .flags = PGI_RESERVED};
 }
 
 /* Clip [pfn, pfn + count) to the window as frame indices [*lo, *hi). */
-static bool clip_range(const struct buddy *b, uint64_t pfn, uint64_t count, uint64_t *lo,
-		       uint64_t *hi)
+static bool clip_range(const struct buddy *b, uint64_t pfn, uint64_t count, uint64_t *lo, uint64_t *hi)
 {
 	uint64_t end = pfn + count;
 
@@ -177,8 +175,7 @@ static uint32_t find_free_head(const struct buddy *b, uint64_t idx, unsigned int
 }
 
 /* Reserve frames [lo, hi) of the free block at head; give the rest back. */
-static uint64_t carve_block(struct buddy *b, uint32_t head, unsigned int order, uint64_t lo,
-			    uint64_t hi)
+static uint64_t carve_block(struct buddy *b, uint32_t head, unsigned int order, uint64_t lo, uint64_t hi)
 {
 	uint64_t bend = (uint64_t)head + ORDER_FRAMES(order);
 	uint64_t rlo = MAX(lo, (uint64_t)head), rhi = MIN(hi, bend);
@@ -258,8 +255,7 @@ bool buddy_free(struct buddy *b, uint64_t pfn, unsigned int order)
 	const char *err = free_check(b, pfn, order);
 
 	if (err) {
-		printk("buddy: refusing free of pfn 0x%llx order %u: %s\n", (unsigned long long)pfn,
-		       order, err);
+		printk("buddy: refusing free of pfn 0x%llx order %u: %s\n", (unsigned long long)pfn, order, err);
 		b->stats.nr_bad_free++;
 		return false;
 	}
@@ -295,8 +291,7 @@ static bool check_fail(const char *what, uint64_t pfn)
 }
 
 /* Walk one free list; adds its blocks and frames to the totals. */
-static bool check_list(const struct buddy *b, unsigned int order, uint64_t *blocks,
-		       uint64_t *frames)
+static bool check_list(const struct buddy *b, unsigned int order, uint64_t *blocks, uint64_t *frames)
 {
 	uint32_t prev = BUDDY_NIL;
 	uint64_t n = 0;
@@ -314,8 +309,7 @@ static bool check_list(const struct buddy *b, unsigned int order, uint64_t *bloc
 			return check_fail("free block misaligned or outside window", pfn);
 		uint64_t bpfn = pfn ^ ORDER_FRAMES(order);
 		if (order < BUDDY_MAX_ORDER && block_in_window(b, bpfn, order) &&
-		    b->frames[pfn_to_idx(b, bpfn)].flags == PGI_FREE &&
-		    b->frames[pfn_to_idx(b, bpfn)].order == order)
+		    b->frames[pfn_to_idx(b, bpfn)].flags == PGI_FREE && b->frames[pfn_to_idx(b, bpfn)].order == order)
 			return check_fail("two free buddies left unmerged", pfn);
 		prev = i;
 	}

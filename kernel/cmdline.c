@@ -40,7 +40,7 @@ bool cmdline_next(const char **cursor, struct cmdline_token *tok)
 	*cursor = p;
 	if (!*p)
 		return false;
-	*tok = (struct cmdline_token){ .key = p };
+	*tok = (struct cmdline_token){.key = p};
 	while (*p && !is_space(*p) && *p != '=')
 		p++;
 	tok->key_len = (size_t)(p - tok->key);
@@ -118,8 +118,8 @@ bool cmdline_get_str(const char *cmdline, const char *key, char *buf, size_t siz
 /* 1 true, 0 false, -1 unreadable. */
 static int parse_bool(const struct cmdline_token *tok)
 {
-	static const char *const yes[] = { "1", "yes", "true", "on", "enable" };
-	static const char *const no[] = { "0", "no", "false", "off", "disable" };
+	static const char *const yes[] = {"1", "yes", "true", "on", "enable"};
+	static const char *const no[] = {"0", "no", "false", "off", "disable"};
 	char buf[16];
 
 	if (cmdline_token_value(tok, buf, sizeof(buf)) >= sizeof(buf))
@@ -167,11 +167,16 @@ static int digit_value(char c)
 static unsigned int suffix_shift(char c)
 {
 	switch (lower(c)) {
-	case 'k': return 10;
-	case 'm': return 20;
-	case 'g': return 30;
-	case 't': return 40;
-	default: return 0;
+	case 'k':
+		return 10;
+	case 'm':
+		return 20;
+	case 'g':
+		return 30;
+	case 't':
+		return 40;
+	default:
+		return 0;
 	}
 }
 
@@ -234,7 +239,7 @@ const char *cmdline_dom0_args(const char *cmdline)
 
 /* ---- serial console spec ---- */
 
-static const uint16_t com_bases[] = { 0x3f8, 0x2f8, 0x3e8, 0x2e8 };
+static const uint16_t com_bases[] = {0x3f8, 0x2f8, 0x3e8, 0x2e8};
 
 struct field {
 	const char *s;
@@ -314,8 +319,8 @@ static bool parse_baud(const struct field *f, struct com_spec *out, bool *have_d
 
 static bool parse_com_port(const struct field *f, struct com_spec *out)
 {
-	if (f->len != 4 || lower(f->s[0]) != 'c' || lower(f->s[1]) != 'o' ||
-	    lower(f->s[2]) != 'm' || f->s[3] < '1' || f->s[3] > '4')
+	if (f->len != 4 || lower(f->s[0]) != 'c' || lower(f->s[1]) != 'o' || lower(f->s[2]) != 'm' || f->s[3] < '1' ||
+	    f->s[3] > '4')
 		return false;
 	out->index = (uint8_t)(f->s[3] - '0');
 	out->io_base = com_bases[out->index - 1];
@@ -334,7 +339,7 @@ static bool parse_io_base(const struct field *f, struct com_spec *out)
 
 bool cmdline_parse_com(const char *val, struct com_spec *out)
 {
-	struct com_spec spec = { .data_bits = 8, .parity = 'n', .stop_bits = 1 };
+	struct com_spec spec = {.data_bits = 8, .parity = 'n', .stop_bits = 1};
 	struct field f[4];
 	size_t nr;
 	bool have_dps = false, have_base = false;

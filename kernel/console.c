@@ -1,8 +1,8 @@
 /* The hypervisor console: fans printk output out to every registered sink. */
+#include <stdarg.h>
 #include <mica/console.h>
 #include <mica/printk.h>
 #include <mica/spinlock.h>
-#include <stdarg.h>
 
 static struct console *consoles;
 static spinlock_t console_lock = SPINLOCK_INIT;
@@ -43,9 +43,15 @@ void console_write(const char *s, size_t n)
 	spin_unlock_irqrestore(&console_lock, f);
 }
 
-void console_set_input(int (*getc)(void)) { console_input = getc; }
+void console_set_input(int (*getc)(void))
+{
+	console_input = getc;
+}
 
-int console_getc(void) { return console_input ? console_input() : -1; }
+int console_getc(void)
+{
+	return console_input ? console_input() : -1;
+}
 
 void printk(const char *fmt, ...)
 {
@@ -61,4 +67,7 @@ void printk(const char *fmt, ...)
 	console_write(buf, n);
 }
 
-void console_force_unlock(void) { console_lock = (spinlock_t)SPINLOCK_INIT; }
+void console_force_unlock(void)
+{
+	console_lock = (spinlock_t)SPINLOCK_INIT;
+}

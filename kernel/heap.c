@@ -8,9 +8,9 @@
 #include <mica/printk.h>
 #include <mica/string.h>
 
-#define SLAB_MAGIC 0x534c4142u   /* "SLAB" */
-#define LARGE_MAGIC 0x4c524745u  /* "EGRL" */
-#define LARGE_FREED 0x44454546u  /* "FEED": a large block after xfree */
+#define SLAB_MAGIC 0x534c4142u  /* "SLAB" */
+#define LARGE_MAGIC 0x4c524745u /* "EGRL" */
+#define LARGE_FREED 0x44454546u /* "FEED": a large block after xfree */
 #define OBJ_FREE_MAGIC 0xf4eef4eef4eef4eeULL
 
 /* Header of a size-class page; objects follow it. */
@@ -41,7 +41,7 @@ _Static_assert(sizeof(struct large_hdr) == LARGE_HDR_SIZE, "large header size");
 
 /* Multiples of 16 chosen so that little of a page is wasted. */
 static const uint16_t class_size[HEAP_NR_CLASSES] = {
-	16, 32, 48, 64, 96, 128, 192, 256, 384, 512, 672, 1008, 1344, 2032,
+    16, 32, 48, 64, 96, 128, 192, 256, 384, 512, 672, 1008, 1344, 2032,
 };
 #define SMALL_MAX 2032
 
@@ -158,8 +158,7 @@ static bool slab_valid_obj(struct slab *s, const void *p)
 	uintptr_t addr = (uintptr_t)p;
 	uint16_t size = class_size[s->cls];
 
-	return addr >= first && (addr - first) % size == 0 &&
-	       (addr - first) / size < objs_per_slab(s->cls);
+	return addr >= first && (addr - first) % size == 0 && (addr - first) / size < objs_per_slab(s->cls);
 }
 
 static void *small_alloc(unsigned int cls)
@@ -176,8 +175,7 @@ static void *small_alloc(unsigned int cls)
 	s->nr_free--;
 	if (o->magic != OBJ_FREE_MAGIC || (s->free && !slab_valid_obj(s, s->free))) {
 		/* Someone wrote to a free object: leak the rest of the list, don't follow it. */
-		printk("heap: free list of %u-byte slab %p corrupted (use after free?)\n",
-		       class_size[cls], (void *)s);
+		printk("heap: free list of %u-byte slab %p corrupted (use after free?)\n", class_size[cls], (void *)s);
 		s->free = NULL;
 		s->nr_free = 0;
 	}
@@ -204,14 +202,12 @@ static void small_free(struct slab *s, void *p)
 	struct free_obj *o = p;
 
 	if (!slab_valid_obj(s, p)) {
-		printk("heap: xfree(%p): not the start of a %u-byte object\n", p,
-		       class_size[s->cls]);
+		printk("heap: xfree(%p): not the start of a %u-byte object\n", p, class_size[s->cls]);
 		stats.bad_frees++;
 		return;
 	}
 	if (o->magic == OBJ_FREE_MAGIC && slab_holds_free(s, p)) {
-		printk("heap: xfree(%p): double free of a %u-byte object\n", p,
-		       class_size[s->cls]);
+		printk("heap: xfree(%p): double free of a %u-byte object\n", p, class_size[s->cls]);
 		stats.bad_frees++;
 		return;
 	}
@@ -316,8 +312,7 @@ void xfree(void *p)
 		large_free(page_of(p), p);
 	} else {
 		printk("heap: xfree(%p): %s\n", p,
-		       magic == LARGE_FREED ? "double free of a large block"
-					    : "not a heap pointer (or already freed)");
+		       magic == LARGE_FREED ? "double free of a large block" : "not a heap pointer (or already freed)");
 		stats.bad_frees++;
 	}
 	heap_unlock();

@@ -43,11 +43,20 @@ void *alloc_pages_va(unsigned int order)
 	return pa ? pa_to_va(pa) : NULL;
 }
 
-void free_pages_va(void *va, unsigned int order) { free_pages(va_to_pa(va), order); }
+void free_pages_va(void *va, unsigned int order)
+{
+	free_pages(va_to_pa(va), order);
+}
 
-uint64_t mm_free_bytes(void) { return buddy_nr_free(&buddy) << PAGE_SHIFT; }
+uint64_t mm_free_bytes(void)
+{
+	return buddy_nr_free(&buddy) << PAGE_SHIFT;
+}
 
-uint64_t mm_total_bytes(void) { return total_bytes; }
+uint64_t mm_total_bytes(void)
+{
+	return total_bytes;
+}
 
 static void give_to_buddy(uint64_t base, uint64_t end, void *ctx)
 {
@@ -57,15 +66,21 @@ static void give_to_buddy(uint64_t base, uint64_t end, void *ctx)
 static spinlock_t heap_lock = SPINLOCK_INIT;
 static unsigned long heap_lock_flags; /* written only while holding heap_lock */
 
-static void heap_lock_take(void) { heap_lock_flags = spin_lock_irqsave(&heap_lock); }
+static void heap_lock_take(void)
+{
+	heap_lock_flags = spin_lock_irqsave(&heap_lock);
+}
 
-static void heap_lock_release(void) { spin_unlock_irqrestore(&heap_lock, heap_lock_flags); }
+static void heap_lock_release(void)
+{
+	spin_unlock_irqrestore(&heap_lock, heap_lock_flags);
+}
 
 static const struct heap_page_ops heap_ops = {
-	.alloc_pages = alloc_pages_va,
-	.free_pages = free_pages_va,
-	.lock = heap_lock_take,
-	.unlock = heap_lock_release,
+    .alloc_pages = alloc_pages_va,
+    .free_pages = free_pages_va,
+    .lock = heap_lock_take,
+    .unlock = heap_lock_release,
 };
 
 void mm_init(void)

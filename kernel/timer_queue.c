@@ -49,4 +49,7 @@ struct timer *timer_queue_pop_expired(struct timer_queue *q, uint64_t now)
 	return t;
 }
 
-uint64_t timer_queue_next(const struct timer_queue *q) { return q->head ? q->head->deadline : UINT64_MAX; }
+uint64_t timer_queue_next(const struct timer_queue *q)
+{
+	return q->head ? q->head->deadline : UINT64_MAX;
+}

@@ -30,9 +30,15 @@ void apic_write(uint32_t reg, uint32_t v)
 		xapic_mmio[reg / 4] = v;
 }
 
-uint32_t apic_id(void) { return apic_x2apic_mode ? apic_read(APIC_ID) : apic_read(APIC_ID) >> 24; }
+uint32_t apic_id(void)
+{
+	return apic_x2apic_mode ? apic_read(APIC_ID) : apic_read(APIC_ID) >> 24;
+}
 
-void apic_eoi(void) { apic_write(APIC_EOI, 0); }
+void apic_eoi(void)
+{
+	apic_write(APIC_EOI, 0);
+}
 
 static void apic_enable_local(void)
 {
@@ -61,7 +67,10 @@ void apic_init_bsp(bool allow_x2apic)
 	apic_enable_local();
 }
 
-void apic_init_ap(void) { apic_enable_local(); }
+void apic_init_ap(void)
+{
+	apic_enable_local();
+}
 
 int apic_send_ipi(uint32_t dest, uint32_t icr_low)
 {

@@ -31,8 +31,7 @@ static void setup_serial_spec(const char *spec)
 	sc.parity_bits = cs.parity == 'o' ? 0x08 : cs.parity == 'e' ? 0x18 : 0;
 	sc.stop_bits = cs.stop_bits;
 	if (serial_init(&sc) < 0)
-		snprintf_k(console_error, sizeof(console_error), "console: no UART at 0x%x for '%s'", sc.base,
-			   spec);
+		snprintf_k(console_error, sizeof(console_error), "console: no UART at 0x%x for '%s'", sc.base, spec);
 }
 
 /* Splits the console= value into sinks; numeric and 8n1-style tokens belong to the comN before them. */
@@ -84,7 +83,10 @@ void console_setup(const char *cmdline)
 	}
 }
 
-bool console_wants_fb(void) { return want_fb; }
+bool console_wants_fb(void)
+{
+	return want_fb;
+}
 
 void console_setup_late(const char *cmdline)
 {

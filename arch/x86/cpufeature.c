@@ -112,12 +112,15 @@ bool cpu_virt_usable(const struct cpu_info *ci)
 	return ci->vmx && !ci->vmx_disabled && ci->ept && ci->unrestricted_guest;
 }
 
-static const char *yn(bool b) { return b ? "yes" : "no"; }
+static const char *yn(bool b)
+{
+	return b ? "yes" : "no";
+}
 
 void cpu_print_info(const struct cpu_info *ci)
 {
-	printk("CPU: %s, %s (family 0x%x model 0x%x stepping %u)\n", ci->vendor_id, ci->brand, ci->family,
-	       ci->model, ci->stepping);
+	printk("CPU: %s, %s (family 0x%x model 0x%x stepping %u)\n", ci->vendor_id, ci->brand, ci->family, ci->model,
+	       ci->stepping);
 	if (ci->svm)
 		printk("Virtualization: AMD-V (SVM)%s, NPT %s, nRIP-save %s, VMCB clean bits %s, decode assists "
 		       "%s, %u ASIDs\n",

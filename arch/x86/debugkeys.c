@@ -8,8 +8,14 @@
 
 static const char *const state_names[] = {"offline", "booting", "online", "idle", "failed"};
 
-static void key_reboot(char k) { machine_reboot(); }
-static void key_poweroff(char k) { machine_poweroff(); }
+static void key_reboot(char k)
+{
+	machine_reboot();
+}
+static void key_poweroff(char k)
+{
+	machine_poweroff();
+}
 
 static void key_cpus(char k)
 {

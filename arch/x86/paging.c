@@ -31,7 +31,10 @@ paddr_t va_to_pa(const void *p)
 	return va; /* identity (boot only) */
 }
 
-paddr_t paging_root(void) { return root_pa; }
+paddr_t paging_root(void)
+{
+	return root_pa;
+}
 
 static uint64_t *table_next(uint64_t *entry)
 {
@@ -49,7 +52,10 @@ static uint64_t *table_next(uint64_t *entry)
 	return pa_to_va(pa);
 }
 
-static unsigned int index_at(vaddr_t va, unsigned int level) { return (va >> (12 + 9 * (level - 1))) & 511; }
+static unsigned int index_at(vaddr_t va, unsigned int level)
+{
+	return (va >> (12 + 9 * (level - 1))) & 511;
+}
 
 static uint64_t page_size_for(vaddr_t va, paddr_t pa, uint64_t left)
 {
@@ -75,7 +81,7 @@ int map_range(vaddr_t va, paddr_t pa, uint64_t size, uint64_t attr)
 				return -ENOMEM;
 		}
 		table[index_at(va, leaf_level)] =
-			pa | PTE_P | attr | (va >> 63 ? PTE_G : 0) | (leaf_level > 1 ? PTE_PS : 0);
+		    pa | PTE_P | attr | (va >> 63 ? PTE_G : 0) | (leaf_level > 1 ? PTE_PS : 0);
 		va += sz;
 		pa += sz;
 		size -= sz;

@@ -102,8 +102,7 @@ __noreturn void platform_init(void)
 	console_setup_late(boot_info.cmdline);
 
 	apic_init_bsp(cmdline_get_bool(boot_info.cmdline, "x2apic", true));
-	printk("APIC: local APIC in %s mode, boot CPU APIC ID %u\n", apic_x2apic_mode ? "x2APIC" : "xAPIC",
-	       apic_id());
+	printk("APIC: local APIC in %s mode, boot CPU APIC ID %u\n", apic_x2apic_mode ? "x2APIC" : "xAPIC", apic_id());
 	ioapic_mask_all();
 	time_init(&acpi, cmdline_get_bool(boot_info.cmdline, "hpet", true));
 

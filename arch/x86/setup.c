@@ -96,7 +96,7 @@ void boot_main(uint64_t arg, uint64_t magic, paddr_t image_phys)
 	console_register(&early_console);
 	if (take_boot_info(arg, magic) < 0) {
 		printk("Mica: no valid boot information from the loader (magic 0x%lx: %s); halting.\n", magic,
-		       magic == MB2_BOOTLOADER_MAGIC ? "malformed Multiboot2 information"
+		       magic == MB2_BOOTLOADER_MAGIC   ? "malformed Multiboot2 information"
 		       : magic == MICA_EFI_ENTRY_MAGIC ? "bad struct boot_info magic or version"
 						       : "unknown boot protocol");
 		cpu_halt_forever();

@@ -36,7 +36,10 @@ struct cpu_timers {
 } __attribute__((aligned(64)));
 static struct cpu_timers cpu_timers[MAX_CPUS];
 
-static uint64_t hpet_read(uint32_t reg) { return *(volatile uint64_t *)(hpet + reg); }
+static uint64_t hpet_read(uint32_t reg)
+{
+	return *(volatile uint64_t *)(hpet + reg);
+}
 
 /* Busy-waits ms milliseconds on the reference clock. Returns false without one. */
 static bool ref_delay_ms(unsigned int ms)
@@ -84,7 +87,7 @@ static void reference_init(const struct acpi_info *ai, bool use_hpet)
 		hpet = pa_to_va(ai->hpet.address);
 		hpet_fs_per_tick = hpet_read(HPET_CAP) >> 32;
 		if (hpet_fs_per_tick && hpet_fs_per_tick <= 100000000ULL) { /* spec: <= 100 ns */
-			*(volatile uint64_t *)(hpet + HPET_CONFIG) |= 1; /* ENABLE_CNF: counter runs */
+			*(volatile uint64_t *)(hpet + HPET_CONFIG) |= 1;    /* ENABLE_CNF: counter runs */
 			ref_name = "HPET";
 			return;
 		}
@@ -142,9 +145,15 @@ void time_init_ap(void)
 	apic_write(APIC_LVT_TIMER, APIC_LVT_MASKED | VEC_APIC_TIMER);
 }
 
-uint64_t now_ns(void) { return (uint64_t)(((unsigned __int128)(rdtsc() - tsc_boot) * tsc_to_ns_mult) >> 32); }
+uint64_t now_ns(void)
+{
+	return (uint64_t)(((unsigned __int128)(rdtsc() - tsc_boot) * tsc_to_ns_mult) >> 32);
+}
 
-uint32_t apic_timer_khz(void) { return (uint32_t)lapic_khz; }
+uint32_t apic_timer_khz(void)
+{
+	return (uint32_t)lapic_khz;
+}
 
 void apic_timer_oneshot(uint64_t ns)
 {

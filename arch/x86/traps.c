@@ -1,4 +1,5 @@
 /* IDT, exception reporting (registers, faulting address, backtrace) and interrupt dispatch. */
+#include <stdarg.h>
 #include <asm/cpu.h>
 #include <asm/desc.h>
 #include <asm/layout.h>
@@ -8,7 +9,6 @@
 #include <mica/console.h>
 #include <mica/printk.h>
 #include <mica/symbols.h>
-#include <stdarg.h>
 
 extern const uint64_t trap_vector_table[256];
 extern char _etext[], _image_start[];
@@ -19,11 +19,28 @@ static volatile int panicking;
 extern volatile bool cpus_stopping;
 
 static const char *const exception_names[32] = {
-	"#DE divide error", "#DB debug", "NMI", "#BP breakpoint", "#OF overflow", "#BR bound range",
-	"#UD invalid opcode", "#NM device not available", "#DF double fault", "coprocessor overrun",
-	"#TS invalid TSS", "#NP segment not present", "#SS stack fault", "#GP general protection",
-	"#PF page fault", "reserved", "#MF x87 error", "#AC alignment check", "#MC machine check",
-	"#XM SIMD error", "#VE virtualization", "#CP control protection",
+    "#DE divide error",
+    "#DB debug",
+    "NMI",
+    "#BP breakpoint",
+    "#OF overflow",
+    "#BR bound range",
+    "#UD invalid opcode",
+    "#NM device not available",
+    "#DF double fault",
+    "coprocessor overrun",
+    "#TS invalid TSS",
+    "#NP segment not present",
+    "#SS stack fault",
+    "#GP general protection",
+    "#PF page fault",
+    "reserved",
+    "#MF x87 error",
+    "#AC alignment check",
+    "#MC machine check",
+    "#XM SIMD error",
+    "#VE virtualization",
+    "#CP control protection",
 };
 
 static void idt_set(unsigned int vec, uint64_t handler, unsigned int ist)
@@ -61,7 +78,10 @@ void irq_set_handler(unsigned int vector, irq_handler_t fn)
 		irq_handlers[vector] = fn;
 }
 
-static bool is_text_address(uint64_t a) { return a >= (uint64_t)_image_start && a < (uint64_t)_etext; }
+static bool is_text_address(uint64_t a)
+{
+	return a >= (uint64_t)_image_start && a < (uint64_t)_etext;
+}
 
 static void print_address(uint64_t a)
 {
@@ -103,8 +123,7 @@ void show_registers(const struct cpu_regs *r)
 	printk("R9:  %016lx  R10: %016lx  R11: %016lx\n", r->r9, r->r10, r->r11);
 	printk("R12: %016lx  R13: %016lx  R14: %016lx\n", r->r12, r->r13, r->r14);
 	printk("R15: %016lx  SS: %04lx\n", r->r15, r->ss);
-	printk("CR0: %016lx  CR2: %016lx  CR3: %016lx  CR4: %016lx\n", read_cr0(), read_cr2(), read_cr3(),
-	       read_cr4());
+	printk("CR0: %016lx  CR2: %016lx  CR3: %016lx  CR4: %016lx\n", read_cr0(), read_cr2(), read_cr3(), read_cr4());
 }
 
 static void stop_all_cpus(void);
@@ -120,8 +139,8 @@ static __noreturn void fatal_trap(struct cpu_regs *r)
 	       v < 32 && exception_names[v] ? exception_names[v] : "unknown", this_cpu()->id, r->error_code);
 	if (v == VEC_PF)
 		printk("Faulting address: %016lx (%s, %s, %s%s)\n", read_cr2(),
-		       r->error_code & 1 ? "protection violation" : "not present",
-		       r->error_code & 2 ? "write" : "read", r->error_code & 16 ? "instruction fetch" : "data",
+		       r->error_code & 1 ? "protection violation" : "not present", r->error_code & 2 ? "write" : "read",
+		       r->error_code & 16 ? "instruction fetch" : "data",
 		       r->error_code & 8 ? ", reserved bit set" : "");
 	show_registers(r);
 	show_backtrace(r->rbp);

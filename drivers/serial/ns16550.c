@@ -81,7 +81,7 @@ int serial_init(const struct serial_config *cfg)
 
 	lcr = (uint8_t)((cfg->data_bits - 5) & 3) | (cfg->stop_bits == 2 ? 0x04 : 0) | cfg->parity_bits;
 	outb(cfg->base + UART_IER, 0); /* polled */
-	if (cfg->baud) { /* 0: keep the firmware's rate */
+	if (cfg->baud) {               /* 0: keep the firmware's rate */
 		divisor = 115200 / cfg->baud;
 		outb(cfg->base + UART_LCR, LCR_DLAB);
 		outb(cfg->base + UART_DLL, divisor & 0xff);

@@ -53,7 +53,7 @@ enum boot_loader_kind {
 };
 
 /* Boot flags. */
-#define BOOT_FLAG_PXE (1u << 0)     /* the loader fetched everything over PXE/TFTP */
+#define BOOT_FLAG_PXE (1u << 0)        /* the loader fetched everything over PXE/TFTP */
 #define BOOT_FLAG_EFI_SYSTAB (1u << 1) /* efi_system_table is valid */
 
 struct boot_mem_range {
@@ -64,8 +64,8 @@ struct boot_mem_range {
 };
 
 struct boot_module {
-	uint64_t base; /* physical, page aligned */
-	uint64_t size; /* bytes */
+	uint64_t base;                         /* physical, page aligned */
+	uint64_t size;                         /* bytes */
 	char cmdline[BOOT_MODULE_CMDLINE_MAX]; /* file name first, then its arguments */
 };
 

@@ -30,8 +30,7 @@ bool bootmem_reserve(struct bootmem *bm, uint64_t base, uint64_t size, const cha
 /* Physical address of size bytes aligned to align (power of two), or 0 if none. */
 uint64_t bootmem_alloc(struct bootmem *bm, uint64_t size, uint64_t align);
 /* Calls fn for every page-aligned free RAM range (RAM minus reserved). Returns pages visited. */
-uint64_t bootmem_for_each_free(const struct bootmem *bm, void (*fn)(uint64_t base, uint64_t end, void *ctx),
-			       void *ctx);
+uint64_t bootmem_for_each_free(const struct bootmem *bm, void (*fn)(uint64_t base, uint64_t end, void *ctx), void *ctx);
 /* Sum of RAM in the firmware map, and the highest end address of RAM. */
 uint64_t bootmem_ram_total(const struct boot_info *bi);
 uint64_t bootmem_ram_end(const struct boot_info *bi);

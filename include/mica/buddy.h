@@ -10,7 +10,7 @@
 
 #define BUDDY_MAX_ORDER 18 /* largest block: 2^18 frames = 1 GiB */
 #define BUDDY_NR_ORDERS (BUDDY_MAX_ORDER + 1)
-#define BUDDY_NIL UINT32_MAX /* "no frame" in free-list links */
+#define BUDDY_NIL UINT32_MAX                    /* "no frame" in free-list links */
 #define BUDDY_MAX_FRAMES ((uint64_t)UINT32_MAX) /* frames indexable by uint32_t */
 
 /* page_info.flags */
@@ -27,7 +27,7 @@ struct page_info {
 	uint8_t order;       /* valid on block heads */
 	uint8_t flags;       /* PGI_* */
 	uint16_t pad;
-	uint32_t owner;      /* not used by the allocator: free for its callers */
+	uint32_t owner; /* not used by the allocator: free for its callers */
 };
 
 struct buddy_stats {
@@ -43,7 +43,7 @@ struct buddy {
 	uint64_t nr_frames;
 	uint32_t free_head[BUDDY_NR_ORDERS]; /* first free block of each order */
 	uint64_t nr_free_blocks[BUDDY_NR_ORDERS];
-	uint64_t nr_free;         /* free frames */
+	uint64_t nr_free; /* free frames */
 	struct buddy_stats stats;
 };
 

@@ -12,11 +12,11 @@
 #include <mica/types.h>
 
 struct cmdline_token {
-	const char *key;  /* not NUL-terminated; "no-" stripped if negated */
+	const char *key; /* not NUL-terminated; "no-" stripped if negated */
 	size_t key_len;
-	const char *val;  /* raw value, quotes included; NULL if no '=' */
+	const char *val; /* raw value, quotes included; NULL if no '=' */
 	size_t val_len;
-	bool negated;     /* bare `no-key` */
+	bool negated;      /* bare `no-key` */
 	bool unterminated; /* the value has an opening quote without a closing one */
 };
 

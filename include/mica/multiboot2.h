@@ -11,8 +11,7 @@
 #define MB2_HEADER_ALIGN 8     /* the header must be 8-byte aligned ... */
 #define MB2_SEARCH_LIMIT 32768 /* ... and lie within the image's first 32 KiB */
 /* magic + architecture + header_length + checksum == 0 (mod 2^32) */
-#define MB2_HEADER_CHECKSUM(len) \
-	((0x100000000 - (MB2_HEADER_MAGIC + MB2_HEADER_ARCH_I386 + (len))) & 0xffffffff)
+#define MB2_HEADER_CHECKSUM(len) ((0x100000000 - (MB2_HEADER_MAGIC + MB2_HEADER_ARCH_I386 + (len))) & 0xffffffff)
 
 /* Header tags: u16 type, u16 flags, u32 size; 8-byte aligned. */
 #define MB2_HDR_TAG_END 0
@@ -170,14 +169,14 @@ struct mb2_tag_load_base {
 /* mb2_parse results. */
 enum mb2_error {
 	MB2_OK = 0,
-	MB2_ERR_ALIGN = -1,      /* the MBI is not 8-byte aligned */
-	MB2_ERR_TOTAL_SIZE = -2, /* total_size < 16 or larger than what is readable */
-	MB2_ERR_TAG_SIZE = -3,   /* a tag smaller than 8 bytes or than its type needs */
+	MB2_ERR_ALIGN = -1,       /* the MBI is not 8-byte aligned */
+	MB2_ERR_TOTAL_SIZE = -2,  /* total_size < 16 or larger than what is readable */
+	MB2_ERR_TAG_SIZE = -3,    /* a tag smaller than 8 bytes or than its type needs */
 	MB2_ERR_TAG_OVERRUN = -4, /* a tag runs past total_size */
-	MB2_ERR_NO_END = -5,     /* no end tag */
-	MB2_ERR_STRING = -6,     /* a string not NUL-terminated inside its tag */
-	MB2_ERR_MMAP = -7,       /* bad memory map entry size */
-	MB2_ERR_MODULE = -8,     /* module ends before it starts */
+	MB2_ERR_NO_END = -5,      /* no end tag */
+	MB2_ERR_STRING = -6,      /* a string not NUL-terminated inside its tag */
+	MB2_ERR_MMAP = -7,        /* bad memory map entry size */
+	MB2_ERR_MODULE = -8,      /* module ends before it starts */
 	/* Lossy but complete: boot_info is filled, something did not fit. */
 	MB2_ERR_TOO_MANY_MODULES = -9, /* only the first BOOT_MAX_MODULES kept */
 	MB2_ERR_TOO_LONG = -10,        /* a command line was truncated */

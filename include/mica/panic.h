@@ -6,10 +6,10 @@
 
 __noreturn void panic(const char *fmt, ...) __printf(1, 2);
 
-#define BUG_ON(cond)                                                                   \
-	do {                                                                           \
-		if (__builtin_expect(!!(cond), 0))                                     \
-			panic("BUG at %s:%d: %s", __FILE__, __LINE__, #cond);          \
+#define BUG_ON(cond)                                                          \
+	do {                                                                  \
+		if (__builtin_expect(!!(cond), 0))                            \
+			panic("BUG at %s:%d: %s", __FILE__, __LINE__, #cond); \
 	} while (0)
 #define ASSERT(cond) BUG_ON(!(cond))
 

@@ -2,8 +2,8 @@
 #ifndef MICA_PRINTK_H
 #define MICA_PRINTK_H
 
-#include <mica/types.h>
 #include <stdarg.h>
+#include <mica/types.h>
 
 void printk(const char *fmt, ...) __printf(1, 2);
 int vsnprintf_k(char *buf, size_t size, const char *fmt, va_list ap);

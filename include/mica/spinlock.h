@@ -9,7 +9,10 @@ typedef struct {
 	volatile uint16_t owner;
 } spinlock_t;
 
-#define SPINLOCK_INIT {0, 0}
+#define SPINLOCK_INIT \
+	{             \
+		0, 0  \
+	}
 
 static inline void spin_lock(spinlock_t *l)
 {
@@ -35,7 +38,10 @@ static inline void spin_unlock(spinlock_t *l)
 	__atomic_store_n(&l->owner, (uint16_t)(l->owner + 1), __ATOMIC_RELEASE);
 }
 
-static inline bool spin_is_locked(const spinlock_t *l) { return l->next != l->owner; }
+static inline bool spin_is_locked(const spinlock_t *l)
+{
+	return l->next != l->owner;
+}
 
 #ifndef MICA_HOST_TEST
 static inline unsigned long spin_lock_irqsave(spinlock_t *l)

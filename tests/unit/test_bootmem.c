@@ -4,6 +4,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
+
 #include <cmocka.h>
 
 #include <mica/bootmem.h>
@@ -97,8 +98,8 @@ static void test_alloc_exhaustion_and_bad_args(void **state)
 	bi->mem[0] = (struct boot_mem_range){1 * MiB, 64 * 1024, BOOT_MEM_RAM, 0};
 	bi->nr_mem = 1;
 	bootmem_init(&bm, bi, 4 * GiB);
-	assert_int_equal(bootmem_alloc(&bm, 0, 4096), 0);         /* empty */
-	assert_int_equal(bootmem_alloc(&bm, 4096, 3000), 0);      /* not a power of two */
+	assert_int_equal(bootmem_alloc(&bm, 0, 4096), 0);          /* empty */
+	assert_int_equal(bootmem_alloc(&bm, 4096, 3000), 0);       /* not a power of two */
 	assert_int_equal(bootmem_alloc(&bm, 128 * 1024, 4096), 0); /* too big */
 	for (int i = 0; i < 16; i++)
 		assert_int_not_equal(bootmem_alloc(&bm, 4096, 4096), 0);
@@ -134,12 +135,12 @@ static void test_reserve_wrapping_range(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_totals),
-		cmocka_unit_test(test_free_minus_reserved),
-		cmocka_unit_test(test_alloc_below_limit_and_reserved),
-		cmocka_unit_test(test_alloc_exhaustion_and_bad_args),
-		cmocka_unit_test(test_reserved_table_full),
-		cmocka_unit_test(test_reserve_wrapping_range),
+	    cmocka_unit_test(test_totals),
+	    cmocka_unit_test(test_free_minus_reserved),
+	    cmocka_unit_test(test_alloc_below_limit_and_reserved),
+	    cmocka_unit_test(test_alloc_exhaustion_and_bad_args),
+	    cmocka_unit_test(test_reserved_table_full),
+	    cmocka_unit_test(test_reserve_wrapping_range),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

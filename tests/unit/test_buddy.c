@@ -145,7 +145,7 @@ static void test_merge_out_of_order(void **state)
 	buddy_add_free_range(&f->b, 0, 16);
 	for (int i = 0; i < 16; i++)
 		assert_true(buddy_alloc(&f->b, 0, &p[i]));
-	static const int order[16] = { 5, 0, 15, 3, 8, 1, 14, 7, 2, 12, 9, 4, 11, 6, 13, 10 };
+	static const int order[16] = {5, 0, 15, 3, 8, 1, 14, 7, 2, 12, 9, 4, 11, 6, 13, 10};
 	for (int i = 0; i < 16; i++) {
 		assert_true(buddy_free(&f->b, p[order[i]], 0));
 		assert_consistent(&f->b);
@@ -394,7 +394,7 @@ static void test_random_stress(void **state)
 			uint64_t pfn;
 			if (buddy_alloc(&f->b, o, &pfn)) {
 				assert_int_equal(pfn & ((1ULL << o) - 1), 0);
-				lv[n++] = (struct live){ pfn, o };
+				lv[n++] = (struct live){pfn, o};
 			}
 		} else {
 			int i = (int)(rng() % (uint64_t)n);
@@ -434,20 +434,20 @@ static void test_check_detects_corruption(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_init_all_reserved),
-		cmocka_unit_test(test_add_range_clipped),
-		cmocka_unit_test(test_split_and_merge),
-		cmocka_unit_test(test_merge_out_of_order),
-		cmocka_unit_test(test_exhaustion),
-		cmocka_unit_test(test_exhaustion_mixed_orders),
-		cmocka_unit_test(test_alignment_every_order),
-		cmocka_unit_test(test_max_order_blocks),
-		cmocka_unit_test(test_odd_base_ranges),
-		cmocka_unit_test(test_double_free_rejected),
-		cmocka_unit_test(test_bad_free_rejected),
-		cmocka_unit_test(test_reserve_range),
-		cmocka_unit_test(test_random_stress),
-		cmocka_unit_test(test_check_detects_corruption),
+	    cmocka_unit_test(test_init_all_reserved),
+	    cmocka_unit_test(test_add_range_clipped),
+	    cmocka_unit_test(test_split_and_merge),
+	    cmocka_unit_test(test_merge_out_of_order),
+	    cmocka_unit_test(test_exhaustion),
+	    cmocka_unit_test(test_exhaustion_mixed_orders),
+	    cmocka_unit_test(test_alignment_every_order),
+	    cmocka_unit_test(test_max_order_blocks),
+	    cmocka_unit_test(test_odd_base_ranges),
+	    cmocka_unit_test(test_double_free_rejected),
+	    cmocka_unit_test(test_bad_free_rejected),
+	    cmocka_unit_test(test_reserve_range),
+	    cmocka_unit_test(test_random_stress),
+	    cmocka_unit_test(test_check_detects_corruption),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

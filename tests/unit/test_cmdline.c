@@ -19,7 +19,7 @@ void printk(const char *fmt, ...)
 static void test_empty(void **state)
 {
 	(void)state;
-	static const char *const empties[] = { "", " ", "\t \n\r  " };
+	static const char *const empties[] = {"", " ", "\t \n\r  "};
 	char buf[8] = "x";
 	uint64_t v = 7;
 	struct cmdline_token tok;
@@ -165,10 +165,8 @@ static void test_value_too_long(void **state)
 static void test_bool_values(void **state)
 {
 	(void)state;
-	static const char *const yes[] = { "b", "b=1", "b=yes", "b=true", "b=on", "b=enable",
-					   "b=\"on\"" };
-	static const char *const no[] = { "no-b", "b=0", "b=no", "b=false", "b=off",
-					  "b=disable" };
+	static const char *const yes[] = {"b", "b=1", "b=yes", "b=true", "b=on", "b=enable", "b=\"on\""};
+	static const char *const no[] = {"no-b", "b=0", "b=no", "b=false", "b=off", "b=disable"};
 
 	for (size_t i = 0; i < ARRAY_SIZE(yes); i++)
 		assert_true(cmdline_get_bool(yes[i], "b", false));
@@ -191,26 +189,42 @@ static void test_u64(void **state)
 		const char *cl;
 		uint64_t v;
 	} good[] = {
-		{ "n=0", 0 },
-		{ "n=12345", 12345 },
-		{ "n=0x1f", 0x1f },
-		{ "n=0XABCdef", 0xabcdef },
-		{ "n=007", 7 },
-		{ "n=4k", 4096 },
-		{ "n=4K", 4096 },
-		{ "n=3m", 3ULL << 20 },
-		{ "n=16G", 16ULL << 30 },
-		{ "n=2T", 2ULL << 40 },
-		{ "n=0x10M", 16ULL << 20 },
-		{ "n=18446744073709551615", UINT64_MAX },
-		{ "n=0xffffffffffffffff", UINT64_MAX },
-		{ "n=16777215T", 16777215ULL << 40 },
+	    {"n=0", 0},
+	    {"n=12345", 12345},
+	    {"n=0x1f", 0x1f},
+	    {"n=0XABCdef", 0xabcdef},
+	    {"n=007", 7},
+	    {"n=4k", 4096},
+	    {"n=4K", 4096},
+	    {"n=3m", 3ULL << 20},
+	    {"n=16G", 16ULL << 30},
+	    {"n=2T", 2ULL << 40},
+	    {"n=0x10M", 16ULL << 20},
+	    {"n=18446744073709551615", UINT64_MAX},
+	    {"n=0xffffffffffffffff", UINT64_MAX},
+	    {"n=16777215T", 16777215ULL << 40},
 	};
 	static const char *const bad[] = {
-		"n=", "n", "no-n", "n=abc", "n=12a", "n=0x", "n=0xg", "n=-1", "n=+1", "n=1KK",
-		"n=1KB", "n=1.5", "n=18446744073709551616", "n=0x10000000000000000",
-		"n=16777216T", "n=17179869184G", "n=99999999999999999999999", "n=K", "n=0x1z",
-		"n=1\"2 3\"",
+	    "n=",
+	    "n",
+	    "no-n",
+	    "n=abc",
+	    "n=12a",
+	    "n=0x",
+	    "n=0xg",
+	    "n=-1",
+	    "n=+1",
+	    "n=1KK",
+	    "n=1KB",
+	    "n=1.5",
+	    "n=18446744073709551616",
+	    "n=0x10000000000000000",
+	    "n=16777216T",
+	    "n=17179869184G",
+	    "n=99999999999999999999999",
+	    "n=K",
+	    "n=0x1z",
+	    "n=1\"2 3\"",
 	};
 	uint64_t v;
 
@@ -311,8 +325,8 @@ static void test_garbage(void **state)
 {
 	(void)state;
 	static const char *const junk[] = {
-		"===", "= = =x", "\"\"\"", "a==b", "\"a=b\"", "\x01\x02\x7f\xff=\xfe", "a=\"\"\"",
-		"-", "no-no-x", "x=\"\"y\"",
+	    "===",      "= = =x", "\"\"\"",  "a==b",      "\"a=b\"", "\x01\x02\x7f\xff=\xfe",
+	    "a=\"\"\"", "-",      "no-no-x", "x=\"\"y\"",
 	};
 	char buf[16];
 
@@ -383,13 +397,32 @@ static void test_com_bad(void **state)
 {
 	(void)state;
 	static const char *const bad[] = {
-		"", "com", "com0", "com5", "com12", "ttyS0", "com1,,,", "com1,110", "com1,600",
-		"com1,115201", "com1,230400", "com1,100000", "com1,9600x", "com1,9600n9",
-		"com1,9600nn", "com1,9600,8n1,8n1", "com1,9600,0x3f8,0x2f8",
-		"com1,9600,8n1,0x3f8,x", "com1,9600,0x10000", "com1,9600,0", "com1,9600,,",
-		"com1,9600,8x1", "com1,-9600", "com1 ,9600",
+	    "",
+	    "com",
+	    "com0",
+	    "com5",
+	    "com12",
+	    "ttyS0",
+	    "com1,,,",
+	    "com1,110",
+	    "com1,600",
+	    "com1,115201",
+	    "com1,230400",
+	    "com1,100000",
+	    "com1,9600x",
+	    "com1,9600n9",
+	    "com1,9600nn",
+	    "com1,9600,8n1,8n1",
+	    "com1,9600,0x3f8,0x2f8",
+	    "com1,9600,8n1,0x3f8,x",
+	    "com1,9600,0x10000",
+	    "com1,9600,0",
+	    "com1,9600,,",
+	    "com1,9600,8x1",
+	    "com1,-9600",
+	    "com1 ,9600",
 	};
-	struct com_spec c = { .index = 99 };
+	struct com_spec c = {.index = 99};
 
 	for (size_t i = 0; i < ARRAY_SIZE(bad); i++)
 		if (cmdline_parse_com(bad[i], &c))
@@ -403,8 +436,7 @@ static void test_com_from_cmdline(void **state)
 	char buf[64];
 	struct com_spec c;
 
-	assert_true(cmdline_get_str("console=com1 com1=\"com2,19200n8\"", "com1", buf,
-				    sizeof(buf)));
+	assert_true(cmdline_get_str("console=com1 com1=\"com2,19200n8\"", "com1", buf, sizeof(buf)));
 	assert_true(cmdline_parse_com(buf, &c));
 	assert_int_equal(c.io_base, 0x2f8);
 	assert_int_equal(c.baud, 19200);
@@ -413,23 +445,23 @@ static void test_com_from_cmdline(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_empty),
-		cmocka_unit_test(test_get_str_basic),
-		cmocka_unit_test(test_prefix_keys),
-		cmocka_unit_test(test_dash_underscore),
-		cmocka_unit_test(test_later_wins),
-		cmocka_unit_test(test_quotes),
-		cmocka_unit_test(test_unterminated_quote),
-		cmocka_unit_test(test_value_too_long),
-		cmocka_unit_test(test_bool_values),
-		cmocka_unit_test(test_u64),
-		cmocka_unit_test(test_iterator),
-		cmocka_unit_test(test_dom0_args),
-		cmocka_unit_test(test_very_long),
-		cmocka_unit_test(test_garbage),
-		cmocka_unit_test(test_com_good),
-		cmocka_unit_test(test_com_bad),
-		cmocka_unit_test(test_com_from_cmdline),
+	    cmocka_unit_test(test_empty),
+	    cmocka_unit_test(test_get_str_basic),
+	    cmocka_unit_test(test_prefix_keys),
+	    cmocka_unit_test(test_dash_underscore),
+	    cmocka_unit_test(test_later_wins),
+	    cmocka_unit_test(test_quotes),
+	    cmocka_unit_test(test_unterminated_quote),
+	    cmocka_unit_test(test_value_too_long),
+	    cmocka_unit_test(test_bool_values),
+	    cmocka_unit_test(test_u64),
+	    cmocka_unit_test(test_iterator),
+	    cmocka_unit_test(test_dom0_args),
+	    cmocka_unit_test(test_very_long),
+	    cmocka_unit_test(test_garbage),
+	    cmocka_unit_test(test_com_good),
+	    cmocka_unit_test(test_com_bad),
+	    cmocka_unit_test(test_com_from_cmdline),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -71,10 +71,10 @@ static void test_unlock(void)
 }
 
 static const struct heap_page_ops test_ops = {
-	.alloc_pages = test_alloc_pages,
-	.free_pages = test_free_pages,
-	.lock = test_lock,
-	.unlock = test_unlock,
+    .alloc_pages = test_alloc_pages,
+    .free_pages = test_free_pages,
+    .lock = test_lock,
+    .unlock = test_unlock,
 };
 
 static int setup(void **state)
@@ -169,7 +169,7 @@ static void test_class_pages_returned(void **state)
 static void test_large_blocks(void **state)
 {
 	(void)state;
-	static const size_t sizes[] = { 2033, 4000, 4080, 4081, 8192, 65536, 1 << 20, 3000000 };
+	static const size_t sizes[] = {2033, 4000, 4080, 4081, 8192, 65536, 1 << 20, 3000000};
 	void *p[ARRAY_SIZE(sizes)];
 	struct heap_stats st;
 
@@ -199,7 +199,7 @@ static void test_large_blocks(void **state)
 static void test_zeroing(void **state)
 {
 	(void)state;
-	static const size_t sizes[] = { 1, 16, 200, 2032, 5000, 70000 };
+	static const size_t sizes[] = {1, 16, 200, 2032, 5000, 70000};
 
 	for (size_t i = 0; i < ARRAY_SIZE(sizes); i++) {
 		void *a = xmalloc(sizes[i]);
@@ -404,13 +404,11 @@ static void test_stress_patterns(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		T(test_sizes_and_alignment), T(test_xfree_null),
-		T(test_reuse_after_free),    T(test_class_pages_returned),
-		T(test_large_blocks),        T(test_zeroing),
-		T(test_double_free_small),   T(test_double_free_large),
-		T(test_bad_pointers),        T(test_false_double_free_magic),
-		T(test_corrupted_free_list), T(test_out_of_memory),
-		T(test_stress_patterns),
+	    T(test_sizes_and_alignment),     T(test_xfree_null),          T(test_reuse_after_free),
+	    T(test_class_pages_returned),    T(test_large_blocks),        T(test_zeroing),
+	    T(test_double_free_small),       T(test_double_free_large),   T(test_bad_pointers),
+	    T(test_false_double_free_magic), T(test_corrupted_free_list), T(test_out_of_memory),
+	    T(test_stress_patterns),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -52,7 +52,7 @@ static uint8_t *mbi_bytes(struct mbi *m)
 static size_t mbi_tag(struct mbi *m, uint32_t type, const void *payload, size_t len)
 {
 	size_t off = m->len;
-	struct mb2_tag t = { type, (uint32_t)(8 + len) };
+	struct mb2_tag t = {type, (uint32_t)(8 + len)};
 
 	assert_true(off + 8 + len + 8 <= MBI_CAP);
 	memcpy(mbi_bytes(m) + off, &t, 8);
@@ -79,11 +79,10 @@ static void mbi_module(struct mbi *m, uint32_t start, uint32_t end, const char *
 	mbi_tag(m, MB2_TAG_MODULE, p, 8 + n);
 }
 
-static void mbi_mmap(struct mbi *m, const struct mb2_mmap_entry *e, size_t n,
-		     uint32_t entry_size)
+static void mbi_mmap(struct mbi *m, const struct mb2_mmap_entry *e, size_t n, uint32_t entry_size)
 {
 	uint8_t *p = calloc(1, 8 + n * entry_size);
-	uint32_t hdr[2] = { entry_size, 0 };
+	uint32_t hdr[2] = {entry_size, 0};
 
 	assert_non_null(p);
 	memcpy(p, hdr, 8);
@@ -96,9 +95,18 @@ static void mbi_mmap(struct mbi *m, const struct mb2_mmap_entry *e, size_t n,
 static void mbi_fb(struct mbi *m, uint8_t fb_type, size_t len)
 {
 	struct mb2_tag_framebuffer fb = {
-		.addr = 0xfd000000, .pitch = 4096, .width = 1024, .height = 768, .bpp = 32,
-		.fb_type = fb_type, .red_pos = 16, .red_size = 8, .green_pos = 8,
-		.green_size = 8, .blue_pos = 0, .blue_size = 8,
+	    .addr = 0xfd000000,
+	    .pitch = 4096,
+	    .width = 1024,
+	    .height = 768,
+	    .bpp = 32,
+	    .fb_type = fb_type,
+	    .red_pos = 16,
+	    .red_size = 8,
+	    .green_pos = 8,
+	    .green_size = 8,
+	    .blue_pos = 0,
+	    .blue_size = 8,
 	};
 
 	mbi_tag(m, MB2_TAG_FRAMEBUFFER, (uint8_t *)&fb + 8, len - 8);
@@ -129,11 +137,11 @@ static struct boot_info *bi_new(void)
 }
 
 static const struct mb2_mmap_entry realistic_map[] = {
-	{ 0x0, 0x9fc00, MB2_MEM_AVAILABLE, 0 },
-	{ 0x9fc00, 0x400, MB2_MEM_RESERVED, 0 },
-	{ 0x100000, 0x3ff00000, MB2_MEM_AVAILABLE, 0 },
-	{ 0x40000000, 0x3fee0000, MB2_MEM_AVAILABLE, 0 }, /* adjacent: merged */
-	{ 0x7fee0000, 0x20000, MB2_MEM_ACPI_RECLAIMABLE, 0 },
+    {0x0, 0x9fc00, MB2_MEM_AVAILABLE, 0},
+    {0x9fc00, 0x400, MB2_MEM_RESERVED, 0},
+    {0x100000, 0x3ff00000, MB2_MEM_AVAILABLE, 0},
+    {0x40000000, 0x3fee0000, MB2_MEM_AVAILABLE, 0}, /* adjacent: merged */
+    {0x7fee0000, 0x20000, MB2_MEM_ACPI_RECLAIMABLE, 0},
 };
 
 static void test_realistic(void **state)
@@ -143,7 +151,7 @@ static void test_realistic(void **state)
 	struct boot_info *bi = bi_new();
 	uint8_t rsdp1[20] = "RSD PTR v1", rsdp2[36] = "RSD PTR v2";
 	uint64_t systab = 0x7f9e0018;
-	uint32_t meminfo[2] = { 639, 2096000 }, load_base = 0x200000;
+	uint32_t meminfo[2] = {639, 2096000}, load_base = 0x200000;
 
 	mbi_string(m, MB2_TAG_CMDLINE, "console=com1,115200 dom0_mem=1G");
 	mbi_string(m, MB2_TAG_BOOT_LOADER_NAME, "GRUB 2.12");
@@ -317,11 +325,10 @@ static void test_bad_tag_sizes(void **state)
 static void test_tag_too_small_for_type(void **state)
 {
 	(void)state;
-	static const uint32_t types[] = { MB2_TAG_MODULE, MB2_TAG_BASIC_MEMINFO, MB2_TAG_MMAP,
-					  MB2_TAG_FRAMEBUFFER, MB2_TAG_EFI64, MB2_TAG_ACPI_OLD,
-					  MB2_TAG_ACPI_NEW, MB2_TAG_EFI_MMAP,
-					  MB2_TAG_LOAD_BASE_ADDR };
-	uint8_t zero[16] = { 0 };
+	static const uint32_t types[] = {MB2_TAG_MODULE,      MB2_TAG_BASIC_MEMINFO, MB2_TAG_MMAP,
+					 MB2_TAG_FRAMEBUFFER, MB2_TAG_EFI64,         MB2_TAG_ACPI_OLD,
+					 MB2_TAG_ACPI_NEW,    MB2_TAG_EFI_MMAP,      MB2_TAG_LOAD_BASE_ADDR};
+	uint8_t zero[16] = {0};
 
 	for (size_t i = 0; i < ARRAY_SIZE(types); i++) {
 		struct mbi *m = mbi_new();
@@ -361,7 +368,7 @@ static void test_missing_end_tag(void **state)
 static void test_unterminated_strings(void **state)
 {
 	(void)state;
-	static const uint32_t types[] = { MB2_TAG_CMDLINE, MB2_TAG_BOOT_LOADER_NAME };
+	static const uint32_t types[] = {MB2_TAG_CMDLINE, MB2_TAG_BOOT_LOADER_NAME};
 
 	for (size_t i = 0; i < ARRAY_SIZE(types); i++) {
 		struct mbi *m = mbi_new();
@@ -380,7 +387,7 @@ static void test_unterminated_strings(void **state)
 	assert_int_equal(parse(m, bi), MB2_ERR_STRING);
 	free(m);
 	m = mbi_new();
-	uint32_t mod[4] = { 0x100000, 0x200000, 0x41414141, 0x41414141 };
+	uint32_t mod[4] = {0x100000, 0x200000, 0x41414141, 0x41414141};
 	mbi_tag(m, MB2_TAG_MODULE, mod, sizeof(mod));
 	mbi_finish(m);
 	assert_int_equal(parse(m, bi), MB2_ERR_STRING);
@@ -397,8 +404,7 @@ static void test_too_many_modules(void **state)
 
 	for (int i = 0; i < BOOT_MAX_MODULES + 4; i++) {
 		snprintf(name, sizeof(name), "mod%d", i);
-		mbi_module(m, 0x1000000 + (uint32_t)i * 0x10000, 0x1000000 + (uint32_t)i * 0x10000 + 100,
-			   name);
+		mbi_module(m, 0x1000000 + (uint32_t)i * 0x10000, 0x1000000 + (uint32_t)i * 0x10000 + 100, name);
 	}
 	mbi_string(m, MB2_TAG_CMDLINE, "after the modules");
 	mbi_finish(m);
@@ -472,8 +478,7 @@ static void test_huge_mmap(void **state)
 	struct boot_info *bi = bi_new();
 
 	for (size_t i = 0; i < n; i++)
-		e[i] = (struct mb2_mmap_entry){ i * 0x1000, 0x1000,
-						i % 2 ? MB2_MEM_RESERVED : MB2_MEM_AVAILABLE, 0 };
+		e[i] = (struct mb2_mmap_entry){i * 0x1000, 0x1000, i % 2 ? MB2_MEM_RESERVED : MB2_MEM_AVAILABLE, 0};
 	mbi_mmap(m, e, n, 24);
 	mbi_finish(m);
 	assert_int_equal(parse(m, bi), MB2_OK);
@@ -500,9 +505,11 @@ static void test_mmap_entry_formats(void **state)
 {
 	(void)state;
 	static const struct mb2_mmap_entry e[] = {
-		{ 0, 0x1000, MB2_MEM_NVS, 0 },       { 0x1000, 0, MB2_MEM_AVAILABLE, 0 },
-		{ 0x2000, 0x1000, MB2_MEM_BADRAM, 0 }, { 0x3000, 0x1000, 99, 0 },
-		{ UINT64_MAX - 0xfff, 0x10000, MB2_MEM_AVAILABLE, 0 },
+	    {0, 0x1000, MB2_MEM_NVS, 0},
+	    {0x1000, 0, MB2_MEM_AVAILABLE, 0},
+	    {0x2000, 0x1000, MB2_MEM_BADRAM, 0},
+	    {0x3000, 0x1000, 99, 0},
+	    {UINT64_MAX - 0xfff, 0x10000, MB2_MEM_AVAILABLE, 0},
 	};
 	struct boot_info *bi = bi_new();
 	struct mbi *m = mbi_new();
@@ -517,10 +524,10 @@ static void test_mmap_entry_formats(void **state)
 	assert_int_equal(bi->mem[3].length, 0xfff); /* clipped at the top */
 	free(m);
 
-	static const uint32_t bad_sizes[] = { 0, 8, 16, 20, 28 };
+	static const uint32_t bad_sizes[] = {0, 8, 16, 20, 28};
 	for (size_t i = 0; i < ARRAY_SIZE(bad_sizes); i++) {
 		m = mbi_new();
-		uint32_t hdr[2] = { bad_sizes[i], 0 };
+		uint32_t hdr[2] = {bad_sizes[i], 0};
 		mbi_tag(m, MB2_TAG_MMAP, hdr, sizeof(hdr));
 		mbi_finish(m);
 		assert_int_equal(parse(m, bi), MB2_ERR_MMAP);
@@ -533,7 +540,7 @@ static void mbi_efi_mmap(struct mbi *m, const struct mb2_efi_mem_desc *d, size_t
 {
 	uint32_t dsize = 48;
 	uint8_t *p = calloc(1, 8 + n * dsize);
-	uint32_t hdr[2] = { dsize, 1 };
+	uint32_t hdr[2] = {dsize, 1};
 
 	memcpy(p, hdr, 8);
 	for (size_t i = 0; i < n; i++)
@@ -546,12 +553,12 @@ static void test_efi_mmap_fallback(void **state)
 {
 	(void)state;
 	static const struct mb2_efi_mem_desc d[] = {
-		{ .type = 7, .phys_start = 0, .num_pages = 0xa0 },
-		{ .type = 3, .phys_start = 0xa0000, .num_pages = 0x10 },
-		{ .type = 5, .phys_start = 0xb0000, .num_pages = 0x10 },
-		{ .type = 9, .phys_start = 0xc0000, .num_pages = 1 },
-		{ .type = 11, .phys_start = 0xfec00000, .num_pages = 1 },
-		{ .type = 1000, .phys_start = 0xff000000, .num_pages = 1 },
+	    {.type = 7, .phys_start = 0, .num_pages = 0xa0},
+	    {.type = 3, .phys_start = 0xa0000, .num_pages = 0x10},
+	    {.type = 5, .phys_start = 0xb0000, .num_pages = 0x10},
+	    {.type = 9, .phys_start = 0xc0000, .num_pages = 1},
+	    {.type = 11, .phys_start = 0xfec00000, .num_pages = 1},
+	    {.type = 1000, .phys_start = 0xff000000, .num_pages = 1},
 	};
 	struct boot_info *bi = bi_new();
 	struct mbi *m = mbi_new();
@@ -595,7 +602,7 @@ static void test_meminfo_fallback(void **state)
 	(void)state;
 	struct boot_info *bi = bi_new();
 	struct mbi *m = mbi_new();
-	uint32_t meminfo[2] = { 640, 0x3ff000 };
+	uint32_t meminfo[2] = {640, 0x3ff000};
 
 	mbi_tag(m, MB2_TAG_BASIC_MEMINFO, meminfo, 8);
 	mbi_tag(m, MB2_TAG_NETWORK, "dhcpack", 7);
@@ -628,8 +635,7 @@ static void test_header_constants(void **state)
 {
 	(void)state;
 	uint32_t len = 48;
-	uint32_t sum = MB2_HEADER_MAGIC + MB2_HEADER_ARCH_I386 + len +
-		       (uint32_t)MB2_HEADER_CHECKSUM(len);
+	uint32_t sum = MB2_HEADER_MAGIC + MB2_HEADER_ARCH_I386 + len + (uint32_t)MB2_HEADER_CHECKSUM(len);
 
 	assert_int_equal(sum, 0);
 	assert_int_equal(offsetof(struct mb2_tag_framebuffer, red_pos), MB2_FB_COMMON_SIZE);
@@ -645,24 +651,24 @@ static void test_header_constants(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_realistic),
-		cmocka_unit_test(test_rsdp_old_only),
-		cmocka_unit_test(test_minimal),
-		cmocka_unit_test(test_bad_total_size),
-		cmocka_unit_test(test_truncated),
-		cmocka_unit_test(test_bad_tag_sizes),
-		cmocka_unit_test(test_tag_too_small_for_type),
-		cmocka_unit_test(test_missing_end_tag),
-		cmocka_unit_test(test_unterminated_strings),
-		cmocka_unit_test(test_too_many_modules),
-		cmocka_unit_test(test_bad_module),
-		cmocka_unit_test(test_long_cmdlines),
-		cmocka_unit_test(test_huge_mmap),
-		cmocka_unit_test(test_mmap_entry_formats),
-		cmocka_unit_test(test_efi_mmap_fallback),
-		cmocka_unit_test(test_meminfo_fallback),
-		cmocka_unit_test(test_framebuffer_non_rgb),
-		cmocka_unit_test(test_header_constants),
+	    cmocka_unit_test(test_realistic),
+	    cmocka_unit_test(test_rsdp_old_only),
+	    cmocka_unit_test(test_minimal),
+	    cmocka_unit_test(test_bad_total_size),
+	    cmocka_unit_test(test_truncated),
+	    cmocka_unit_test(test_bad_tag_sizes),
+	    cmocka_unit_test(test_tag_too_small_for_type),
+	    cmocka_unit_test(test_missing_end_tag),
+	    cmocka_unit_test(test_unterminated_strings),
+	    cmocka_unit_test(test_too_many_modules),
+	    cmocka_unit_test(test_bad_module),
+	    cmocka_unit_test(test_long_cmdlines),
+	    cmocka_unit_test(test_huge_mmap),
+	    cmocka_unit_test(test_mmap_entry_formats),
+	    cmocka_unit_test(test_efi_mmap_fallback),
+	    cmocka_unit_test(test_meminfo_fallback),
+	    cmocka_unit_test(test_framebuffer_non_rgb),
+	    cmocka_unit_test(test_header_constants),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

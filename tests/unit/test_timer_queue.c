@@ -3,12 +3,16 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+
 #include <cmocka.h>
 
 #include <mica/timer.h>
 
 static int fired[16];
-static void fire(void *data) { fired[(intptr_t)data]++; }
+static void fire(void *data)
+{
+	fired[(intptr_t)data]++;
+}
 
 static void test_order_and_expiry(void **state)
 {
@@ -74,9 +78,9 @@ static void test_many(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_order_and_expiry),
-		cmocka_unit_test(test_requeue_and_delete),
-		cmocka_unit_test(test_many),
+	    cmocka_unit_test(test_order_and_expiry),
+	    cmocka_unit_test(test_requeue_and_delete),
+	    cmocka_unit_test(test_many),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -9,26 +9,26 @@
 struct mb2_parser {
 	const uint8_t *base;
 	struct boot_info *bi;
-	int lossy;               /* first lossy error seen */
-	uint32_t extra_modules;  /* modules beyond BOOT_MAX_MODULES */
-	uint32_t dropped_ranges; /* memory ranges beyond BOOT_MAX_MEM_RANGES */
+	int lossy;                                  /* first lossy error seen */
+	uint32_t extra_modules;                     /* modules beyond BOOT_MAX_MODULES */
+	uint32_t dropped_ranges;                    /* memory ranges beyond BOOT_MAX_MEM_RANGES */
 	size_t mmap_off, efi_mmap_off, meminfo_off; /* 0 = tag absent */
 	size_t rsdp_old_off, rsdp_new_off;
-	bool efi_bs_active;      /* EFI boot services were not exited */
+	bool efi_bs_active; /* EFI boot services were not exited */
 };
 
 static const char *const mb2_errors[] = {
-	[0] = "ok",
-	[-MB2_ERR_ALIGN] = "boot information not 8-byte aligned",
-	[-MB2_ERR_TOTAL_SIZE] = "bad total size",
-	[-MB2_ERR_TAG_SIZE] = "tag too small",
-	[-MB2_ERR_TAG_OVERRUN] = "tag runs past the end",
-	[-MB2_ERR_NO_END] = "no end tag",
-	[-MB2_ERR_STRING] = "string not terminated",
-	[-MB2_ERR_MMAP] = "bad memory map",
-	[-MB2_ERR_MODULE] = "bad module bounds",
-	[-MB2_ERR_TOO_MANY_MODULES] = "too many modules",
-	[-MB2_ERR_TOO_LONG] = "command line too long",
+    [0] = "ok",
+    [-MB2_ERR_ALIGN] = "boot information not 8-byte aligned",
+    [-MB2_ERR_TOTAL_SIZE] = "bad total size",
+    [-MB2_ERR_TAG_SIZE] = "tag too small",
+    [-MB2_ERR_TAG_OVERRUN] = "tag runs past the end",
+    [-MB2_ERR_NO_END] = "no end tag",
+    [-MB2_ERR_STRING] = "string not terminated",
+    [-MB2_ERR_MMAP] = "bad memory map",
+    [-MB2_ERR_MODULE] = "bad module bounds",
+    [-MB2_ERR_TOO_MANY_MODULES] = "too many modules",
+    [-MB2_ERR_TOO_LONG] = "command line too long",
 };
 
 const char *mb2_strerror(int err)
@@ -40,8 +40,7 @@ const char *mb2_strerror(int err)
 
 static int fail(int err, const char *what, uint32_t type, size_t off)
 {
-	printk("mb2: %s: %s (tag %u at offset 0x%x)\n", mb2_strerror(err), what, type,
-	       (unsigned int)off);
+	printk("mb2: %s: %s (tag %u at offset 0x%x)\n", mb2_strerror(err), what, type, (unsigned int)off);
 	return err;
 }
 
@@ -86,8 +85,7 @@ static int validate(const uint8_t *p, size_t avail)
 /* ---- strings ---- */
 
 /* Copy a tag's trailing string; *truncated if it did not fit in size. */
-static int copy_string(const struct mb2_tag *tag, size_t str_off, size_t off, char *dst,
-		       size_t size, bool *truncated)
+static int copy_string(const struct mb2_tag *tag, size_t str_off, size_t off, char *dst, size_t size, bool *truncated)
 {
 	const char *s = (const char *)tag + str_off;
 	size_t max = tag->size - str_off;
@@ -188,13 +186,19 @@ static int tag_framebuffer(struct mb2_parser *ps, const struct mb2_tag *tag, siz
 	if (t->fb_type != MB2_FB_RGB)
 		return MB2_OK; /* indexed colour and EGA text are of no use to us */
 	if (tag->size < MB2_FB_RGB_SIZE)
-		return fail(MB2_ERR_TAG_SIZE, "RGB framebuffer without colour fields", tag->type,
-			    off);
+		return fail(MB2_ERR_TAG_SIZE, "RGB framebuffer without colour fields", tag->type, off);
 	*fb = (struct boot_framebuffer){
-		.base = t->addr, .width = t->width, .height = t->height, .pitch = t->pitch,
-		.bpp = t->bpp, .red_pos = t->red_pos, .red_size = t->red_size,
-		.green_pos = t->green_pos, .green_size = t->green_size,
-		.blue_pos = t->blue_pos, .blue_size = t->blue_size,
+	    .base = t->addr,
+	    .width = t->width,
+	    .height = t->height,
+	    .pitch = t->pitch,
+	    .bpp = t->bpp,
+	    .red_pos = t->red_pos,
+	    .red_size = t->red_size,
+	    .green_pos = t->green_pos,
+	    .green_size = t->green_size,
+	    .blue_pos = t->blue_pos,
+	    .blue_size = t->blue_size,
 	};
 	return MB2_OK;
 }
@@ -248,19 +252,19 @@ static const struct {
 	uint32_t min_size;
 	int (*handle)(struct mb2_parser *ps, const struct mb2_tag *tag, size_t off);
 } tag_handlers[] = {
-	{ MB2_TAG_CMDLINE, 8, tag_cmdline },
-	{ MB2_TAG_BOOT_LOADER_NAME, 8, tag_loader_name },
-	{ MB2_TAG_MODULE, 16, tag_module },
-	{ MB2_TAG_BASIC_MEMINFO, 16, tag_meminfo },
-	{ MB2_TAG_MMAP, 16, tag_mmap },
-	{ MB2_TAG_FRAMEBUFFER, MB2_FB_COMMON_SIZE, tag_framebuffer },
-	{ MB2_TAG_EFI64, 16, tag_efi64 },
-	{ MB2_TAG_ACPI_OLD, 8 + MB2_RSDP_V1_SIZE, tag_rsdp_old },
-	{ MB2_TAG_ACPI_NEW, 8 + MB2_RSDP_V2_SIZE, tag_rsdp_new },
-	{ MB2_TAG_NETWORK, 8, tag_network },
-	{ MB2_TAG_EFI_MMAP, 16, tag_efi_mmap },
-	{ MB2_TAG_EFI_BS, 8, tag_efi_bs },
-	{ MB2_TAG_LOAD_BASE_ADDR, 12, tag_load_base },
+    {MB2_TAG_CMDLINE, 8, tag_cmdline},
+    {MB2_TAG_BOOT_LOADER_NAME, 8, tag_loader_name},
+    {MB2_TAG_MODULE, 16, tag_module},
+    {MB2_TAG_BASIC_MEMINFO, 16, tag_meminfo},
+    {MB2_TAG_MMAP, 16, tag_mmap},
+    {MB2_TAG_FRAMEBUFFER, MB2_FB_COMMON_SIZE, tag_framebuffer},
+    {MB2_TAG_EFI64, 16, tag_efi64},
+    {MB2_TAG_ACPI_OLD, 8 + MB2_RSDP_V1_SIZE, tag_rsdp_old},
+    {MB2_TAG_ACPI_NEW, 8 + MB2_RSDP_V2_SIZE, tag_rsdp_new},
+    {MB2_TAG_NETWORK, 8, tag_network},
+    {MB2_TAG_EFI_MMAP, 16, tag_efi_mmap},
+    {MB2_TAG_EFI_BS, 8, tag_efi_bs},
+    {MB2_TAG_LOAD_BASE_ADDR, 12, tag_load_base},
 };
 
 static int handle_tag(struct mb2_parser *ps, const struct mb2_tag *tag, size_t off)
@@ -295,17 +299,22 @@ static void add_range(struct mb2_parser *ps, uint64_t base, uint64_t len, uint32
 		ps->dropped_ranges++;
 		return;
 	}
-	bi->mem[bi->nr_mem++] = (struct boot_mem_range){ .base = base, .length = len, .type = type };
+	bi->mem[bi->nr_mem++] = (struct boot_mem_range){.base = base, .length = len, .type = type};
 }
 
 static uint32_t mb2_mem_type(uint32_t type)
 {
 	switch (type) {
-	case MB2_MEM_AVAILABLE: return BOOT_MEM_RAM;
-	case MB2_MEM_ACPI_RECLAIMABLE: return BOOT_MEM_ACPI_RECLAIM;
-	case MB2_MEM_NVS: return BOOT_MEM_ACPI_NVS;
-	case MB2_MEM_BADRAM: return BOOT_MEM_UNUSABLE;
-	default: return BOOT_MEM_RESERVED;
+	case MB2_MEM_AVAILABLE:
+		return BOOT_MEM_RAM;
+	case MB2_MEM_ACPI_RECLAIMABLE:
+		return BOOT_MEM_ACPI_RECLAIM;
+	case MB2_MEM_NVS:
+		return BOOT_MEM_ACPI_NVS;
+	case MB2_MEM_BADRAM:
+		return BOOT_MEM_UNUSABLE;
+	default:
+		return BOOT_MEM_RESERVED;
 	}
 }
 
@@ -323,21 +332,21 @@ static void convert_mmap(struct mb2_parser *ps)
 
 /* EFI memory types (UEFI spec, EFI_MEMORY_TYPE) to boot_mem_type. */
 static const uint8_t efi_mem_types[] = {
-	[0] = BOOT_MEM_RESERVED,      /* EfiReservedMemoryType */
-	[1] = BOOT_MEM_RAM,           /* EfiLoaderCode */
-	[2] = BOOT_MEM_RAM,           /* EfiLoaderData */
-	[3] = BOOT_MEM_RAM,           /* EfiBootServicesCode */
-	[4] = BOOT_MEM_RAM,           /* EfiBootServicesData */
-	[5] = BOOT_MEM_FIRMWARE,      /* EfiRuntimeServicesCode */
-	[6] = BOOT_MEM_FIRMWARE,      /* EfiRuntimeServicesData */
-	[7] = BOOT_MEM_RAM,           /* EfiConventionalMemory */
-	[8] = BOOT_MEM_UNUSABLE,      /* EfiUnusableMemory */
-	[9] = BOOT_MEM_ACPI_RECLAIM,  /* EfiACPIReclaimMemory */
-	[10] = BOOT_MEM_ACPI_NVS,     /* EfiACPIMemoryNVS */
-	[11] = BOOT_MEM_MMIO,         /* EfiMemoryMappedIO */
-	[12] = BOOT_MEM_MMIO,         /* EfiMemoryMappedIOPortSpace */
-	[13] = BOOT_MEM_RESERVED,     /* EfiPalCode */
-	[14] = BOOT_MEM_RESERVED,     /* EfiPersistentMemory */
+    [0] = BOOT_MEM_RESERVED,     /* EfiReservedMemoryType */
+    [1] = BOOT_MEM_RAM,          /* EfiLoaderCode */
+    [2] = BOOT_MEM_RAM,          /* EfiLoaderData */
+    [3] = BOOT_MEM_RAM,          /* EfiBootServicesCode */
+    [4] = BOOT_MEM_RAM,          /* EfiBootServicesData */
+    [5] = BOOT_MEM_FIRMWARE,     /* EfiRuntimeServicesCode */
+    [6] = BOOT_MEM_FIRMWARE,     /* EfiRuntimeServicesData */
+    [7] = BOOT_MEM_RAM,          /* EfiConventionalMemory */
+    [8] = BOOT_MEM_UNUSABLE,     /* EfiUnusableMemory */
+    [9] = BOOT_MEM_ACPI_RECLAIM, /* EfiACPIReclaimMemory */
+    [10] = BOOT_MEM_ACPI_NVS,    /* EfiACPIMemoryNVS */
+    [11] = BOOT_MEM_MMIO,        /* EfiMemoryMappedIO */
+    [12] = BOOT_MEM_MMIO,        /* EfiMemoryMappedIOPortSpace */
+    [13] = BOOT_MEM_RESERVED,    /* EfiPalCode */
+    [14] = BOOT_MEM_RESERVED,    /* EfiPersistentMemory */
 };
 
 static uint32_t efi_mem_type(const struct mb2_parser *ps, uint32_t type)
@@ -358,9 +367,8 @@ static void convert_efi_mmap(struct mb2_parser *ps)
 
 	for (size_t i = 0; i < n; i++, d += em->descr_size) {
 		const struct mb2_efi_mem_desc *desc = (const void *)d;
-		uint64_t len = desc->num_pages > (UINT64_MAX >> PAGE_SHIFT)
-				       ? UINT64_MAX
-				       : desc->num_pages << PAGE_SHIFT;
+		uint64_t len =
+		    desc->num_pages > (UINT64_MAX >> PAGE_SHIFT) ? UINT64_MAX : desc->num_pages << PAGE_SHIFT;
 		add_range(ps, desc->phys_start, len, efi_mem_type(ps, desc->type));
 	}
 }
@@ -384,8 +392,8 @@ static void build_memory_map(struct mb2_parser *ps)
 	else
 		printk("mb2: no memory map from the boot loader\n");
 	if (ps->dropped_ranges)
-		printk("mb2: memory map has more than %u ranges, %u dropped\n",
-		       BOOT_MAX_MEM_RANGES, ps->dropped_ranges);
+		printk("mb2: memory map has more than %u ranges, %u dropped\n", BOOT_MAX_MEM_RANGES,
+		       ps->dropped_ranges);
 }
 
 /* ---- entry point ---- */
@@ -400,7 +408,7 @@ static void init_boot_info(struct boot_info *bi)
 
 int mb2_parse(const void *mbi, size_t avail, uint64_t mbi_phys, struct boot_info *bi)
 {
-	struct mb2_parser ps = { .base = mbi, .bi = bi };
+	struct mb2_parser ps = {.base = mbi, .bi = bi};
 	int err;
 
 	init_boot_info(bi);
@@ -422,7 +430,7 @@ int mb2_parse(const void *mbi, size_t avail, uint64_t mbi_phys, struct boot_info
 	else if (ps.rsdp_old_off)
 		bi->rsdp = mbi_phys + ps.rsdp_old_off;
 	if (ps.extra_modules)
-		printk("mb2: %u modules, only the first %u are used\n",
-		       BOOT_MAX_MODULES + ps.extra_modules, BOOT_MAX_MODULES);
+		printk("mb2: %u modules, only the first %u are used\n", BOOT_MAX_MODULES + ps.extra_modules,
+		       BOOT_MAX_MODULES);
 	return ps.lossy;
 }

@@ -39,6 +39,9 @@ static inline struct cpu *this_cpu(void)
 	return c;
 }
 
-static inline unsigned int smp_processor_id(void) { return this_cpu()->id; }
+static inline unsigned int smp_processor_id(void)
+{
+	return this_cpu()->id;
+}
 
 #endif
