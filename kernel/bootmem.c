@@ -24,28 +24,55 @@ bool bootmem_reserve(struct bootmem *bm, uint64_t base, uint64_t size, const cha
 	return true;
 }
 
-/* First reserved range overlapping [base, end), or NULL. */
-static const struct bootmem_range *overlap(const struct bootmem *bm, uint64_t base, uint64_t end)
+/*
+ * Obstacle i: the reservations first, then every firmware range that is not
+ * RAM (firmware maps may overlap; whatever is not RAM wins). False past the end.
+ */
+static bool obstacle(const struct bootmem *bm, unsigned int i, uint64_t *base, uint64_t *end)
 {
-	for (unsigned int i = 0; i < bm->nr_reserved; i++)
-		if (bm->reserved[i].base < end && base < bm->reserved[i].end)
-			return &bm->reserved[i];
-	return NULL;
+	if (i < bm->nr_reserved) {
+		*base = bm->reserved[i].base;
+		*end = bm->reserved[i].end;
+		return true;
+	}
+	for (i -= bm->nr_reserved; i < bm->bi->nr_mem; i++) {
+		const struct boot_mem_range *m = &bm->bi->mem[i];
+
+		if (m->type != BOOT_MEM_RAM) {
+			*base = ALIGN_DOWN(m->base, PAGE_SIZE);
+			*end = m->base + m->length < m->base ? UINT64_MAX : ALIGN_UP(m->base + m->length, PAGE_SIZE);
+			return true;
+		}
+		*base = *end = 0; /* RAM entries are no obstacle */
+		return true;
+	}
+	return false;
+}
+
+/* Lowest-indexed obstacle overlapping [base, end): its range in *ob, or false. */
+static bool overlap(const struct bootmem *bm, unsigned int from, uint64_t base, uint64_t end, unsigned int *idx,
+		    uint64_t *ob_base, uint64_t *ob_end)
+{
+	for (unsigned int i = from; obstacle(bm, i, ob_base, ob_end); i++)
+		if (*ob_end > *ob_base && *ob_base < end && base < *ob_end) {
+			*idx = i;
+			return true;
+		}
+	return false;
 }
 
 /* Highest aligned block of size bytes inside [lo, hi) free of reservations; 0 if none. */
 static uint64_t carve_top(const struct bootmem *bm, uint64_t lo, uint64_t hi, uint64_t size, uint64_t align)
 {
 	while (hi > lo && hi - lo >= size) {
-		uint64_t base = ALIGN_DOWN(hi - size, align);
-		const struct bootmem_range *r;
+		uint64_t base = ALIGN_DOWN(hi - size, align), ob_base, ob_end;
+		unsigned int idx;
 
 		if (base < lo || !base)
 			return 0;
-		r = overlap(bm, base, base + size);
-		if (!r)
+		if (!overlap(bm, 0, base, base + size, &idx, &ob_base, &ob_end))
 			return base;
-		hi = r->base; /* retry below the obstacle */
+		hi = ob_base; /* retry below the obstacle */
 	}
 	return 0;
 }
@@ -76,20 +103,18 @@ uint64_t bootmem_alloc(struct bootmem *bm, uint64_t size, uint64_t align)
 	return best;
 }
 
-/* Emits the parts of [base, end) not covered by reservations at index >= from. */
+/* Emits the parts of [base, end) not covered by obstacles at index >= from. */
 static uint64_t emit_free(const struct bootmem *bm, unsigned int from, uint64_t base, uint64_t end,
 			  void (*fn)(uint64_t, uint64_t, void *), void *ctx)
 {
-	for (unsigned int i = from; i < bm->nr_reserved; i++) {
-		const struct bootmem_range *r = &bm->reserved[i];
-		uint64_t pages = 0;
+	uint64_t ob_base, ob_end, pages = 0;
+	unsigned int i;
 
-		if (r->end <= base || end <= r->base)
-			continue;
-		if (r->base > base)
-			pages += emit_free(bm, i + 1, base, r->base, fn, ctx);
-		if (r->end < end)
-			pages += emit_free(bm, i + 1, r->end, end, fn, ctx);
+	if (overlap(bm, from, base, end, &i, &ob_base, &ob_end)) {
+		if (ob_base > base)
+			pages += emit_free(bm, i + 1, base, ob_base, fn, ctx);
+		if (ob_end < end)
+			pages += emit_free(bm, i + 1, ob_end, end, fn, ctx);
 		return pages;
 	}
 	if (end > base) {

@@ -132,6 +132,28 @@ static void test_reserve_wrapping_range(void **state)
 	free(bi);
 }
 
+/* Broken firmware maps overlap: a reserved range inside RAM must never be handed out. */
+static void test_overlapping_firmware_ranges(void **state)
+{
+	struct boot_info *bi = bi_new();
+	struct bootmem bm;
+	struct sum s = {0};
+	uint64_t a;
+
+	bi->mem[5] = (struct boot_mem_range){1 * GiB, 16 * MiB, BOOT_MEM_RESERVED, 0}; /* inside mem[2] */
+	bi->nr_mem = 6;
+	bootmem_init(&bm, bi, 4 * GiB);
+	bootmem_for_each_free(&bm, add, &s);
+	assert_int_equal(s.bytes, bootmem_ram_total(bi) - 16 * MiB);
+	/* carving from the top of low RAM must step around it too */
+	for (int i = 0; i < 64; i++) {
+		a = bootmem_alloc(&bm, 16 * MiB, 16 * MiB);
+		assert_int_not_equal(a, 0);
+		assert_true(a + 16 * MiB <= 1 * GiB || a >= 1 * GiB + 16 * MiB);
+	}
+	free(bi);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -141,6 +163,7 @@ int main(void)
 	    cmocka_unit_test(test_alloc_exhaustion_and_bad_args),
 	    cmocka_unit_test(test_reserved_table_full),
 	    cmocka_unit_test(test_reserve_wrapping_range),
+	    cmocka_unit_test(test_overlapping_firmware_ranges),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
