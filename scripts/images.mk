@@ -56,6 +56,6 @@ $(BUILD)/mica-text.iso: $(BUILD)/mica.elf boot/grub.cfg
 run-vmx: $(BUILD)/mica-text.iso
 	@echo "Booting build/mica.iso (in text mode) under Bochs (VMX+EPT, 2 CPUs)."
 	@echo "Leave with Ctrl-C, then type 'quit' at Bochs's prompt; or press P on the Mica console."
-	scripts/run-bochs.sh $(BUILD)/mica-text.iso interactive corei7_haswell_4770 2
+	-scripts/run-bochs.sh $(BUILD)/mica-text.iso interactive corei7_haswell_4770 2
 
 .PHONY: esp iso usb pxe run run-vmx
