@@ -22,9 +22,13 @@ all: $(BUILD)/mica.elf $(BUILD)/mica.efi esp iso
 # ---------------------------------------------------------------- dependencies
 # scripts/deps.sh installs missing Debian packages (as root) or prints the apt-get line.
 # The stamp is refreshed whenever deps.sh changes.
+# Xen's public headers (libxen-dev) are reached through a directory holding only a
+# xen -> /usr/include/xen link, so that no other host header leaks into freestanding code.
+XEN_INC := $(BUILD)/xen-include
 $(DEPS_OK): scripts/deps.sh
 	$(Q)scripts/deps.sh
-	$(Q)mkdir -p $(BUILD) && touch $@
+	$(Q)mkdir -p $(XEN_INC) && ln -sfn /usr/include/xen $(XEN_INC)/xen
+	$(Q)touch $@
 
 deps:
 	$(Q)scripts/deps.sh
@@ -35,12 +39,13 @@ HV_CFLAGS := -std=gnu11 -O2 -g -Wall -Wextra -Werror -Wno-unused-parameter \
 	-fno-stack-protector -fno-omit-frame-pointer -fno-asynchronous-unwind-tables \
 	-fno-strict-aliasing -fcf-protection=none -nostdinc \
 	-isystem $(shell $(CC) -print-file-name=include) \
-	-Iinclude -Iarch/x86/include -MMD -MP
+	-Iinclude -Iarch/x86/include -I$(XEN_INC) -D__XEN_INTERFACE_VERSION__=0x00040e00 -MMD -MP
 HV_ASFLAGS := -D__ASSEMBLER__ -Iinclude -Iarch/x86/include -MMD -MP
 HV_LDFLAGS := -nostdlib -z max-page-size=0x1000 -z noexecstack --no-warn-rwx-segments -T arch/x86/mica.ld
 
-HV_SRCS := $(sort $(wildcard arch/x86/*.c arch/x86/boot/*.c kernel/*.c drivers/*/*.c))
-HV_ASMS := $(sort $(wildcard arch/x86/*.S arch/x86/boot/*.S))
+HV_DIRS := arch/x86 arch/x86/boot arch/x86/hvm arch/x86/svm arch/x86/vmx kernel $(wildcard drivers/*)
+HV_SRCS := $(sort $(foreach d,$(HV_DIRS),$(wildcard $(d)/*.c)))
+HV_ASMS := $(sort $(foreach d,$(HV_DIRS),$(wildcard $(d)/*.S)))
 HV_OBJS := $(patsubst %.c,$(BUILD)/hv/%.o,$(HV_SRCS)) $(patsubst %.S,$(BUILD)/hv/%.o,$(HV_ASMS))
 
 $(BUILD)/hv/%.o: %.c | $(DEPS_OK)
@@ -91,6 +96,11 @@ include scripts/images.mk
 # ---------------------------------------------------------------- tests
 include tests/tests.mk
 
+# ---------------------------------------------------------------- benchmarks
+# Path lengths in instructions (deterministic under -icount); see docs/benchmarks.md.
+bench: all guests
+	@bench/run.sh
+
 # ---------------------------------------------------------------- misc
 FORMAT_SRCS = $(shell git ls-files '*.c' '*.h' 2>/dev/null)
 format:
@@ -102,4 +112,4 @@ format-check:
 clean:
 	rm -rf $(BUILD)
 
-.PHONY: all deps format format-check clean
+.PHONY: all deps bench format format-check clean

@@ -4,7 +4,7 @@
 UNIT_TESTS :=
 include $(sort $(wildcard tests/unit/*.mk))
 
-UNIT_CFLAGS := -std=gnu11 -Iinclude -Iarch/x86/efi -DMICA_HOST_TEST -Wall -Wextra -Werror -Wno-unused-parameter -g -O1 \
+UNIT_CFLAGS := -std=gnu11 -Iinclude -Iarch/x86/efi -Iarch/x86/include -DMICA_HOST_TEST -D__XEN_INTERFACE_VERSION__=0x00040e00 -Wall -Wextra -Werror -Wno-unused-parameter -g -O1 \
 	-fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer
 CMOCKA_LIBS = $(shell pkg-config --cflags --libs cmocka)
 UNIT_BINS := $(UNIT_TESTS:%=$(BUILD)/unit/test_%)

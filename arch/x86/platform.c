@@ -1,11 +1,13 @@
 /* Platform bring-up on the boot CPU after memory: ACPI, APICs, timers, CPUs, then idle. */
 #include <asm/apic.h>
+#include <asm/hvm.h>
 #include <asm/cpu.h>
 #include <asm/cpufeature.h>
 #include <asm/page.h>
 #include <asm/percpu.h>
 #include <asm/power.h>
 #include <asm/setup.h>
+#include <asm/boot_guest.h>
 #include <asm/smp.h>
 #include <asm/time.h>
 #include <mica/acpi.h>
@@ -106,6 +108,7 @@ __noreturn void platform_init(void)
 	ioapic_mask_all();
 	time_init(&acpi, cmdline_get_bool(boot_info.cmdline, "hpet", true));
 
+	hvm_init();
 	if (cmdline_get_str(boot_info.cmdline, "maxcpus", opt, sizeof(opt)) &&
 	    !cmdline_get_u64(boot_info.cmdline, "maxcpus", &maxcpus))
 		printk("Mica: maxcpus=%s is not a number; starting every CPU\n", opt);
@@ -120,6 +123,7 @@ __noreturn void platform_init(void)
 
 	if (cmdline_get_str(boot_info.cmdline, "selftest", opt, sizeof(opt)))
 		selftest_fault(opt);
+	boot_guest_run();
 	if (cmdline_get_str(boot_info.cmdline, "on_idle", opt, sizeof(opt))) {
 		if (!strcmp(opt, "poweroff"))
 			machine_poweroff();

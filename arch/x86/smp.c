@@ -1,6 +1,7 @@
 /* Application processor bring-up (INIT-SIPI-SIPI, SDM Vol. 3A §9.4), per-CPU idle loops, stop IPIs. */
 #include <asm/apic.h>
 #include <asm/cpu.h>
+#include <asm/hvm.h>
 #include <asm/page.h>
 #include <asm/percpu.h>
 #include <asm/smp.h>
@@ -40,6 +41,7 @@ static __noreturn void ap_entry(struct cpu *c)
 	apic_init_ap();
 	time_init_ap();
 	c->apic_id = apic_id();
+	hvm_cpu_enable_ap();
 	c->state = CPU_ONLINE;
 	cpu_idle_loop();
 }

@@ -174,6 +174,75 @@ options=$TEST_OPTS"
 	expect_not "$LOG" '^Mica [0-9]' "hypervisor not started"
 }
 
+# ---------------------------------------------------------------- guests
+# Each test guest (tests/guests/, XTF style) boots as Mica's boot guest, on SVM
+# (QEMU) and on VMX (Bochs). The hypervisor must survive whatever the guest does.
+
+# boot_guest BACKEND GUEST [GUEST ARGS]: runs it; the log is $LOG.
+boot_guest() {
+	local backend=$1 guest=$2
+	shift 2
+	local opts="console=com1,115200 on_idle=poweroff" iso="$WORK/$backend-$guest.iso"
+	local elf="$WORK/$guest.elf"
+	cp "$BUILD/guests/$guest.elf" "$elf" || { FAILS+=("no $BUILD/guests/$guest.elf"); return 1; }
+	elf="$elf${*:+ $*}"
+	if [ "$backend" = svm ]; then
+		scripts/mkiso.sh "$BUILD/mica.elf" "$iso" "$opts" "$elf" || { FAILS+=("mkiso"); return 1; }
+		emu_run "$LOG" 120 "" qemu-system-x86_64 -accel tcg -machine pc -cpu "$QEMU_CPU" -smp 2 -m 512 \
+			-display none -serial file:"$LOG" -no-reboot -cdrom "$iso"
+		expect_rc "$EMU_RC" 0 "QEMU (ACPI power-off after the guest)"
+	else
+		GFXPAYLOAD=text scripts/mkiso.sh "$BUILD/mica.elf" "$iso" "$opts" "$elf" || { FAILS+=("mkiso"); return 1; }
+		emu_run "$LOG" 300 "" scripts/run-bochs.sh "$iso" "$(realpath "$LOG")" corei7_haswell_4770 1 290
+	fi
+	expect "$LOG" "^Mica: d1 \\($guest\\): PVH guest" "guest built and started"
+	expect "$LOG" "^Mica: d1 destroyed" "guest destroyed, hypervisor still running"
+	expect "$LOG" '^Mica: powering off' "clean power-off afterwards"
+	expect_not "$LOG" 'fatal exception|PANIC' "no hypervisor fault"
+}
+
+guest_success() { # BACKEND GUEST [ARGS]
+	boot_guest "$@" || return
+	expect "$LOG" '^\(d1\) Test result: SUCCESS' "guest reports SUCCESS"
+	expect_not "$LOG" 'Test result: (FAILURE|ERROR)' "no failure reported"
+}
+
+for b in svm vmx; do
+	eval "sc_${b}_pvh_entry() { guest_success $b test-pvh-entry pvh-entry-test; }"
+	eval "sc_${b}_cpuid() { guest_success $b test-cpuid; }"
+	eval "sc_${b}_xen_version() { guest_success $b test-xen-version; }"
+	eval "sc_${b}_console() { guest_success $b test-console; }"
+	eval "sc_${b}_bad_hypercalls() { guest_success $b test-bad-hypercalls; }"
+	eval "sc_${b}_hypercall_loop() {
+		guest_success $b test-hypercall-loop
+		expect \"\$LOG\" '^\\(d1\\) hypercall loop: 100000 calls' '100,000 null hypercalls'
+	}"
+	eval "sc_${b}_shutdown_reboot() {
+		boot_guest $b test-shutdown-reboot
+		expect \"\$LOG\" '^Mica: d1 \\(test-shutdown-reboot\\) shut down: reboot' 'reboot reason reaches Mica'
+	}"
+	eval "sc_${b}_shutdown_crash() {
+		boot_guest $b test-shutdown-crash
+		expect \"\$LOG\" '^Mica: d1 \\(test-shutdown-crash\\) shut down: crash' 'crash reason reaches Mica'
+	}"
+	eval "sc_${b}_npf() {
+		boot_guest $b test-npf
+		expect \"\$LOG\" '^Mica: d1 \\(test-npf\\) crashed: .*guest-physical 0x[0-9a-f]+, which is not mapped' 'unmapped access crashes only the guest'
+		expect \"\$LOG\" '^\\(d1\\) vCPU0: RIP' 'guest register dump'
+	}"
+	eval "sc_${b}_triple_fault() {
+		boot_guest $b test-triple-fault
+		expect \"\$LOG\" '^Mica: d1 \\(test-triple-fault\\) crashed: triple fault' 'triple fault crashes only the guest'
+	}"
+done
+GUEST_SCENARIOS=()
+for b in svm vmx; do
+	for g in pvh_entry cpuid xen_version console bad_hypercalls hypercall_loop shutdown_reboot shutdown_crash npf \
+		triple_fault; do
+		GUEST_SCENARIOS+=("${b}_$g")
+	done
+done
+
 # ---------------------------------------------------------------- runner
 ALL=(qemu_esp_smp1 qemu_esp_smp4 qemu_esp_reboot qemu_usb qemu_pxe qemu_iso_bios qemu_iso_uefi qemu_no_virt bochs_iso_vmx qemu_fault_report
 	qemu_esp_bad_cfg qemu_esp_missing_module qemu_esp_bad_elf)

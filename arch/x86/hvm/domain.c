@@ -1,0 +1,112 @@
+/* The x86 side of domains: the p2m over the buddy allocator, guest RAM, vCPU control structures. */
+#include <asm/hvm.h>
+#include <asm/page.h>
+#include <asm/p2m.h>
+#include <mica/domain.h>
+#include <mica/errno.h>
+#include <mica/mm.h>
+#include <mica/printk.h>
+#include <mica/string.h>
+
+static paddr_t p2m_table_alloc(void *ctx)
+{
+	paddr_t pa = alloc_pages(0);
+
+	if (pa)
+		memset(pa_to_va(pa), 0, PAGE_SIZE);
+	return pa;
+}
+
+static void p2m_table_free(void *ctx, paddr_t pa) { free_pages(pa, 0); }
+
+static void *p2m_table_map(void *ctx, paddr_t pa) { return pa_to_va(pa); }
+
+static void p2m_table_flush(void *ctx) { hvm->p2m_flush(ctx); }
+
+static const struct p2m_table_ops p2m_tables = {
+	.alloc = p2m_table_alloc,
+	.free = p2m_table_free,
+	.map = p2m_table_map,
+	.flush = p2m_table_flush,
+};
+
+int arch_domain_create(struct domain *d)
+{
+	if (!hvm)
+		return -ENODEV;
+	return p2m_init(&d->arch.p2m, hvm->p2m_format, &p2m_tables, d, true, false);
+}
+
+/* Every RAM piece was mapped as one leaf, so walking the p2m finds each allocation again. */
+static void free_guest_ram(struct domain *d)
+{
+	uint64_t gfn = 0, end = d->arch.ram_end_gfn;
+
+	while (gfn < end) {
+		unsigned int access, memtype, order;
+		mfn_t mfn;
+
+		if (p2m_query(&d->arch.p2m, _gfn(gfn), &mfn, &access, &memtype, &order) < 0) {
+			gfn++;
+			continue;
+		}
+		free_pages(mfn_x(mfn) << PAGE_SHIFT, order);
+		d->mem_pages -= 1ULL << order;
+		gfn += 1ULL << order;
+	}
+}
+
+void arch_domain_destroy(struct domain *d)
+{
+	free_guest_ram(d);
+	p2m_destroy(&d->arch.p2m);
+}
+
+int domain_populate_ram(struct domain *d, uint64_t gfn, uint64_t nr)
+{
+	while (nr) {
+		unsigned int order = !(gfn & 511) && nr >= 512 ? 9 : 0;
+		paddr_t pa = alloc_pages(order);
+		int rc;
+
+		if (!pa && order) {
+			order = 0;
+			pa = alloc_pages(0);
+		}
+		if (!pa)
+			return -ENOMEM;
+		memset(pa_to_va(pa), 0, PAGE_SIZE << order);
+		rc = p2m_map(&d->arch.p2m, _gfn(gfn), _mfn(pa >> PAGE_SHIFT), 1ULL << order, P2M_ACCESS_RWX,
+			     P2M_MT_WB);
+		if (rc < 0) {
+			free_pages(pa, order);
+			return rc;
+		}
+		d->mem_pages += 1ULL << order;
+		gfn += 1ULL << order;
+		nr -= 1ULL << order;
+		if (gfn > d->arch.ram_end_gfn)
+			d->arch.ram_end_gfn = gfn;
+	}
+	return 0;
+}
+
+int arch_vcpu_create(struct vcpu *v) { return hvm->vcpu_create(v); }
+
+void arch_vcpu_destroy(struct vcpu *v) { hvm->vcpu_destroy(v); }
+
+void arch_vcpu_dump(struct vcpu *v)
+{
+	const struct guest_regs *r = &v->arch.hvm.regs;
+	const uint64_t *g = r->gpr;
+
+	printk("(d%u) vCPU%u: RIP %016lx RFLAGS %016lx after %lu exits (last: %s)\n", v->domain->domain_id,
+	       v->vcpu_id, r->rip, r->rflags, v->arch.hvm.exits, hvm_exit_name(v->arch.hvm.exit.reason));
+	printk("  RAX %016lx RBX %016lx RCX %016lx RDX %016lx\n", g[GPR_RAX], g[GPR_RBX], g[GPR_RCX], g[GPR_RDX]);
+	printk("  RSI %016lx RDI %016lx RBP %016lx RSP %016lx\n", g[GPR_RSI], g[GPR_RDI], g[GPR_RBP], g[GPR_RSP]);
+	printk("  R8  %016lx R9  %016lx R10 %016lx R11 %016lx\n", g[GPR_R8], g[GPR_R9], g[GPR_R10], g[GPR_R11]);
+	printk("  R12 %016lx R13 %016lx R14 %016lx R15 %016lx\n", g[GPR_R12], g[GPR_R13], g[GPR_R14], g[GPR_R15]);
+	printk("  CR0 %016lx CR3 %016lx CR4 %016lx CPL %u\n", hvm->get_cr(v, 0), hvm->get_cr(v, 3), hvm->get_cr(v, 4),
+	       hvm->get_cpl(v));
+	hvm->dump(v);
+}

@@ -1,0 +1,18 @@
+/* The x86 part of domains and vCPUs. */
+#ifndef ASM_DOMAIN_H
+#define ASM_DOMAIN_H
+
+#include <asm/hvm.h>
+#include <asm/p2m.h>
+
+struct arch_domain {
+	struct p2m p2m;
+	uint64_t hypercall_page_gfn;
+	uint64_t ram_end_gfn; /* RAM lies below this guest frame */
+};
+
+struct arch_vcpu {
+	struct hvm_vcpu hvm;
+};
+
+#endif

@@ -1,0 +1,68 @@
+/* Domains and their vCPUs. */
+#ifndef MICA_DOMAIN_H
+#define MICA_DOMAIN_H
+
+#include <asm/domain.h>
+#include <mica/types.h>
+
+#define DOMAIN_MAX_VCPUS 8
+#define DOMAIN_NAME_MAX 32
+#define DOMAIN_CONSOLE_LINE 256
+
+typedef uint16_t domid_t;
+
+enum domain_state {
+	DOMAIN_BUILDING,
+	DOMAIN_RUNNING,
+	DOMAIN_SHUTDOWN, /* the guest asked: shutdown_reason says why */
+	DOMAIN_CRASHED,  /* the hypervisor stopped it */
+};
+
+struct vcpu {
+	struct domain *domain;
+	unsigned int vcpu_id;
+	bool up;
+	uint64_t hypercalls;
+	struct arch_vcpu arch;
+};
+
+struct domain {
+	domid_t domain_id;
+	char name[DOMAIN_NAME_MAX];
+	bool privileged;
+	enum domain_state state;
+	unsigned int shutdown_reason; /* SHUTDOWN_* from xen/sched.h */
+	uint64_t mem_pages;
+	unsigned int max_vcpus;
+	struct vcpu *vcpus[DOMAIN_MAX_VCPUS];
+	struct arch_domain arch;
+	/* console_io output is collected per line and printed with a "(dN) " prefix */
+	char console_line[DOMAIN_CONSOLE_LINE];
+	size_t console_len;
+};
+
+static inline bool domain_is_dead(const struct domain *d)
+{
+	return d->state == DOMAIN_SHUTDOWN || d->state == DOMAIN_CRASHED;
+}
+
+struct domain *domain_create(domid_t id, const char *name, unsigned int max_vcpus);
+struct vcpu *vcpu_create(struct domain *d, unsigned int id);
+/* Frees the vCPUs, every page of guest memory and the p2m. */
+void domain_destroy(struct domain *d);
+
+/* Architecture hooks (arch/x86/hvm/domain.c). */
+int arch_domain_create(struct domain *d);
+void arch_domain_destroy(struct domain *d);
+int arch_vcpu_create(struct vcpu *v);
+void arch_vcpu_destroy(struct vcpu *v);
+void arch_vcpu_dump(struct vcpu *v);
+/* Gives the domain RAM at guest frames [gfn, gfn + nr), 2 MiB pieces where possible. */
+int domain_populate_ram(struct domain *d, uint64_t gfn, uint64_t nr);
+
+/* Stops a domain because of something it did; prints why (and the vCPU's registers). */
+void domain_crash(struct domain *d, const char *fmt, ...) __printf(2, 3);
+void domain_shutdown(struct domain *d, unsigned int reason);
+const char *domain_shutdown_reason_name(unsigned int reason);
+
+#endif

@@ -1,0 +1,32 @@
+/* Hypercall dispatch: a declarative table indexed by Xen's hypercall numbers. */
+#include <mica/domain.h>
+#include <mica/errno.h>
+#include <mica/hypercall.h>
+#include <xen/xen.h>
+
+long hypercall_dispatch_table(const struct hypercall_entry *table, size_t size, struct vcpu *v, uint64_t nr,
+			      const uint64_t *args)
+{
+	const struct hypercall_entry *e;
+
+	if (nr >= size || !table[nr].fn)
+		return -ENOSYS;
+	e = &table[nr];
+	if (e->caller == HC_PRIVILEGED && !v->domain->privileged)
+		return -EPERM;
+	v->hypercalls++;
+	return e->fn(v, args);
+}
+
+static const struct hypercall_entry hypercall_table[] = {
+	[__HYPERVISOR_xen_version] = {do_xen_version, 2, HC_ANY, "xen_version"},
+	[__HYPERVISOR_console_io] = {do_console_io, 3, HC_ANY, "console_io"},
+	[__HYPERVISOR_vcpu_op] = {do_vcpu_op, 3, HC_ANY, "vcpu_op"},
+	[__HYPERVISOR_sched_op] = {do_sched_op, 2, HC_ANY, "sched_op"},
+};
+
+long hypercall_dispatch(struct vcpu *v, uint64_t nr, const uint64_t *args)
+{
+	return hypercall_dispatch_table(hypercall_table, sizeof(hypercall_table) / sizeof(hypercall_table[0]), v, nr,
+					args);
+}

@@ -1,0 +1,240 @@
+/*
+ * Unit tests for hypercall dispatch and the argument checks of xen_version,
+ * console_io, sched_op and vcpu_op, over a fake guest address space.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include <mica/domain.h>
+#include <mica/errno.h>
+#include <mica/guest_mem.h>
+#include <mica/hypercall.h>
+#include <xen/features.h>
+#include <xen/sched.h>
+#include <xen/vcpu.h>
+#include <xen/version.h>
+#include <xen/xen.h>
+
+/* ---- fakes: guest memory is GUEST_SIZE bytes at guest-virtual GUEST_BASE ---- */
+#define GUEST_BASE 0x10000ULL
+#define GUEST_SIZE 0x4000ULL
+static uint8_t guest[GUEST_SIZE];
+static char console[8192];
+static size_t console_len;
+static int shutdowns;
+static unsigned int last_reason;
+
+void printk(const char *fmt, ...) { (void)fmt; }
+
+static bool in_guest(uint64_t gva, size_t len)
+{
+	return gva >= GUEST_BASE && len <= GUEST_SIZE && gva - GUEST_BASE <= GUEST_SIZE - len;
+}
+
+int copy_from_guest(struct vcpu *v, void *dst, uint64_t gva, size_t len)
+{
+	if (!in_guest(gva, len))
+		return -EFAULT;
+	memcpy(dst, guest + (gva - GUEST_BASE), len);
+	return 0;
+}
+
+int copy_to_guest(struct vcpu *v, uint64_t gva, const void *src, size_t len)
+{
+	if (!in_guest(gva, len))
+		return -EFAULT;
+	memcpy(guest + (gva - GUEST_BASE), src, len);
+	return 0;
+}
+
+void domain_console_write(struct domain *d, const char *buf, size_t len)
+{
+	if (console_len + len < sizeof(console)) {
+		memcpy(console + console_len, buf, len);
+		console_len += len;
+	}
+}
+
+void domain_shutdown(struct domain *d, unsigned int reason)
+{
+	shutdowns++;
+	last_reason = reason;
+	d->state = DOMAIN_SHUTDOWN;
+}
+
+const char *mica_hypervisor_cmdline(void) { return "console=com1 test"; }
+
+/* ---- fixture ---- */
+static struct domain dom;
+static struct vcpu vcpu0, vcpu1;
+
+static int setup(void **state)
+{
+	memset(&dom, 0, sizeof(dom));
+	memset(&vcpu0, 0, sizeof(vcpu0));
+	memset(&vcpu1, 0, sizeof(vcpu1));
+	memset(guest, 0, sizeof(guest));
+	console_len = 0;
+	shutdowns = 0;
+	dom.domain_id = 3;
+	dom.max_vcpus = 2;
+	dom.vcpus[0] = &vcpu0;
+	dom.vcpus[1] = &vcpu1;
+	vcpu0.domain = vcpu1.domain = &dom;
+	vcpu0.up = true;
+	vcpu1.vcpu_id = 1;
+	return 0;
+}
+
+static long call(uint64_t nr, uint64_t a0, uint64_t a1, uint64_t a2)
+{
+	uint64_t args[HYPERCALL_MAX_ARGS] = {a0, a1, a2, 0, 0};
+
+	return hypercall_dispatch(&vcpu0, nr, args);
+}
+
+/* ---- dispatch ---- */
+static void test_unknown_numbers(void **state)
+{
+	const uint64_t nrs[] = {0, 1, 16, 23, 40, 63, 64, 1000, 0xffffffffULL, UINT64_MAX};
+
+	for (size_t i = 0; i < sizeof(nrs) / sizeof(nrs[0]); i++)
+		assert_int_equal(call(nrs[i], 0, 0, 0), -ENOSYS);
+	assert_int_equal(vcpu0.hypercalls, 0); /* only real calls are counted */
+}
+
+static long privileged_only(struct vcpu *v, const uint64_t *args) { return 42; }
+
+static void test_privilege_check(void **state)
+{
+	static const struct hypercall_entry table[] = {
+		[1] = {privileged_only, 0, HC_PRIVILEGED, "priv"},
+		[2] = {privileged_only, 0, HC_ANY, "any"},
+	};
+	uint64_t args[HYPERCALL_MAX_ARGS] = {0};
+
+	assert_int_equal(hypercall_dispatch_table(table, 3, &vcpu0, 1, args), -EPERM);
+	assert_int_equal(hypercall_dispatch_table(table, 3, &vcpu0, 2, args), 42);
+	assert_int_equal(hypercall_dispatch_table(table, 3, &vcpu0, 0, args), -ENOSYS);
+	assert_int_equal(hypercall_dispatch_table(table, 3, &vcpu0, 3, args), -ENOSYS);
+	dom.privileged = true;
+	assert_int_equal(hypercall_dispatch_table(table, 3, &vcpu0, 1, args), 42);
+}
+
+/* ---- xen_version ---- */
+static void test_xen_version(void **state)
+{
+	xen_feature_info_t fi = {.submap_idx = 0};
+	char buf[1024];
+
+	assert_int_equal(call(__HYPERVISOR_xen_version, XENVER_version, 0, 0), (4 << 16) | 17);
+	assert_int_equal(call(__HYPERVISOR_xen_version, XENVER_pagesize, 0, 0), 4096);
+	assert_int_equal(call(__HYPERVISOR_xen_version, XENVER_extraversion, GUEST_BASE, 0), 0);
+	assert_string_equal((char *)guest, "-mica0.1");
+	assert_int_equal(call(__HYPERVISOR_xen_version, XENVER_capabilities, GUEST_BASE, 0), 0);
+	assert_non_null(strstr((char *)guest, "hvm-3.0-x86_64"));
+	memcpy(guest, &fi, sizeof(fi));
+	assert_int_equal(call(__HYPERVISOR_xen_version, XENVER_get_features, GUEST_BASE, 0), 0);
+	memcpy(&fi, guest, sizeof(fi));
+	assert_int_equal(fi.submap, (1u << XENFEAT_writable_page_tables) | (1u << XENFEAT_auto_translated_physmap) |
+					    (1u << XENFEAT_supervisor_mode_kernel));
+	fi.submap_idx = 7;
+	memcpy(guest, &fi, sizeof(fi));
+	assert_int_equal(call(__HYPERVISOR_xen_version, XENVER_get_features, GUEST_BASE, 0), 0);
+	memcpy(&fi, guest, sizeof(fi));
+	assert_int_equal(fi.submap, 0);
+	assert_int_equal(call(__HYPERVISOR_xen_version, XENVER_guest_handle, GUEST_BASE, 0), 0);
+	assert_int_equal(guest[15], 3);
+	assert_int_equal(call(__HYPERVISOR_xen_version, 999, GUEST_BASE, 0), -ENOSYS);
+	(void)buf;
+}
+
+static void test_xen_version_bad_pointers(void **state)
+{
+	const uint64_t cmds[] = {XENVER_extraversion, XENVER_compile_info, XENVER_capabilities,
+				 XENVER_changeset,    XENVER_platform_parameters, XENVER_get_features,
+				 XENVER_guest_handle};
+	const uint64_t bad[] = {0, GUEST_BASE - 1, GUEST_BASE + GUEST_SIZE - 4, UINT64_MAX - 8};
+
+	for (size_t c = 0; c < sizeof(cmds) / sizeof(cmds[0]); c++)
+		for (size_t b = 0; b < sizeof(bad) / sizeof(bad[0]); b++)
+			assert_int_equal(call(__HYPERVISOR_xen_version, cmds[c], bad[b], 0), -EFAULT);
+}
+
+static void test_commandline_privileged(void **state)
+{
+	assert_int_equal(call(__HYPERVISOR_xen_version, XENVER_commandline, GUEST_BASE, 0), -EPERM);
+	dom.privileged = true;
+	assert_int_equal(call(__HYPERVISOR_xen_version, XENVER_commandline, GUEST_BASE, 0), 0);
+	assert_string_equal((char *)guest, "console=com1 test");
+}
+
+/* ---- console_io ---- */
+static void test_console_io(void **state)
+{
+	memcpy(guest, "hello\n", 6);
+	assert_int_equal(call(__HYPERVISOR_console_io, CONSOLEIO_write, 6, GUEST_BASE), 0);
+	assert_int_equal(call(__HYPERVISOR_console_io, CONSOLEIO_write, 0, GUEST_BASE), 0);
+	assert_int_equal(console_len, 6);
+	memset(guest, 'x', GUEST_SIZE);
+	assert_int_equal(call(__HYPERVISOR_console_io, CONSOLEIO_write, 2000, GUEST_BASE), 0);
+	assert_int_equal(console_len, 2006);
+	/* runs off the end of guest memory: -EFAULT, never a crash */
+	assert_int_equal(call(__HYPERVISOR_console_io, CONSOLEIO_write, 100, GUEST_BASE + GUEST_SIZE - 50), -EFAULT);
+	assert_int_equal(call(__HYPERVISOR_console_io, CONSOLEIO_write, 10, 0), -EFAULT);
+	assert_int_equal(call(__HYPERVISOR_console_io, CONSOLEIO_write, 1ULL << 40, GUEST_BASE), -EINVAL);
+	assert_int_equal(call(__HYPERVISOR_console_io, CONSOLEIO_read, 10, GUEST_BASE), -EPERM);
+	assert_int_equal(call(__HYPERVISOR_console_io, 77, 10, GUEST_BASE), -ENOSYS);
+}
+
+/* ---- sched_op ---- */
+static void test_sched_op(void **state)
+{
+	struct sched_shutdown s = {.reason = SHUTDOWN_crash};
+
+	assert_int_equal(call(__HYPERVISOR_sched_op, SCHEDOP_yield, 0, 0), 0);
+	assert_int_equal(call(__HYPERVISOR_sched_op, SCHEDOP_block, 0, 0), 0);
+	assert_int_equal(call(__HYPERVISOR_sched_op, 99, 0, 0), -ENOSYS);
+	assert_int_equal(call(__HYPERVISOR_sched_op, SCHEDOP_shutdown, 0, 0), -EFAULT);
+	s.reason = SHUTDOWN_MAX + 1;
+	memcpy(guest, &s, sizeof(s));
+	assert_int_equal(call(__HYPERVISOR_sched_op, SCHEDOP_shutdown, GUEST_BASE, 0), -EINVAL);
+	assert_int_equal(shutdowns, 0);
+	s.reason = SHUTDOWN_crash;
+	memcpy(guest, &s, sizeof(s));
+	assert_int_equal(call(__HYPERVISOR_sched_op, SCHEDOP_shutdown, GUEST_BASE, 0), 0);
+	assert_int_equal(shutdowns, 1);
+	assert_int_equal(last_reason, SHUTDOWN_crash);
+}
+
+/* ---- vcpu_op ---- */
+static void test_vcpu_op(void **state)
+{
+	assert_int_equal(call(__HYPERVISOR_vcpu_op, VCPUOP_is_up, 0, 0), 1);
+	assert_int_equal(call(__HYPERVISOR_vcpu_op, VCPUOP_is_up, 1, 0), 0);
+	assert_int_equal(call(__HYPERVISOR_vcpu_op, VCPUOP_is_up, 2, 0), -ENOENT);
+	assert_int_equal(call(__HYPERVISOR_vcpu_op, VCPUOP_is_up, 1000, 0), -ENOENT);
+	assert_int_equal(call(__HYPERVISOR_vcpu_op, VCPUOP_is_up, UINT64_MAX, 0), -ENOENT);
+	assert_int_equal(call(__HYPERVISOR_vcpu_op, 12345, 0, 0), -ENOSYS);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup(test_unknown_numbers, setup),
+		cmocka_unit_test_setup(test_privilege_check, setup),
+		cmocka_unit_test_setup(test_xen_version, setup),
+		cmocka_unit_test_setup(test_xen_version_bad_pointers, setup),
+		cmocka_unit_test_setup(test_commandline_privileged, setup),
+		cmocka_unit_test_setup(test_console_io, setup),
+		cmocka_unit_test_setup(test_sched_op, setup),
+		cmocka_unit_test_setup(test_vcpu_op, setup),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
