@@ -36,24 +36,36 @@ struct spares {
 };
 
 /* Guest frames one entry of a level covers: 1, 512, 512^2, 512^3. */
-static inline uint64_t level_pages(unsigned int level) { return 1ULL << (9 * (level - 1)); }
+static inline uint64_t level_pages(unsigned int level)
+{
+	return 1ULL << (9 * (level - 1));
+}
 
 static inline unsigned int level_index(uint64_t gfn, unsigned int level)
 {
 	return (gfn >> (9 * (level - 1))) & (ENTRIES - 1);
 }
 
-static inline uint64_t *table_va(struct p2m *p, paddr_t pa) { return p->tables->map(p->ctx, pa); }
+static inline uint64_t *table_va(struct p2m *p, paddr_t pa)
+{
+	return p->tables->map(p->ctx, pa);
+}
 
 static inline uint64_t *entry_of(struct p2m *p, paddr_t table, unsigned int level, uint64_t gfn)
 {
 	return &table_va(p, table)[level_index(gfn, level)];
 }
 
-static inline uint64_t read_pte(const uint64_t *e) { return __atomic_load_n(e, __ATOMIC_RELAXED); }
+static inline uint64_t read_pte(const uint64_t *e)
+{
+	return __atomic_load_n(e, __ATOMIC_RELAXED);
+}
 
 /* Release order: a table's contents are visible before the entry that links it. */
-static inline void write_pte(uint64_t *e, uint64_t v) { __atomic_store_n(e, v, __ATOMIC_RELEASE); }
+static inline void write_pte(uint64_t *e, uint64_t v)
+{
+	__atomic_store_n(e, v, __ATOMIC_RELEASE);
+}
 
 static bool is_leaf(const struct p2m *p, uint64_t pte, unsigned int level)
 {
@@ -260,8 +272,8 @@ static int check_map(const struct p2m *p, uint64_t gfn, uint64_t mfn, uint64_t n
 	return 0;
 }
 
-int p2m_init(struct p2m *p, const struct p2m_pte_ops *fmt, const struct p2m_table_ops *tables, void *ctx,
-	     bool allow_2m, bool allow_1g)
+int p2m_init(struct p2m *p, const struct p2m_pte_ops *fmt, const struct p2m_table_ops *tables, void *ctx, bool allow_2m,
+	     bool allow_1g)
 {
 	if (!p || !fmt || !tables || !tables->alloc || !tables->free || !tables->map || !tables->flush)
 		return -EINVAL;
@@ -314,8 +326,7 @@ static int split_in_place(struct p2m *p, uint64_t *e, unsigned int level)
 }
 
 /* Removes [gfn, end) from the part of the map below table (at level). */
-static int unmap_below(struct p2m *p, struct p2m_op *op, paddr_t table, unsigned int level, uint64_t gfn,
-		       uint64_t end)
+static int unmap_below(struct p2m *p, struct p2m_op *op, paddr_t table, unsigned int level, uint64_t gfn, uint64_t end)
 {
 	while (gfn < end) {
 		uint64_t *e = entry_of(p, table, level, gfn);
@@ -362,8 +373,7 @@ int p2m_unmap(struct p2m *p, gfn_t gfn, uint64_t nr_pages)
 	return rc;
 }
 
-int p2m_query(struct p2m *p, gfn_t gfn, mfn_t *mfn, unsigned int *access, unsigned int *memtype,
-	      unsigned int *order)
+int p2m_query(struct p2m *p, gfn_t gfn, mfn_t *mfn, unsigned int *access, unsigned int *memtype, unsigned int *order)
 {
 	const struct p2m_pte_ops *f = p->fmt;
 	uint64_t g = gfn_x(gfn), pte = 0;

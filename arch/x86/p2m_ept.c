@@ -26,7 +26,10 @@ static inline uint64_t level_addr_mask(unsigned int level)
  * 2:0, which restrict everything below; bits 7:3 are reserved (bit 7 = 0 also
  * means "a table, not a page"). We grant all three and let leaves decide.
  */
-static uint64_t ept_make_table(paddr_t table) { return (table & EPT_ADDR_MASK) | EPT_RWX; }
+static uint64_t ept_make_table(paddr_t table)
+{
+	return (table & EPT_ADDR_MASK) | EPT_RWX;
+}
 
 /*
  * SDM Vol. 3C §29.3.2, Tables 29-2, 29-4 and 29-6: a leaf holds R/W/X in bits
@@ -46,16 +49,28 @@ static uint64_t ept_make_leaf(mfn_t mfn, unsigned int level, unsigned int access
 }
 
 /* SDM Vol. 3C §29.3.2: an entry is present when any of bits 2:0 is set. */
-static bool ept_present(uint64_t pte) { return (pte & EPT_RWX) != 0; }
+static bool ept_present(uint64_t pte)
+{
+	return (pte & EPT_RWX) != 0;
+}
 
 /* SDM Vol. 3C §29.3.2, Tables 29-2 and 29-4: bit 7 of a PDPTE or PDE set maps a page. */
-static bool ept_is_superpage(uint64_t pte) { return ept_present(pte) && (pte & EPT_LARGE); }
+static bool ept_is_superpage(uint64_t pte)
+{
+	return ept_present(pte) && (pte & EPT_LARGE);
+}
 
 /* SDM Vol. 3C §29.3.2: the next table's address is in bits 51:12. */
-static paddr_t ept_table_addr(uint64_t pte) { return pte & EPT_ADDR_MASK; }
+static paddr_t ept_table_addr(uint64_t pte)
+{
+	return pte & EPT_ADDR_MASK;
+}
 
 /* SDM Vol. 3C §29.3.2, Tables 29-2, 29-4, 29-6: the page frame, aligned to the leaf size. */
-static mfn_t ept_leaf_mfn(uint64_t pte, unsigned int level) { return maddr_to_mfn(pte & level_addr_mask(level)); }
+static mfn_t ept_leaf_mfn(uint64_t pte, unsigned int level)
+{
+	return maddr_to_mfn(pte & level_addr_mask(level));
+}
 
 /* SDM Vol. 3C §29.3.2: bits 0, 1, 2 are read, write and execute (same order as enum p2m_access). */
 static unsigned int ept_leaf_access(uint64_t pte)
@@ -64,26 +79,32 @@ static unsigned int ept_leaf_access(uint64_t pte)
 }
 
 /* SDM Vol. 3C §29.3.7: the EPT memory type of a leaf is bits 5:3 (same values as enum p2m_memtype). */
-static unsigned int ept_leaf_memtype(uint64_t pte) { return (unsigned int)((pte & EPT_MT_MASK) >> EPT_MT_SHIFT); }
+static unsigned int ept_leaf_memtype(uint64_t pte)
+{
+	return (unsigned int)((pte & EPT_MT_MASK) >> EPT_MT_SHIFT);
+}
 
 /*
  * SDM Vol. 3C §29.3.3.1: write without read is an EPT misconfiguration, and
  * so is execute-only unless IA32_VMX_EPT_VPID_CAP bit 0 says the CPU supports
  * it, which the p2m does not know. So every mapping must grant read.
  */
-static bool ept_access_ok(unsigned int access) { return (access & P2M_ACCESS_R) != 0; }
+static bool ept_access_ok(unsigned int access)
+{
+	return (access & P2M_ACCESS_R) != 0;
+}
 
 const struct p2m_pte_ops p2m_ept_ops = {
-	.name = "EPT",
-	.make_table = ept_make_table,
-	.make_leaf = ept_make_leaf,
-	.present = ept_present,
-	.is_superpage = ept_is_superpage,
-	.table_addr = ept_table_addr,
-	.leaf_mfn = ept_leaf_mfn,
-	.leaf_access = ept_leaf_access,
-	.leaf_memtype = ept_leaf_memtype,
-	.access_ok = ept_access_ok,
+    .name = "EPT",
+    .make_table = ept_make_table,
+    .make_leaf = ept_make_leaf,
+    .present = ept_present,
+    .is_superpage = ept_is_superpage,
+    .table_addr = ept_table_addr,
+    .leaf_mfn = ept_leaf_mfn,
+    .leaf_access = ept_leaf_access,
+    .leaf_memtype = ept_leaf_memtype,
+    .access_ok = ept_access_ok,
 };
 
 /*
@@ -92,4 +113,7 @@ const struct p2m_pte_ops p2m_ept_ops = {
  * minus one (3 for 4 levels), bit 6 enables accessed/dirty flags (left 0) and
  * bits 51:12 hold the PML4 table's address.
  */
-uint64_t p2m_ept_pointer(const struct p2m *p) { return (p->root & EPT_ADDR_MASK) | EPTP_WALK_4LEVEL | EPTP_MT_WB; }
+uint64_t p2m_ept_pointer(const struct p2m *p)
+{
+	return (p->root & EPT_ADDR_MASK) | EPTP_WALK_4LEVEL | EPTP_MT_WB;
+}

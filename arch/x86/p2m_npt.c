@@ -23,7 +23,10 @@ static inline uint64_t level_addr_mask(unsigned int level)
  * at a table is P | R/W | U/S with the table address in bits 51:12; PWT/PCD
  * clear (the table is fetched write-back), NX clear (leaves decide).
  */
-static uint64_t npt_make_table(paddr_t table) { return (table & NPT_ADDR_MASK) | NPT_P | NPT_RW | NPT_US; }
+static uint64_t npt_make_table(paddr_t table)
+{
+	return (table & NPT_ADDR_MASK) | NPT_P | NPT_RW | NPT_US;
+}
 
 /*
  * APM Vol. 2 §7.8 (Page-Attribute Table Mechanism): PAT, PCD, PWT of a leaf
@@ -59,16 +62,28 @@ static uint64_t npt_make_leaf(mfn_t mfn, unsigned int level, unsigned int access
 }
 
 /* APM Vol. 2 §5.4.1: bit 0 (P) says whether the entry is used at all. */
-static bool npt_present(uint64_t pte) { return (pte & NPT_P) != 0; }
+static bool npt_present(uint64_t pte)
+{
+	return (pte & NPT_P) != 0;
+}
 
 /* APM Vol. 2 §5.4.1: PS (bit 7) in a PDPE or PDE maps a 1 GiB or 2 MiB page. */
-static bool npt_is_superpage(uint64_t pte) { return npt_present(pte) && (pte & NPT_PS); }
+static bool npt_is_superpage(uint64_t pte)
+{
+	return npt_present(pte) && (pte & NPT_PS);
+}
 
 /* APM Vol. 2 §5.4.1: the next table's address is in bits 51:12. */
-static paddr_t npt_table_addr(uint64_t pte) { return pte & NPT_ADDR_MASK; }
+static paddr_t npt_table_addr(uint64_t pte)
+{
+	return pte & NPT_ADDR_MASK;
+}
 
 /* APM Vol. 2 §5.3: the page frame, aligned to the leaf size (drops a large leaf's PAT bit). */
-static mfn_t npt_leaf_mfn(uint64_t pte, unsigned int level) { return maddr_to_mfn(pte & level_addr_mask(level)); }
+static mfn_t npt_leaf_mfn(uint64_t pte, unsigned int level)
+{
+	return maddr_to_mfn(pte & level_addr_mask(level));
+}
 
 /* APM Vol. 2 §5.6 (Page-Protection Checks): present means readable; R/W allows writes; NX forbids fetches. */
 static unsigned int npt_leaf_access(uint64_t pte)
@@ -90,23 +105,29 @@ static unsigned int npt_leaf_memtype(uint64_t pte)
 }
 
 /* APM Vol. 2 §5.6: a present page is always readable, so rights without read cannot be expressed. */
-static bool npt_access_ok(unsigned int access) { return (access & P2M_ACCESS_R) != 0; }
+static bool npt_access_ok(unsigned int access)
+{
+	return (access & P2M_ACCESS_R) != 0;
+}
 
 const struct p2m_pte_ops p2m_npt_ops = {
-	.name = "NPT",
-	.make_table = npt_make_table,
-	.make_leaf = npt_make_leaf,
-	.present = npt_present,
-	.is_superpage = npt_is_superpage,
-	.table_addr = npt_table_addr,
-	.leaf_mfn = npt_leaf_mfn,
-	.leaf_access = npt_leaf_access,
-	.leaf_memtype = npt_leaf_memtype,
-	.access_ok = npt_access_ok,
+    .name = "NPT",
+    .make_table = npt_make_table,
+    .make_leaf = npt_make_leaf,
+    .present = npt_present,
+    .is_superpage = npt_is_superpage,
+    .table_addr = npt_table_addr,
+    .leaf_mfn = npt_leaf_mfn,
+    .leaf_access = npt_leaf_access,
+    .leaf_memtype = npt_leaf_memtype,
+    .access_ok = npt_access_ok,
 };
 
 /*
  * APM Vol. 2 §15.25 (Nested Paging): nCR3 holds the nested PML4's address
  * like CR3 does (§5.3.2); PWT/PCD left clear, so the walks are write-back.
  */
-uint64_t p2m_npt_cr3(const struct p2m *p) { return p->root & NPT_ADDR_MASK; }
+uint64_t p2m_npt_cr3(const struct p2m *p)
+{
+	return p->root & NPT_ADDR_MASK;
+}

@@ -1,4 +1,4 @@
-/* Fake table memory and table-walk invariants for the p2m tests (tests/unit/test_p2m.c). */
+/* Fake table memory, table-walk invariants and the fixture of the p2m tests (tests/unit/test_p2m*.c). */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -7,6 +7,7 @@
 #include <cmocka.h>
 
 #include "p2m_fake.h"
+#include <mica/errno.h>
 #include <mica/string.h>
 
 static unsigned int fake_index(struct fake_mem *m, paddr_t pa)
@@ -68,10 +69,10 @@ static void fake_flush(void *ctx)
 }
 
 const struct p2m_table_ops fake_table_ops = {
-	.alloc = fake_alloc,
-	.free = fake_free,
-	.map = fake_map,
-	.flush = fake_flush,
+    .alloc = fake_alloc,
+    .free = fake_free,
+    .map = fake_map,
+    .flush = fake_flush,
 };
 
 void fake_init(struct fake_mem *m)
@@ -132,4 +133,67 @@ uint64_t p2m_raw_entry(struct p2m *p, uint64_t gfn, unsigned int level)
 		assert_true(p->fmt->present(pte) && !p->fmt->is_superpage(pte));
 		table = pte & 0x000ffffffffff000ULL; /* bits 51:12 in both formats */
 	}
+}
+
+int fx_setup(void **state)
+{
+	const struct p2m_pte_ops *fmt = *state;
+	struct fx *f = calloc(1, sizeof(*f));
+
+	assert_non_null(f);
+	fake_init(&f->mem);
+	assert_int_equal(p2m_init(&f->p, fmt, &fake_table_ops, &f->mem, true, true), 0);
+	assert_int_equal(f->p.nr_tables, 1);
+	*state = f;
+	return 0;
+}
+
+int fx_teardown(void **state)
+{
+	struct fx *f = *state;
+
+	p2m_destroy(&f->p);
+	assert_int_equal(f->mem.live, 0); /* no table leaked */
+	fake_release(&f->mem);
+	free(f);
+	return 0;
+}
+
+void fx_reinit(struct fx *f, bool allow_2m, bool allow_1g)
+{
+	p2m_destroy(&f->p);
+	assert_int_equal(f->mem.live, 0);
+	assert_int_equal(p2m_init(&f->p, f->p.fmt, &fake_table_ops, &f->mem, allow_2m, allow_1g), 0);
+}
+
+bool fx_is_npt(const struct fx *f)
+{
+	return f->p.fmt == &p2m_npt_ops;
+}
+
+unsigned int fx_mt(const struct fx *f, unsigned int mt)
+{
+	return !fx_is_npt(f) || mt == P2M_MT_WB || mt == P2M_MT_WT ? mt : P2M_MT_UC;
+}
+
+int fx_map(struct fx *f, uint64_t gfn, uint64_t mfn, uint64_t nr, unsigned int access, unsigned int mt)
+{
+	return p2m_map(&f->p, _gfn(gfn), _mfn(mfn), nr, access, mt);
+}
+
+void fx_expect(struct fx *f, uint64_t gfn, uint64_t mfn, unsigned int access, unsigned int mt, unsigned int order)
+{
+	unsigned int a, m, o;
+	mfn_t got;
+
+	assert_int_equal(p2m_query(&f->p, _gfn(gfn), &got, &a, &m, &o), 0);
+	assert_int_equal(mfn_x(got), mfn);
+	assert_int_equal(a, access);
+	assert_int_equal(m, fx_mt(f, mt));
+	assert_int_equal(o, order);
+}
+
+void fx_expect_none(struct fx *f, uint64_t gfn)
+{
+	assert_int_equal(p2m_query(&f->p, _gfn(gfn), NULL, NULL, NULL, NULL), -ENOENT);
 }

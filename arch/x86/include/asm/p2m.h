@@ -57,9 +57,9 @@ extern const struct p2m_pte_ops p2m_ept_ops, p2m_npt_ops;
 
 /* Table memory, provided by the owner of the p2m (the buddy allocator in the hypervisor). */
 struct p2m_table_ops {
-	paddr_t (*alloc)(void *ctx);           /* a zeroed 4 KiB page, or 0 */
+	paddr_t (*alloc)(void *ctx); /* a zeroed 4 KiB page, or 0 */
 	void (*free)(void *ctx, paddr_t pa);
-	void *(*map)(void *ctx, paddr_t pa);   /* where the hypervisor can read and write it */
+	void *(*map)(void *ctx, paddr_t pa); /* where the hypervisor can read and write it */
 	/* Invalidates every CPU's cached translations for this p2m (called with the lock held). */
 	void (*flush)(void *ctx);
 };
@@ -68,15 +68,15 @@ struct p2m {
 	const struct p2m_pte_ops *fmt;
 	const struct p2m_table_ops *tables;
 	void *ctx;
-	paddr_t root;       /* the level-4 table; 0 before init and after destroy */
+	paddr_t root; /* the level-4 table; 0 before init and after destroy */
 	bool allow_1g, allow_2m;
 	uint64_t nr_tables; /* table pages in use, root included */
 	spinlock_t lock;
-	uint64_t max_gfn;   /* frames at or above this are out of range (p2m_init: 2^36; may be lowered) */
+	uint64_t max_gfn; /* frames at or above this are out of range (p2m_init: 2^36; may be lowered) */
 };
 
-int p2m_init(struct p2m *p, const struct p2m_pte_ops *fmt, const struct p2m_table_ops *tables, void *ctx,
-	     bool allow_2m, bool allow_1g);
+int p2m_init(struct p2m *p, const struct p2m_pte_ops *fmt, const struct p2m_table_ops *tables, void *ctx, bool allow_2m,
+	     bool allow_1g);
 
 /*
  * Maps [gfn, gfn + nr) to [mfn, mfn + nr), replacing whatever was there, with
@@ -94,8 +94,7 @@ int p2m_map(struct p2m *p, gfn_t gfn, mfn_t mfn, uint64_t nr_pages, unsigned int
 int p2m_unmap(struct p2m *p, gfn_t gfn, uint64_t nr_pages);
 
 /* The translation of gfn; order is the leaf's (0, 9 or 18). -ENOENT if not mapped. Outputs may be NULL. */
-int p2m_query(struct p2m *p, gfn_t gfn, mfn_t *mfn, unsigned int *access, unsigned int *memtype,
-	      unsigned int *order);
+int p2m_query(struct p2m *p, gfn_t gfn, mfn_t *mfn, unsigned int *access, unsigned int *memtype, unsigned int *order);
 
 /* Frees every table page, root included, without a flush: no vCPU may run on this p2m any more. */
 void p2m_destroy(struct p2m *p);
