@@ -195,7 +195,7 @@ boot_guest() {
 		GFXPAYLOAD=text scripts/mkiso.sh "$BUILD/mica.elf" "$iso" "$opts" "$elf" || { FAILS+=("mkiso"); return 1; }
 		emu_run "$LOG" 300 "" scripts/run-bochs.sh "$iso" "$(realpath "$LOG")" corei7_haswell_4770 1 290
 	fi
-	expect "$LOG" "^Mica: d1 \\($guest\\): PVH guest" "guest built and started"
+	expect "$LOG" "^Mica: d1 \\($guest\\.elf\\): PVH guest" "guest built and started"
 	expect "$LOG" "^Mica: d1 destroyed" "guest destroyed, hypervisor still running"
 	expect "$LOG" '^Mica: powering off' "clean power-off afterwards"
 	expect_not "$LOG" 'fatal exception|PANIC' "no hypervisor fault"
@@ -219,24 +219,24 @@ for b in svm vmx; do
 	}"
 	eval "sc_${b}_shutdown_reboot() {
 		boot_guest $b test-shutdown-reboot
-		expect \"\$LOG\" '^Mica: d1 \\(test-shutdown-reboot\\) shut down: reboot' 'reboot reason reaches Mica'
+		expect \"\$LOG\" '^Mica: d1 \\(test-shutdown-reboot\\.elf\\) shut down: reboot' 'reboot reason reaches Mica'
 	}"
 	eval "sc_${b}_shutdown_crash() {
 		boot_guest $b test-shutdown-crash
-		expect \"\$LOG\" '^Mica: d1 \\(test-shutdown-crash\\) shut down: crash' 'crash reason reaches Mica'
+		expect \"\$LOG\" '^Mica: d1 \\(test-shutdown-crash\\.elf\\) shut down: crash' 'crash reason reaches Mica'
 	}"
 	eval "sc_${b}_npf() {
 		boot_guest $b test-npf
-		expect \"\$LOG\" '^Mica: d1 \\(test-npf\\) crashed: .*guest-physical 0x[0-9a-f]+, which is not mapped' 'unmapped access crashes only the guest'
+		expect \"\$LOG\" '^Mica: d1 \\(test-npf\\.elf\\) crashed: .*guest-physical 0x[0-9a-f]+, which is not mapped' 'unmapped access crashes only the guest'
 		expect \"\$LOG\" '^\\(d1\\) vCPU0: RIP' 'guest register dump'
 	}"
 	eval "sc_${b}_triple_fault() {
 		boot_guest $b test-triple-fault
-		expect \"\$LOG\" '^Mica: d1 \\(test-triple-fault\\) crashed: triple fault' 'triple fault crashes only the guest'
+		expect \"\$LOG\" '^Mica: d1 \\(test-triple-fault\\.elf\\) crashed: triple fault' 'triple fault crashes only the guest'
 	}"
 done
 GUEST_SCENARIOS=()
-for b in svm vmx; do
+for b in ${GUEST_BACKENDS:-svm}; do
 	for g in pvh_entry cpuid xen_version console bad_hypercalls hypercall_loop shutdown_reboot shutdown_crash npf \
 		triple_fault; do
 		GUEST_SCENARIOS+=("${b}_$g")
@@ -245,7 +245,7 @@ done
 
 # ---------------------------------------------------------------- runner
 ALL=(qemu_esp_smp1 qemu_esp_smp4 qemu_esp_reboot qemu_usb qemu_pxe qemu_iso_bios qemu_iso_uefi qemu_no_virt bochs_iso_vmx qemu_fault_report
-	qemu_esp_bad_cfg qemu_esp_missing_module qemu_esp_bad_elf)
+	qemu_esp_bad_cfg qemu_esp_missing_module qemu_esp_bad_elf "${GUEST_SCENARIOS[@]}")
 if [ $# -gt 0 ]; then LIST=("${@//-/_}"); else LIST=("${ALL[@]}"); fi
 for sc in "${LIST[@]}"; do
 	name=${sc//_/-}

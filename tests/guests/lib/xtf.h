@@ -68,6 +68,9 @@ const char *strstr(const char *hay, const char *needle);
 void *memset(void *d, int c, size_t n);
 void *memcpy(void *d, const void *s, size_t n);
 
+/* ---- guest-physical memory (memmap.c) */
+uint64_t unpopulated_gpa(void); /* 2 MiB-aligned, below 3.5 GiB, in no memory map entry; 0 if none */
+
 /* ---- results (xtf.c): each prints one "Test result:" line, then powers the domain off */
 noreturn void xtf_success(void);
 noreturn void xtf_failure(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
