@@ -26,7 +26,8 @@ static long console_write(struct vcpu *v, uint64_t count, uint64_t buf)
 
 long do_console_io(struct vcpu *v, const uint64_t *args)
 {
-	uint64_t cmd = args[0], count = args[1], buf = args[2];
+	/* Xen's count is an unsigned int: the upper half of the register is ignored. */
+	uint64_t cmd = args[0], count = (uint32_t)args[1], buf = args[2];
 
 	switch (cmd) {
 	case CONSOLEIO_write:

@@ -10,29 +10,29 @@
 
 extern uint8_t hypercall_page[4096];
 
-#define HYPERCALL_ASM(insn, ...)                                                                             \
-	register unsigned long r10 asm("r10") = a4;                                                           \
-	register unsigned long r8 asm("r8") = a5;                                                             \
-	long ret;                                                                                             \
+#define HYPERCALL_ASM(insn, ...)                                                                                    \
+	register unsigned long r10 asm("r10") = a4;                                                                 \
+	register unsigned long r8 asm("r8") = a5;                                                                   \
+	long ret;                                                                                                   \
 	asm volatile(insn : "=a"(ret), "+D"(a1), "+S"(a2), "+d"(a3), "+r"(r10), "+r"(r8) : __VA_ARGS__ : "memory"); \
 	return ret
 
 /* Through the hypercall page: nr < 128 (one 32-byte slot each). */
-static inline long hypercall5(unsigned int nr, unsigned long a1, unsigned long a2, unsigned long a3,
-			      unsigned long a4, unsigned long a5)
+static inline long hypercall5(unsigned int nr, unsigned long a1, unsigned long a2, unsigned long a3, unsigned long a4,
+			      unsigned long a5)
 {
 	HYPERCALL_ASM("call *%[stub]", [stub] "r"(hypercall_page + nr * 32));
 }
 
 /* Straight to the hypervisor with any eax, bypassing the page: vmcall (Intel) or vmmcall (AMD). */
-static inline long vmcall5(unsigned long nr, unsigned long a1, unsigned long a2, unsigned long a3,
-			   unsigned long a4, unsigned long a5)
+static inline long vmcall5(unsigned long nr, unsigned long a1, unsigned long a2, unsigned long a3, unsigned long a4,
+			   unsigned long a5)
 {
 	HYPERCALL_ASM("vmcall", "a"(nr));
 }
 
-static inline long vmmcall5(unsigned long nr, unsigned long a1, unsigned long a2, unsigned long a3,
-			    unsigned long a4, unsigned long a5)
+static inline long vmmcall5(unsigned long nr, unsigned long a1, unsigned long a2, unsigned long a3, unsigned long a4,
+			    unsigned long a5)
 {
 	HYPERCALL_ASM("vmmcall", "a"(nr));
 }

@@ -12,8 +12,8 @@ extern const char exception_stubs[]; /* exceptions.S: 32 stubs, 16 bytes apart *
 static struct idt_gate idt[32] __attribute__((aligned(16)));
 
 static const char *const names[32] = {
-	"#DE", "#DB", "NMI", "#BP", "#OF", "#BR", "#UD", "#NM", "#DF", "#MF(9)", "#TS", "#NP", "#SS", "#GP", "#PF", "#15",
-	"#MF", "#AC", "#MC", "#XM", "#VE", "#CP", "#22", "#23", "#24", "#25", "#26", "#27", "#HV", "#VC", "#SX", "#31",
+    "#DE", "#DB", "NMI", "#BP", "#OF", "#BR", "#UD", "#NM", "#DF", "#MF(9)", "#TS", "#NP", "#SS", "#GP", "#PF", "#15",
+    "#MF", "#AC", "#MC", "#XM", "#VE", "#CP", "#22", "#23", "#24", "#25",    "#26", "#27", "#HV", "#VC", "#SX", "#31",
 };
 
 void traps_init(void)
@@ -22,11 +22,11 @@ void traps_init(void)
 		uint64_t addr = (uint64_t)(uintptr_t)(exception_stubs + v * 16);
 
 		idt[v] = (struct idt_gate){
-			.offset_lo = (uint16_t)addr,
-			.selector = 0x08,
-			.type_attr = 0x8e,
-			.offset_mid = (uint16_t)(addr >> 16),
-			.offset_hi = (uint32_t)(addr >> 32),
+		    .offset_lo = (uint16_t)addr,
+		    .selector = 0x08,
+		    .type_attr = 0x8e,
+		    .offset_mid = (uint16_t)(addr >> 16),
+		    .offset_hi = (uint32_t)(addr >> 32),
 		};
 	}
 	struct desc_ptr p = {sizeof(idt) - 1, (uint64_t)(uintptr_t)idt};

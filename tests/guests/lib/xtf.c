@@ -42,12 +42,12 @@ noreturn void xtf_success(void)
 	result("SUCCESS", 0, NULL, NULL);
 }
 
-#define RESULT_FN(fn, what, status)            \
-	noreturn void fn(const char *fmt, ...) \
-	{                                      \
-		va_list ap;                    \
-                                               \
-		va_start(ap, fmt);             \
+#define RESULT_FN(fn, what, status)             \
+	noreturn void fn(const char *fmt, ...)  \
+	{                                       \
+		va_list ap;                     \
+                                                \
+		va_start(ap, fmt);              \
 		result(what, status, fmt, &ap); \
 	}
 RESULT_FN(xtf_skip, "SKIP", 1)

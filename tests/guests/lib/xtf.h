@@ -12,12 +12,12 @@
 #include <stdint.h>
 #include <stdnoreturn.h>
 
-#include <xen/xen.h>
+#include <xen/arch-x86/hvm/start_info.h>
 #include <xen/errno.h>
 #include <xen/sched.h>
 #include <xen/vcpu.h>
 #include <xen/version.h>
-#include <xen/arch-x86/hvm/start_info.h>
+#include <xen/xen.h>
 
 #include "cpu.h"
 #include "hypercall.h"
@@ -56,7 +56,7 @@ extern uint8_t hypercall_page[4096];
 
 /* ---- console (console.c, printk.c) */
 void console_write(const char *s, size_t n); /* Xen console_io, or ports 0xe9 + COM1 without Xen */
-void ports_write(const char *s, size_t n); /* ports 0xe9 and COM1, whatever we run on */
+void ports_write(const char *s, size_t n);   /* ports 0xe9 and COM1, whatever we run on */
 long xen_console_write(const char *s, size_t n);
 int vsnprintf(char *buf, size_t size, const char *fmt, va_list ap);
 int snprintf(char *buf, size_t size, const char *fmt, ...) __attribute__((format(printf, 3, 4)));

@@ -42,11 +42,15 @@ static void bad_xen_version(void)
 		int cmd;
 		const char *name;
 	} ops[] = {
-		{XENVER_extraversion, "extraversion"},       {XENVER_compile_info, "compile_info"},
-		{XENVER_capabilities, "capabilities"},       {XENVER_changeset, "changeset"},
-		{XENVER_platform_parameters, "platform_parameters"}, {XENVER_get_features, "get_features"},
-		{XENVER_guest_handle, "guest_handle"},       {XENVER_commandline, "commandline"},
-		{XENVER_build_id, "build_id"},
+	    {XENVER_extraversion, "extraversion"},
+	    {XENVER_compile_info, "compile_info"},
+	    {XENVER_capabilities, "capabilities"},
+	    {XENVER_changeset, "changeset"},
+	    {XENVER_platform_parameters, "platform_parameters"},
+	    {XENVER_get_features, "get_features"},
+	    {XENVER_guest_handle, "guest_handle"},
+	    {XENVER_commandline, "commandline"},
+	    {XENVER_build_id, "build_id"},
 	};
 	char what[80];
 

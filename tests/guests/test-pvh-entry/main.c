@@ -79,8 +79,8 @@ static void check_start_info(const struct hvm_start_info *si)
 	if (!xtf_check(si && !overlaps_image((uintptr_t)si, sizeof(*si)),
 		       "start info at 0x%lx, outside the kernel image", (uintptr_t)si))
 		return;
-	printk("start info: magic 0x%x version %u flags 0x%x modules %u at 0x%lx rsdp 0x%lx\n", si->magic,
-	       si->version, si->flags, si->nr_modules, si->modlist_paddr, si->rsdp_paddr);
+	printk("start info: magic 0x%x version %u flags 0x%x modules %u at 0x%lx rsdp 0x%lx\n", si->magic, si->version,
+	       si->flags, si->nr_modules, si->modlist_paddr, si->rsdp_paddr);
 	if (!xtf_check(si->magic == XEN_HVM_START_MAGIC_VALUE, "magic 0x%x", XEN_HVM_START_MAGIC_VALUE))
 		return;
 	xtf_check(si->nr_modules == 0 || si->modlist_paddr != 0, "module list present when modules are");

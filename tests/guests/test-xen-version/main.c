@@ -75,8 +75,7 @@ void test_main(void)
 
 	printk("  version: %lu.%lu\n", (unsigned long)ver >> 16, (unsigned long)ver & 0xffff);
 	xtf_check(ver > 0 && (ver >> 16) != 0, "XENVER_version: major non-zero (0x%lx)", ver);
-	xtf_check(ver == xen.version, "XENVER_version matches CPUID leaf 0x%x (0x%x)", xen.cpuid_base + 1,
-		  xen.version);
+	xtf_check(ver == xen.version, "XENVER_version matches CPUID leaf 0x%x (0x%x)", xen.cpuid_base + 1, xen.version);
 	check_strings();
 	check_structs();
 
