@@ -236,7 +236,7 @@ for b in svm vmx; do
 	}"
 done
 GUEST_SCENARIOS=()
-for b in ${GUEST_BACKENDS:-svm}; do
+for b in ${GUEST_BACKENDS:-svm vmx}; do
 	for g in pvh_entry cpuid xen_version console bad_hypercalls hypercall_loop shutdown_reboot shutdown_crash npf \
 		triple_fault; do
 		GUEST_SCENARIOS+=("${b}_$g")

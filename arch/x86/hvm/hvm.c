@@ -7,8 +7,6 @@
 #include <mica/printk.h>
 
 const struct hvm_ops *hvm;
-/* Weak while a backend is being brought up: a tree without it still builds. */
-extern const struct hvm_ops vmx_ops __attribute__((weak));
 
 bool hvm_init(void)
 {
@@ -16,7 +14,7 @@ bool hvm_init(void)
 
 	if (boot_cpu.svm && !boot_cpu.svm_disabled && boot_cpu.npt)
 		hvm = &svm_ops;
-	else if (boot_cpu.vmx && !boot_cpu.vmx_disabled && boot_cpu.ept && boot_cpu.unrestricted_guest && &vmx_ops)
+	else if (boot_cpu.vmx && !boot_cpu.vmx_disabled && boot_cpu.ept && boot_cpu.unrestricted_guest)
 		hvm = &vmx_ops;
 	else
 		return false;
