@@ -212,6 +212,10 @@ for b in svm vmx; do
 	eval "sc_${b}_cpuid() { guest_success $b test-cpuid; }"
 	eval "sc_${b}_xen_version() { guest_success $b test-xen-version; }"
 	eval "sc_${b}_console() { guest_success $b test-console; }"
+	eval "sc_${b}_msr() {
+		guest_success $b test-msr
+		expect \"\$LOG\" '^\\(d1\\) ok' 'port 0xe9 output reaches the console'
+	}"
 	eval "sc_${b}_bad_hypercalls() { guest_success $b test-bad-hypercalls; }"
 	eval "sc_${b}_hypercall_loop() {
 		guest_success $b test-hypercall-loop
@@ -235,9 +239,22 @@ for b in svm vmx; do
 		expect \"\$LOG\" '^Mica: d1 \\(test-triple-fault\\.elf\\) crashed: triple fault' 'triple fault crashes only the guest'
 	}"
 done
-GUEST_SCENARIOS=()
+# A kernel without the PVH entry note (here: mica.elf itself) is refused, and Mica carries on.
+sc_svm_not_pvh() {
+	cp "$BUILD/mica.elf" "$WORK/not-pvh.elf"
+	scripts/mkiso.sh "$BUILD/mica.elf" "$WORK/not-pvh.iso" "console=com1,115200 on_idle=poweroff" \
+		"$WORK/not-pvh.elf" || { FAILS+=("mkiso"); return; }
+	emu_run "$LOG" 120 "" qemu-system-x86_64 -accel tcg -machine pc -cpu "$QEMU_CPU" -smp 1 -m 256 \
+		-display none -serial file:"$LOG" -no-reboot -cdrom "$WORK/not-pvh.iso"
+	expect_rc "$EMU_RC" 0 "QEMU (ACPI power-off)"
+	expect "$LOG" "^Mica: boot guest 'not-pvh\.elf' refused: not a PVH kernel: no XEN_ELFNOTE_PHYS32_ENTRY note" \
+		"refusal says why"
+	expect "$LOG" '^Mica: powering off' "hypervisor carries on"
+}
+
+GUEST_SCENARIOS=(svm_not_pvh)
 for b in ${GUEST_BACKENDS:-svm vmx}; do
-	for g in pvh_entry cpuid xen_version console bad_hypercalls hypercall_loop shutdown_reboot shutdown_crash npf \
+	for g in pvh_entry cpuid xen_version console msr bad_hypercalls hypercall_loop shutdown_reboot shutdown_crash npf \
 		triple_fault; do
 		GUEST_SCENARIOS+=("${b}_$g")
 	done
