@@ -20,11 +20,12 @@ GFXPAYLOAD=text scripts/mkiso.sh "$BUILD/mica.elf" "$W/vmx.iso" "$opts" "$W/loop
 scripts/run-bochs.sh "$W/vmx.iso" "$W/vmx.log" corei7_haswell_4770 1 290 >/dev/null 2>&1
 
 report() { # NAME LOG
-	local per exits
+	local per exits boot=n/a
 	per=$(grep -a 'hypercall loop: 100000 calls' "$2" | sed -n 's/.* \([0-9]*\) per call.*/\1/p')
 	exits=$(grep -a 'stopped after' "$2" | sed -n 's/.*after \([0-9]*\) exits.*/\1/p')
-	printf '%-34s %12s %14s\n' "$1" "${per:-n/a}" "${exits:-n/a}"
+	[ -n "$exits" ] && boot=$((exits - 100000))
+	printf '%-34s %12s %14s %22s\n' "$1" "${per:-n/a}" "${exits:-n/a}" "$boot"
 }
-printf '%-34s %12s %14s\n' "backend (emulator)" "insns/call" "VM exits (run)"
+printf '%-34s %12s %14s %22s\n' "backend (emulator)" "insns/call" "VM exits (run)" "exits besides the loop"
 report "SVM+NPT (QEMU TCG, -icount 0)" "$W/svm.log"
 report "VMX+EPT (Bochs, Haswell)" "$W/vmx.log"

@@ -32,9 +32,12 @@ static const struct p2m_table_ops p2m_tables = {
 
 int arch_domain_create(struct domain *d)
 {
+	bool allow_2m, allow_1g;
+
 	if (!hvm)
 		return -ENODEV;
-	return p2m_init(&d->arch.p2m, hvm->p2m_format, &p2m_tables, d, true, false);
+	hvm->p2m_page_sizes(&allow_2m, &allow_1g);
+	return p2m_init(&d->arch.p2m, hvm->p2m_format, &p2m_tables, d, allow_2m, allow_1g);
 }
 
 /* Every RAM piece was mapped as one leaf, so walking the p2m finds each allocation again. */
@@ -65,7 +68,7 @@ void arch_domain_destroy(struct domain *d)
 int domain_populate_ram(struct domain *d, uint64_t gfn, uint64_t nr)
 {
 	while (nr) {
-		unsigned int order = !(gfn & 511) && nr >= 512 ? 9 : 0;
+		unsigned int order = d->arch.p2m.allow_2m && !(gfn & 511) && nr >= 512 ? 9 : 0;
 		paddr_t pa = alloc_pages(order);
 		int rc;
 

@@ -289,6 +289,13 @@ static int svm_set_msr(struct vcpu *v, uint32_t msr, uint64_t val)
 	return -ENOENT;
 }
 
+/* NPT entries are long-mode page-table entries: 2 MiB leaves always, 1 GiB ones with PDPE1GB. */
+static void svm_p2m_page_sizes(bool *allow_2m, bool *allow_1g)
+{
+	*allow_2m = true;
+	*allow_1g = boot_cpu.pdpe1gb;
+}
+
 /* The domain's vCPUs all run on the boot CPU for now, so flushing their ASIDs there suffices. */
 static void svm_p2m_flush(struct domain *d)
 {
@@ -324,6 +331,7 @@ const struct hvm_ops svm_ops = {
 	.p2m_flush = svm_p2m_flush,
 	.dump = svm_dump,
 	.p2m_format = &p2m_npt_ops,
+	.p2m_page_sizes = svm_p2m_page_sizes,
 	.hypercall_insn = {0x0f, 0x01, 0xd9}, /* VMMCALL */
 };
 

@@ -6,6 +6,7 @@
  */
 #include "vmx.h"
 #include <asm/cpu.h>
+#include <asm/cpufeature.h>
 #include <asm/desc.h>
 #include <asm/p2m.h>
 #include <asm/page.h>
@@ -475,6 +476,13 @@ static unsigned int vmx_get_cpl(struct vcpu *v)
 	return (vmcs_read32(GUEST_SS_AR_BYTES) >> 5) & 3;
 }
 
+/* EPT large leaves as IA32_VMX_EPT_VPID_CAP offers them (SDM App. A.10). */
+static void vmx_p2m_page_sizes(bool *allow_2m, bool *allow_1g)
+{
+	*allow_2m = boot_cpu.ept_2m;
+	*allow_1g = boot_cpu.ept_1g;
+}
+
 const struct hvm_ops vmx_ops = {
     .name = "Intel VT-x (VMX) with EPT",
     .cpu_enable = vmx_cpu_enable,
@@ -491,5 +499,6 @@ const struct hvm_ops vmx_ops = {
     .p2m_flush = vmx_invept_domain,
     .dump = vmx_dump,
     .p2m_format = &p2m_ept_ops,
+    .p2m_page_sizes = vmx_p2m_page_sizes,
     .hypercall_insn = {0x0f, 0x01, 0xc1}, /* VMCALL */
 };

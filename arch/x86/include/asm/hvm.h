@@ -106,6 +106,8 @@ struct hvm_ops {
 	/* Dumps the control structure for a crash report. */
 	void (*dump)(struct vcpu *v);
 	const struct p2m_pte_ops *p2m_format;
+	/* Which large leaves the p2m may use on this CPU (2 MiB, 1 GiB). */
+	void (*p2m_page_sizes)(bool *allow_2m, bool *allow_1g);
 	uint8_t hypercall_insn[3]; /* VMMCALL or VMCALL */
 };
 
