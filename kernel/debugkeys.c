@@ -54,5 +54,5 @@ void debugkeys_init(void)
 	debugkey_register('h', show_help, "show this help");
 	timer_init(&poll_timer, poll, NULL);
 	timer_set(&poll_timer, now_ns() + POLL_NS);
-	printk("Mica: idle. Debug keys on this console: 'h' for help.\n");
+	printk("Mica: debug keys on this console: 'h' for help.\n");
 }

@@ -123,6 +123,9 @@ __noreturn void platform_init(void)
 
 	if (cmdline_get_str(boot_info.cmdline, "selftest", opt, sizeof(opt)))
 		selftest_fault(opt);
+	/* Debug keys first: they also keep a host timer ticking while the boot guest runs. */
+	arch_register_debugkeys();
+	debugkeys_init();
 	boot_guest_run();
 	if (cmdline_get_str(boot_info.cmdline, "on_idle", opt, sizeof(opt))) {
 		if (!strcmp(opt, "poweroff"))
@@ -132,7 +135,5 @@ __noreturn void platform_init(void)
 		if (strcmp(opt, "halt"))
 			printk("Mica: unknown on_idle=%s (use halt, poweroff or reboot); staying idle\n", opt);
 	}
-	arch_register_debugkeys();
-	debugkeys_init();
 	cpu_idle_loop();
 }

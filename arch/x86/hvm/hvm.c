@@ -46,6 +46,7 @@ void hvm_cpu_enable_ap(void)
  */
 void hvm_vcpu_loop(struct vcpu *v)
 {
+	irq_enable(); /* from the first trip on, host interrupts must be able to stop the guest */
 	while (v->up && !domain_is_dead(v->domain)) {
 		hvm->vcpu_run(v);
 		irq_enable();
