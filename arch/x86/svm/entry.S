@@ -6,13 +6,7 @@
  * guest's RAX and RSP live in the VMCB; the other registers are swapped here.
  * The caller has cleared GIF (CLGI) and sets it again afterwards.
  */
-#define G(r) (r * 8)
-#define RCX 1
-#define RDX 2
-#define RBX 3
-#define RBP 5
-#define RSI 6
-#define RDI 7
+#include <asm/guest_gprs.h>
 
 	.text
 	.globl svm_enter
@@ -32,40 +26,16 @@ svm_enter:
 	mov	%rsi, %rax
 	vmload	%rax			/* guest's */
 
-	mov	G(RCX)(%rdi), %rcx
-	mov	G(RDX)(%rdi), %rdx
-	mov	G(RBX)(%rdi), %rbx
-	mov	G(RBP)(%rdi), %rbp
-	mov	G(RSI)(%rdi), %rsi
-	mov	G(8)(%rdi), %r8
-	mov	G(9)(%rdi), %r9
-	mov	G(10)(%rdi), %r10
-	mov	G(11)(%rdi), %r11
-	mov	G(12)(%rdi), %r12
-	mov	G(13)(%rdi), %r13
-	mov	G(14)(%rdi), %r14
-	mov	G(15)(%rdi), %r15
-	mov	G(RDI)(%rdi), %rdi
+	GUEST_GPRS_LOAD %rdi
+	mov	GPR_OFF_RDI(%rdi), %rdi
 
 	vmrun	%rax			/* rax = vmcb */
 
 	push	%rdi			/* guest rdi; gpr is now at 24(%rsp) */
 	mov	24(%rsp), %rdi
-	mov	%rcx, G(RCX)(%rdi)
-	mov	%rdx, G(RDX)(%rdi)
-	mov	%rbx, G(RBX)(%rdi)
-	mov	%rbp, G(RBP)(%rdi)
-	mov	%rsi, G(RSI)(%rdi)
-	mov	%r8, G(8)(%rdi)
-	mov	%r9, G(9)(%rdi)
-	mov	%r10, G(10)(%rdi)
-	mov	%r11, G(11)(%rdi)
-	mov	%r12, G(12)(%rdi)
-	mov	%r13, G(13)(%rdi)
-	mov	%r14, G(14)(%rdi)
-	mov	%r15, G(15)(%rdi)
+	GUEST_GPRS_SAVE %rdi
 	pop	%rax
-	mov	%rax, G(RDI)(%rdi)
+	mov	%rax, GPR_OFF_RDI(%rdi)
 
 	mov	8(%rsp), %rax
 	vmsave	%rax			/* guest FS/GS/TR/LDTR/MSRs */

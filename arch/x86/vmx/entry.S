@@ -9,14 +9,8 @@
  * falls through with the guest's registers loaded, which are dropped:
  * 1 = VMfailInvalid (CF), 2 = VMfailValid (ZF).
  */
-#define G(r) (r * 8)
-#define RAX 0
-#define RCX 1
-#define RDX 2
-#define RBX 3
-#define RBP 5
-#define RSI 6
-#define RDI 7
+#include <asm/guest_gprs.h>
+
 #define HOST_RSP 0x6C14
 
 	.text
@@ -35,21 +29,9 @@ vmx_enter:
 	jbe	.Lfail
 
 	test	%sil, %sil		/* ZF survives the moves below */
-	mov	G(RAX)(%rdi), %rax
-	mov	G(RCX)(%rdi), %rcx
-	mov	G(RDX)(%rdi), %rdx
-	mov	G(RBX)(%rdi), %rbx
-	mov	G(RBP)(%rdi), %rbp
-	mov	G(RSI)(%rdi), %rsi
-	mov	G(8)(%rdi), %r8
-	mov	G(9)(%rdi), %r9
-	mov	G(10)(%rdi), %r10
-	mov	G(11)(%rdi), %r11
-	mov	G(12)(%rdi), %r12
-	mov	G(13)(%rdi), %r13
-	mov	G(14)(%rdi), %r14
-	mov	G(15)(%rdi), %r15
-	mov	G(RDI)(%rdi), %rdi
+	mov	GPR_OFF_RAX(%rdi), %rax
+	GUEST_GPRS_LOAD %rdi
+	mov	GPR_OFF_RDI(%rdi), %rdi
 	jnz	1f
 	vmlaunch
 	jmp	.Lfail
@@ -65,22 +47,10 @@ vmx_enter:
 vmx_exit_stub:
 	push	%rdi			/* guest rdi; gpr is now at 8(%rsp) */
 	mov	8(%rsp), %rdi
-	mov	%rax, G(RAX)(%rdi)
-	mov	%rcx, G(RCX)(%rdi)
-	mov	%rdx, G(RDX)(%rdi)
-	mov	%rbx, G(RBX)(%rdi)
-	mov	%rbp, G(RBP)(%rdi)
-	mov	%rsi, G(RSI)(%rdi)
-	mov	%r8, G(8)(%rdi)
-	mov	%r9, G(9)(%rdi)
-	mov	%r10, G(10)(%rdi)
-	mov	%r11, G(11)(%rdi)
-	mov	%r12, G(12)(%rdi)
-	mov	%r13, G(13)(%rdi)
-	mov	%r14, G(14)(%rdi)
-	mov	%r15, G(15)(%rdi)
+	mov	%rax, GPR_OFF_RAX(%rdi)
+	GUEST_GPRS_SAVE %rdi
 	pop	%rax
-	mov	%rax, G(RDI)(%rdi)
+	mov	%rax, GPR_OFF_RDI(%rdi)
 	xor	%eax, %eax
 
 .Lout:
