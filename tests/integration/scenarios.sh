@@ -196,7 +196,8 @@ boot_guest() {
 		emu_run "$LOG" 300 "" scripts/run-bochs.sh "$iso" "$(realpath "$LOG")" corei7_haswell_4770 1 290
 	fi
 	expect "$LOG" "^Mica: d1 \\($guest\\.elf\\): PVH guest" "guest built and started"
-	expect "$LOG" "^Mica: d1 destroyed" "guest destroyed, hypervisor still running"
+	expect "$LOG" "^Mica: d1 destroyed: ([0-9]+) KiB free \\(\\1 KiB before it was built\\)" \
+		"guest destroyed with every page returned, hypervisor still running"
 	expect "$LOG" '^Mica: powering off' "clean power-off afterwards"
 	expect_not "$LOG" 'fatal exception|PANIC' "no hypervisor fault"
 }
