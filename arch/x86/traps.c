@@ -161,6 +161,10 @@ void trap_dispatch(struct cpu_regs *r)
 		return;
 	if (v == VEC_IPI_STOP || (v == VEC_NMI && cpus_stopping))
 		cpu_halt_forever();
+	if (v == VEC_NMI) { /* a platform NMI (watchdog, button): report it and carry on */
+		printk("Mica: NMI on CPU%u at %016lx\n", this_cpu()->id, r->rip);
+		return;
+	}
 	fatal_trap(r);
 }
 
