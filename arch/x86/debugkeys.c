@@ -20,8 +20,9 @@ static void key_poweroff(char k)
 static void key_cpus(char k)
 {
 	for (unsigned int i = 0; i < nr_cpus; i++)
-		printk("CPU%u: APIC ID %u, %s, %lu timer interrupts, %lu wake-ups from halt\n", i, cpus[i].apic_id,
-		       state_names[cpus[i].state], cpus[i].timer_ticks, cpus[i].idle_halts);
+		printk("CPU%u: APIC ID %u, %s, %lu timer interrupts, %lu wake-ups from halt, %lu NMIs\n", i,
+		       cpus[i].apic_id, state_names[cpus[i].state], cpus[i].timer_ticks, cpus[i].idle_halts,
+		       cpus[i].nmis);
 }
 
 static void key_memory(char k)

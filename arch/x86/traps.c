@@ -161,8 +161,8 @@ void trap_dispatch(struct cpu_regs *r)
 		return;
 	if (v == VEC_IPI_STOP || (v == VEC_NMI && cpus_stopping))
 		cpu_halt_forever();
-	if (v == VEC_NMI) { /* a platform NMI (watchdog, button): report it and carry on */
-		printk("Mica: NMI on CPU%u at %016lx\n", this_cpu()->id, r->rip);
+	if (v == VEC_NMI) { /* a platform NMI (watchdog, button): count it and carry on; */
+		this_cpu()->nmis++; /* no printk here: the NMI may have interrupted one */
 		return;
 	}
 	fatal_trap(r);

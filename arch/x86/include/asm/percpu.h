@@ -22,6 +22,7 @@ struct cpu {
 	volatile int state; /* enum cpu_state */
 	uint64_t idle_halts;
 	uint64_t timer_ticks;
+	uint64_t nmis;
 	struct gdt_table gdt __attribute__((aligned(16)));
 	struct tss tss __attribute__((aligned(16)));
 	void *stack_top;
