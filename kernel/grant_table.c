@@ -1,0 +1,552 @@
+/* Grant tables v1: entry status protocol, pins, maptrack and the GNTTABOP_* operations. */
+#include <mica/errno.h>
+#include <mica/grant_table.h>
+#include <mica/string.h>
+
+#define GNTTAB_ESRCH 3 /* Xen's ESRCH (public/errno.h); mica/errno.h does not carry it yet */
+#define GNTTAB_MAP_PARTS (GNTMAP_host_map | GNTMAP_device_map)
+
+/* flags and domid of a v1 entry, read and compare-exchanged as one 32-bit word (as Xen does). */
+union gnttab_combo {
+	uint32_t raw;
+	struct {
+		uint16_t flags;
+		domid_t domid;
+	} f;
+};
+typedef uint32_t __attribute__((may_alias)) gnttab_word_t;
+
+_Static_assert(offsetof(grant_entry_v1_t, flags) == 0, "v1 flags at offset 0");
+_Static_assert(offsetof(grant_entry_v1_t, domid) == 2, "v1 domid at offset 2");
+_Static_assert(sizeof(grant_entry_v1_t) == 8, "v1 entry is 8 bytes");
+
+/* ---- tables ---- */
+
+int gnttab_domain_init(struct gnttab_domain *d, domid_t domid, const struct gnttab_hooks *hooks,
+		       const struct gnttab_mem *mem)
+{
+	uint32_t frames = MIN(mem->max_frames, GNTTAB_MAX_FRAMES);
+
+	if (!hooks || !mem->shared || !mem->active || frames < GNTTAB_INITIAL_FRAMES ||
+	    (mem->maptrack_size && !mem->maptrack))
+		return -EINVAL;
+	memset(d, 0, sizeof(*d));
+	d->domid = domid;
+	d->hooks = hooks;
+	d->lock = (spinlock_t)SPINLOCK_INIT;
+	d->shared = mem->shared;
+	d->active = mem->active;
+	d->max_frames = frames;
+	d->nr_frames = GNTTAB_INITIAL_FRAMES;
+	memset(d->shared, 0, (size_t)frames * PAGE_SIZE);
+	memset(d->active, 0, (size_t)frames * GNTTAB_ENTRIES_PER_FRAME * sizeof(*d->active));
+	d->maptrack = mem->maptrack;
+	d->maptrack_size = mem->maptrack_size;
+	for (uint32_t h = 0; h < d->maptrack_size; h++)
+		d->maptrack[h] = (struct gnttab_maptrack){.next_free = h + 1, .state = GNTTAB_MT_FREE};
+	d->maptrack_free = 0;
+	return 0;
+}
+
+int gnttab_grow(struct gnttab_domain *d, uint32_t nr_frames)
+{
+	int rc = 0;
+
+	spin_lock(&d->lock);
+	if (nr_frames > d->max_frames)
+		rc = -EINVAL;
+	else if (nr_frames > d->nr_frames)
+		d->nr_frames = nr_frames; /* the new frames are still zero from init: never exposed */
+	spin_unlock(&d->lock);
+	return rc;
+}
+
+/* The domain an op names: the caller itself, or (privileged callers only) another one. */
+static struct gnttab_domain *gnttab_get_domain(struct gnttab_domain *cd, domid_t domid)
+{
+	if (domid == DOMID_SELF || domid == cd->domid)
+		return cd;
+	return cd->hooks->lookup_domain(domid);
+}
+
+static void gnttab_put_domain(struct gnttab_domain *cd, struct gnttab_domain *d)
+{
+	if (d && d != cd && cd->hooks->put_domain)
+		cd->hooks->put_domain(d);
+}
+
+/* Xen's order: an unknown domain is GNTST_bad_domain, then the privilege check. */
+static int16_t gnttab_get_target(struct gnttab_domain *cd, domid_t domid, struct gnttab_domain **out)
+{
+	*out = gnttab_get_domain(cd, domid);
+	if (!*out)
+		return GNTST_bad_domain;
+	if (*out != cd && !cd->privileged)
+		return GNTST_permission_denied;
+	return GNTST_okay;
+}
+
+int16_t gnttab_setup_table(struct gnttab_domain *cd, struct gnttab_setup_table *op)
+{
+	struct gnttab_domain *d;
+	int16_t rc = gnttab_get_target(cd, op->dom, &d);
+
+	if (rc == GNTST_okay && gnttab_grow(d, op->nr_frames) != 0)
+		rc = GNTST_general_error;
+	gnttab_put_domain(cd, d);
+	op->status = rc;
+	return rc;
+}
+
+int16_t gnttab_query_size(struct gnttab_domain *cd, struct gnttab_query_size *op)
+{
+	struct gnttab_domain *d;
+	int16_t rc = gnttab_get_target(cd, op->dom, &d);
+
+	if (rc == GNTST_okay) {
+		op->nr_frames = __atomic_load_n(&d->nr_frames, __ATOMIC_RELAXED);
+		op->max_nr_frames = d->max_frames;
+	}
+	gnttab_put_domain(cd, d);
+	op->status = rc;
+	return rc;
+}
+
+/* Xen answers -ENOSYS for version 2 when its max version is 1, -EINVAL for anything else. */
+int gnttab_set_version(struct gnttab_domain *cd, struct gnttab_set_version *op)
+{
+	uint32_t want = op->version;
+
+	op->version = 1;
+	if (want == 1)
+		return 0;
+	return want == 2 ? -ENOSYS : -EINVAL;
+}
+
+int gnttab_get_version(struct gnttab_domain *cd, struct gnttab_get_version *op)
+{
+	struct gnttab_domain *d;
+	int16_t rc = gnttab_get_target(cd, op->dom, &d);
+
+	gnttab_put_domain(cd, d);
+	if (rc == GNTST_bad_domain)
+		return -GNTTAB_ESRCH;
+	if (rc != GNTST_okay)
+		return -EPERM;
+	op->version = 1;
+	return 0;
+}
+
+/* ---- the shared entry status protocol and pins (granter's lock held) ---- */
+
+/*
+ * Set GTF_reading (and GTF_writing) in the shared entry, checking in the same compare-exchange
+ * that the entry still grants ld access of the right kind. The granter may change the entry
+ * concurrently; a changed word is re-checked, a bounded number of times so that a guest cannot
+ * livelock us.
+ */
+static int16_t gnttab_set_status(struct gnttab_domain *rd, grant_ref_t ref, domid_t ld, bool readonly,
+				 bool mapflag)
+{
+	volatile gnttab_word_t *word = (volatile gnttab_word_t *)&rd->shared[ref];
+	uint16_t mask = GTF_type_mask | (mapflag ? GTF_sub_page : 0);
+	union gnttab_combo cur, want;
+
+	cur.raw = __atomic_load_n(word, __ATOMIC_ACQUIRE);
+	for (int tries = 0; tries < GNTTAB_SET_STATUS_TRIES; tries++) {
+		if ((cur.f.flags & mask) != GTF_permit_access || cur.f.domid != ld)
+			return GNTST_general_error;
+		if (!readonly && (cur.f.flags & GTF_readonly))
+			return GNTST_general_error;
+		want = cur;
+		want.f.flags |= GTF_reading | (readonly ? 0 : GTF_writing);
+		if (rd->hooks->race_window)
+			rd->hooks->race_window(rd, ref);
+		if (__atomic_compare_exchange_n(word, &cur.raw, want.raw, false, __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE))
+			return GNTST_okay;
+	}
+	return GNTST_general_error; /* the entry kept changing under us */
+}
+
+/* Make GTF_reading/GTF_writing say what the pins say. */
+static void gnttab_sync_status(struct gnttab_domain *rd, grant_ref_t ref)
+{
+	const struct gnttab_active *act = &rd->active[ref];
+	uint16_t clear = 0;
+
+	if (!act->pin_write)
+		clear |= GTF_writing;
+	if (!act->pin_write && !act->pin_read)
+		clear |= GTF_reading;
+	if (clear)
+		__atomic_fetch_and(&rd->shared[ref].flags, (uint16_t)~clear, __ATOMIC_RELEASE);
+}
+
+/*
+ * The frame reference behind the pins: taken at the first pin from the gfn in the entry (read
+ * after our status bits are set, when the granter may no longer change it). A first writer on
+ * a read-pinned entry re-checks that the p2m allows writes, keeping the one reference.
+ */
+static int16_t gnttab_take_frame(struct gnttab_domain *rd, grant_ref_t ref, domid_t ld, bool readonly)
+{
+	struct gnttab_active *act = &rd->active[ref];
+	mfn_t frame;
+	int16_t rc;
+
+	if (!act->pin_read && !act->pin_write) {
+		act->gfn = _gfn(__atomic_load_n(&rd->shared[ref].frame, __ATOMIC_ACQUIRE));
+		rc = rd->hooks->gfn_to_frame(rd, act->gfn, !readonly, &act->frame);
+		if (rc == GNTST_okay) {
+			act->domid = ld;
+			rd->nr_pinned++;
+		}
+		return rc;
+	}
+	if (readonly || act->pin_write)
+		return GNTST_okay;
+	rc = rd->hooks->gfn_to_frame(rd, act->gfn, true, &frame);
+	if (rc != GNTST_okay)
+		return rc;
+	if (!mfn_eq(frame, act->frame))
+		rc = GNTST_general_error;
+	rd->hooks->put_frame(frame);
+	return rc;
+}
+
+/* Stricter than Xen: the shared entry is re-validated on every pin, not only the first. */
+static int16_t gnttab_pin_locked(struct gnttab_domain *rd, grant_ref_t ref, domid_t ld, bool readonly,
+				 bool mapflag, uint32_t npins)
+{
+	struct gnttab_active *act;
+	int16_t rc;
+
+	if (ref >= gnttab_nr_entries(rd))
+		return GNTST_bad_gntref;
+	act = &rd->active[ref];
+	if ((act->pin_read || act->pin_write) && act->domid != ld)
+		return GNTST_general_error;
+	rc = gnttab_set_status(rd, ref, ld, readonly, mapflag);
+	if (rc == GNTST_okay)
+		rc = gnttab_take_frame(rd, ref, ld, readonly);
+	if (rc != GNTST_okay) {
+		gnttab_sync_status(rd, ref);
+		return rc;
+	}
+	if (readonly)
+		act->pin_read += npins;
+	else
+		act->pin_write += npins;
+	return GNTST_okay;
+}
+
+static int16_t gnttab_pin(struct gnttab_domain *rd, grant_ref_t ref, domid_t ld, bool readonly, bool mapflag,
+			  uint32_t npins, mfn_t *frame)
+{
+	int16_t rc;
+
+	spin_lock(&rd->lock);
+	if (rd->dying)
+		rc = GNTST_bad_domain;
+	else
+		rc = gnttab_pin_locked(rd, ref, ld, readonly, mapflag, npins);
+	if (rc == GNTST_okay)
+		*frame = rd->active[ref].frame;
+	spin_unlock(&rd->lock);
+	return rc;
+}
+
+/* Drop pins; the last one clears the status bits and puts the frame reference. */
+static void gnttab_unpin(struct gnttab_domain *rd, grant_ref_t ref, bool readonly, uint32_t npins)
+{
+	struct gnttab_active *act = &rd->active[ref];
+
+	spin_lock(&rd->lock);
+	if (readonly)
+		act->pin_read -= npins;
+	else
+		act->pin_write -= npins;
+	gnttab_sync_status(rd, ref);
+	if (!act->pin_read && !act->pin_write) {
+		rd->hooks->put_frame(act->frame);
+		act->frame = INVALID_MFN;
+		rd->nr_pinned--;
+	}
+	spin_unlock(&rd->lock);
+}
+
+bool gnttab_domain_pinned(struct gnttab_domain *granter)
+{
+	bool pinned;
+
+	spin_lock(&granter->lock);
+	pinned = granter->nr_pinned != 0;
+	spin_unlock(&granter->lock);
+	return pinned;
+}
+
+/* ---- maptrack (mapper's lock) ---- */
+
+static grant_handle_t gnttab_maptrack_get(struct gnttab_domain *ld)
+{
+	grant_handle_t h;
+
+	spin_lock(&ld->lock);
+	h = ld->maptrack_free;
+	if (h < ld->maptrack_size) {
+		ld->maptrack_free = ld->maptrack[h].next_free;
+		ld->maptrack[h].state = GNTTAB_MT_BUSY;
+		ld->maptrack_used++;
+	}
+	spin_unlock(&ld->lock);
+	return h;
+}
+
+static void gnttab_maptrack_put_locked(struct gnttab_domain *ld, grant_handle_t h)
+{
+	ld->maptrack[h] = (struct gnttab_maptrack){.next_free = ld->maptrack_free, .state = GNTTAB_MT_FREE};
+	ld->maptrack_free = h;
+	ld->maptrack_used--;
+}
+
+static void gnttab_maptrack_put(struct gnttab_domain *ld, grant_handle_t h)
+{
+	spin_lock(&ld->lock);
+	gnttab_maptrack_put_locked(ld, h);
+	spin_unlock(&ld->lock);
+}
+
+/* ---- map and unmap ---- */
+
+static uint32_t gnttab_nr_parts(uint32_t parts)
+{
+	return !!(parts & GNTMAP_host_map) + !!(parts & GNTMAP_device_map);
+}
+
+static int16_t gnttab_map_from(struct gnttab_domain *cd, struct gnttab_domain *rd, struct gnttab_map_grant_ref *op)
+{
+	bool ro = op->flags & GNTMAP_readonly;
+	uint32_t parts = op->flags & GNTTAB_MAP_PARTS;
+	gfn_t gfn = _gfn(op->host_addr >> PAGE_SHIFT);
+	grant_handle_t h = gnttab_maptrack_get(cd);
+	mfn_t frame;
+	int16_t rc;
+
+	if (h >= cd->maptrack_size)
+		return GNTST_no_space;
+	rc = gnttab_pin(rd, op->ref, cd->domid, ro, true, gnttab_nr_parts(parts), &frame);
+	if (rc == GNTST_okay && (parts & GNTMAP_host_map)) {
+		rc = cd->hooks->map_into(cd, gfn, frame, ro);
+		if (rc != GNTST_okay)
+			gnttab_unpin(rd, op->ref, ro, gnttab_nr_parts(parts));
+	}
+	if (rc != GNTST_okay) {
+		gnttab_maptrack_put(cd, h);
+		return rc;
+	}
+	spin_lock(&cd->lock);
+	cd->maptrack[h] = (struct gnttab_maptrack){.granter = rd, .ref = op->ref,
+		.flags = parts | (ro ? GNTMAP_readonly : 0), .host_gfn = gfn, .frame = frame,
+		.state = GNTTAB_MT_LIVE};
+	spin_unlock(&cd->lock);
+	op->handle = h;
+	if (parts & GNTMAP_device_map)
+		op->dev_bus_addr = mfn_x(frame) << PAGE_SHIFT;
+	return GNTST_okay;
+}
+
+int16_t gnttab_map_grant_ref(struct gnttab_domain *cd, struct gnttab_map_grant_ref *op)
+{
+	struct gnttab_domain *rd = NULL;
+	int16_t rc;
+
+	op->handle = ~(grant_handle_t)0;
+	if (!(op->flags & GNTTAB_MAP_PARTS))
+		rc = GNTST_bad_gntref; /* Xen's answer to "map it nowhere" */
+	else if (op->flags & GNTMAP_contains_pte)
+		rc = GNTST_general_error; /* PVH mappers give guest-physical addresses, not PTEs */
+	else if (!(rd = gnttab_get_domain(cd, op->dom)) || rd->dying || cd->dying)
+		rc = GNTST_bad_domain;
+	else
+		rc = gnttab_map_from(cd, rd, op);
+	gnttab_put_domain(cd, rd);
+	op->status = rc;
+	return rc;
+}
+
+/* Undo the given parts of a claimed (BUSY) mapping, outside any lock but the granter's. */
+static void gnttab_unmap_parts(struct gnttab_domain *cd, const struct gnttab_maptrack *m, uint32_t parts)
+{
+	if (parts & GNTMAP_host_map)
+		cd->hooks->unmap_from(cd, m->host_gfn, m->frame);
+	gnttab_unpin(m->granter, m->ref, m->flags & GNTMAP_readonly, gnttab_nr_parts(parts));
+}
+
+/* Back to LIVE with the parts left, or free when none are. */
+static void gnttab_maptrack_settle(struct gnttab_domain *cd, grant_handle_t h, uint32_t parts)
+{
+	struct gnttab_maptrack *mt = &cd->maptrack[h];
+
+	spin_lock(&cd->lock);
+	mt->flags &= ~parts;
+	if (mt->flags & GNTTAB_MAP_PARTS)
+		mt->state = GNTTAB_MT_LIVE;
+	else
+		gnttab_maptrack_put_locked(cd, h);
+	spin_unlock(&cd->lock);
+}
+
+/*
+ * Which parts an unmap names, as Xen reads it: the host part when host_addr is non-zero (it must
+ * be where the mapping is), the device part when dev_bus_addr is non-zero (it must be the
+ * frame's address). A zero address leaves that part mapped.
+ */
+static int16_t gnttab_unmap_parts_of(const struct gnttab_maptrack *m, const struct gnttab_unmap_grant_ref *op,
+				     uint32_t *parts)
+{
+	*parts = 0;
+	if (op->host_addr && (m->flags & GNTMAP_host_map)) {
+		if ((op->host_addr >> PAGE_SHIFT) != gfn_x(m->host_gfn))
+			return GNTST_general_error;
+		*parts |= GNTMAP_host_map;
+	}
+	if (op->dev_bus_addr && (m->flags & GNTMAP_device_map)) {
+		if (op->dev_bus_addr != mfn_x(m->frame) << PAGE_SHIFT)
+			return GNTST_bad_dev_addr;
+		*parts |= GNTMAP_device_map;
+	}
+	return GNTST_okay;
+}
+
+/* Check the handle and mark the mapping BUSY so that a concurrent unmap of it fails. */
+static int16_t gnttab_maptrack_claim(struct gnttab_domain *cd, const struct gnttab_unmap_grant_ref *op,
+				     struct gnttab_maptrack *copy, uint32_t *parts)
+{
+	int16_t rc = GNTST_bad_handle;
+
+	spin_lock(&cd->lock);
+	if (op->handle < cd->maptrack_size && cd->maptrack[op->handle].state == GNTTAB_MT_LIVE) {
+		*copy = cd->maptrack[op->handle];
+		rc = gnttab_unmap_parts_of(copy, op, parts);
+		if (rc == GNTST_okay)
+			cd->maptrack[op->handle].state = GNTTAB_MT_BUSY;
+	}
+	spin_unlock(&cd->lock);
+	return rc;
+}
+
+int16_t gnttab_unmap_grant_ref(struct gnttab_domain *cd, struct gnttab_unmap_grant_ref *op)
+{
+	struct gnttab_maptrack m;
+	uint32_t parts;
+	int16_t rc = gnttab_maptrack_claim(cd, op, &m, &parts);
+
+	if (rc == GNTST_okay) {
+		if (parts)
+			gnttab_unmap_parts(cd, &m, parts);
+		gnttab_maptrack_settle(cd, op->handle, parts);
+	}
+	op->status = rc;
+	return rc;
+}
+
+void gnttab_release_mappings(struct gnttab_domain *mapper)
+{
+	struct gnttab_maptrack m;
+
+	spin_lock(&mapper->lock);
+	mapper->dying = true;
+	spin_unlock(&mapper->lock);
+	for (grant_handle_t h = 0; h < mapper->maptrack_size; h++) {
+		struct gnttab_unmap_grant_ref op = {.handle = h};
+
+		spin_lock(&mapper->lock);
+		m = mapper->maptrack[h];
+		if (m.state == GNTTAB_MT_LIVE) {
+			op.host_addr = gfn_x(m.host_gfn) << PAGE_SHIFT;
+			op.dev_bus_addr = mfn_x(m.frame) << PAGE_SHIFT;
+		}
+		spin_unlock(&mapper->lock);
+		if (m.state == GNTTAB_MT_LIVE)
+			gnttab_unmap_grant_ref(mapper, &op);
+	}
+}
+
+/* ---- copy ---- */
+
+struct gnttab_copy_side {
+	struct gnttab_domain *d; /* NULL until the side is held */
+	grant_ref_t ref;
+	bool gref;
+	bool write;
+	mfn_t frame;
+};
+
+/* A gref side pins the granter's entry for the copy; a gfn side takes a frame reference. */
+static int16_t gnttab_copy_acquire(struct gnttab_domain *cd, const struct gnttab_copy_ptr *p,
+				   struct gnttab_copy_side *s)
+{
+	struct gnttab_domain *rd;
+	int16_t rc;
+
+	if (!s->gref) {
+		rc = cd->hooks->gfn_to_frame(cd, _gfn(p->u.gmfn), s->write, &s->frame);
+		if (rc == GNTST_okay)
+			s->d = cd;
+		return rc;
+	}
+	rd = gnttab_get_domain(cd, p->domid);
+	if (!rd || rd->dying) {
+		gnttab_put_domain(cd, rd);
+		return GNTST_bad_domain;
+	}
+	s->ref = p->u.ref;
+	rc = gnttab_pin(rd, s->ref, cd->domid, !s->write, false, 1, &s->frame);
+	if (rc == GNTST_okay)
+		s->d = rd;
+	else
+		gnttab_put_domain(cd, rd);
+	return rc;
+}
+
+static void gnttab_copy_release(struct gnttab_domain *cd, struct gnttab_copy_side *s)
+{
+	if (!s->d)
+		return;
+	if (s->gref) {
+		gnttab_unpin(s->d, s->ref, !s->write, 1);
+		gnttab_put_domain(cd, s->d);
+	} else {
+		cd->hooks->put_frame(s->frame);
+	}
+	s->d = NULL;
+}
+
+/* Bounds, then "copy by frame only from or to yourself", as Xen checks them. */
+static int16_t gnttab_copy_check(const struct gnttab_domain *cd, const struct gnttab_copy *op)
+{
+	if (op->source.offset + op->len > PAGE_SIZE || op->dest.offset + op->len > PAGE_SIZE)
+		return GNTST_bad_copy_arg;
+	if (!(op->flags & GNTCOPY_source_gref) && op->source.domid != DOMID_SELF && op->source.domid != cd->domid)
+		return GNTST_permission_denied;
+	if (!(op->flags & GNTCOPY_dest_gref) && op->dest.domid != DOMID_SELF && op->dest.domid != cd->domid)
+		return GNTST_permission_denied;
+	return GNTST_okay;
+}
+
+int16_t gnttab_copy(struct gnttab_domain *cd, struct gnttab_copy *op)
+{
+	struct gnttab_copy_side src = {.gref = op->flags & GNTCOPY_source_gref, .write = false};
+	struct gnttab_copy_side dst = {.gref = op->flags & GNTCOPY_dest_gref, .write = true};
+	int16_t rc = gnttab_copy_check(cd, op);
+
+	if (rc == GNTST_okay)
+		rc = gnttab_copy_acquire(cd, &op->source, &src);
+	if (rc == GNTST_okay)
+		rc = gnttab_copy_acquire(cd, &op->dest, &dst);
+	if (rc == GNTST_okay && op->len)
+		cd->hooks->copy(src.frame, op->source.offset, dst.frame, op->dest.offset, op->len);
+	gnttab_copy_release(cd, &dst);
+	gnttab_copy_release(cd, &src);
+	op->status = rc;
+	return rc;
+}

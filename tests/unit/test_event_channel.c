@@ -1,0 +1,537 @@
+/* Unit tests for event channels, 2-level ABI (kernel/event_channel.c). */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <cmocka.h>
+
+#include <mica/errno.h>
+#include <mica/event_channel.h>
+#include <mica/string.h>
+
+#define NDOM 3
+#define NVCPU 4
+
+static struct evtchn_domain doms[NDOM];
+static struct shared_info shared[NDOM];
+static struct evtchn ports[NDOM][EVTCHN_MAX_PORTS];
+static unsigned int kicks[NDOM][NVCPU];
+
+static struct evtchn_domain *lookup(domid_t id)
+{
+	return id < NDOM ? &doms[id] : NULL;
+}
+
+static void kick(struct evtchn_domain *d, unsigned int vcpu)
+{
+	kicks[d->id][vcpu]++;
+}
+
+static const struct evtchn_hooks hooks = {lookup, kick};
+
+static int setup(void **state)
+{
+	memset(shared, 0, sizeof(shared));
+	memset(kicks, 0, sizeof(kicks));
+	for (domid_t i = 0; i < NDOM; i++)
+		assert_int_equal(evtchn_domain_init(&doms[i], i, &shared[i], ports[i], EVTCHN_MAX_PORTS, NVCPU, &hooks),
+				 0);
+	return 0;
+}
+
+#define D0 (&doms[0])
+#define D1 (&doms[1])
+#define D2 (&doms[2])
+
+static bool bit(const xen_ulong_t *a, unsigned int n)
+{
+	return (a[n / 64] >> (n % 64)) & 1;
+}
+
+static bool pending(domid_t d, evtchn_port_t p)
+{
+	return bit(shared[d].evtchn_pending, p);
+}
+
+static void set_mask(domid_t d, evtchn_port_t p, bool on)
+{
+	if (on)
+		shared[d].evtchn_mask[p / 64] |= 1UL << (p % 64);
+	else
+		shared[d].evtchn_mask[p / 64] &= ~(1UL << (p % 64));
+}
+
+static evtchn_port_t unbound(struct evtchn_domain *d, domid_t remote)
+{
+	struct evtchn_alloc_unbound op = {.dom = DOMID_SELF, .remote_dom = remote};
+
+	assert_int_equal(evtchn_op_alloc_unbound(d, false, &op), 0);
+	return op.port;
+}
+
+static evtchn_port_t bind(struct evtchn_domain *d, domid_t remote, evtchn_port_t rport)
+{
+	struct evtchn_bind_interdomain op = {.remote_dom = remote, .remote_port = rport};
+
+	assert_int_equal(evtchn_op_bind_interdomain(d, &op), 0);
+	return op.local_port;
+}
+
+static struct evtchn_status status(struct evtchn_domain *d, evtchn_port_t p)
+{
+	struct evtchn_status st = {.dom = DOMID_SELF, .port = p};
+
+	assert_int_equal(evtchn_op_status(d, false, &st), 0);
+	return st;
+}
+
+static int send(struct evtchn_domain *d, evtchn_port_t p)
+{
+	return evtchn_op_send(d, &(struct evtchn_send){p});
+}
+
+static int close_port(struct evtchn_domain *d, evtchn_port_t p)
+{
+	return evtchn_op_close(d, &(struct evtchn_close){p});
+}
+
+/* What a guest's upcall does: clear upcall_pending, take the selector, clear and count events. */
+static unsigned int guest_drain(domid_t d, unsigned int vcpu)
+{
+	struct vcpu_info *vi = &shared[d].vcpu_info[vcpu];
+	unsigned int n = 0;
+	xen_ulong_t sel;
+
+	__atomic_store_n(&vi->evtchn_upcall_pending, 0, __ATOMIC_SEQ_CST);
+	sel = __atomic_exchange_n(&vi->evtchn_pending_sel, 0, __ATOMIC_SEQ_CST);
+	for (unsigned int w = 0; w < 64; w++) {
+		if (!(sel & (1UL << w)))
+			continue;
+		xen_ulong_t ev = shared[d].evtchn_pending[w] & ~shared[d].evtchn_mask[w];
+		__atomic_fetch_and(&shared[d].evtchn_pending[w], ~ev, __ATOMIC_SEQ_CST);
+		n += (unsigned int)__builtin_popcountl(ev);
+	}
+	return n;
+}
+
+static void test_init_errors(void **state)
+{
+	struct evtchn_domain d;
+	struct evtchn p[4];
+
+	assert_int_equal(evtchn_domain_init(&d, 5, &shared[0], p, 1, 1, &hooks), -EINVAL);
+	assert_int_equal(evtchn_domain_init(&d, 5, &shared[0], p, EVTCHN_MAX_PORTS + 1, 1, &hooks), -EINVAL);
+	assert_int_equal(evtchn_domain_init(&d, 5, &shared[0], p, 4, 0, &hooks), -EINVAL);
+	assert_int_equal(evtchn_domain_init(&d, 5, &shared[0], p, 4, EVTCHN_MAX_VCPUS + 1, &hooks), -EINVAL);
+	assert_int_equal(evtchn_domain_init(&d, 5, NULL, p, 4, 1, &hooks), -EINVAL);
+	assert_int_equal(evtchn_domain_init(&d, 5, &shared[0], p, 4, 1, &hooks), 0);
+	assert_int_equal(p[0].state, EVTCHN_RESERVED);
+}
+
+static void test_alloc_unbound(void **state)
+{
+	struct evtchn_alloc_unbound op = {.dom = 1, .remote_dom = 2};
+	struct evtchn_status st;
+
+	assert_int_equal(evtchn_op_alloc_unbound(D1, false, &op), 0);
+	assert_int_equal(op.port, 1); /* port 0 is reserved */
+	st = status(D1, 1);
+	assert_int_equal(st.status, EVTCHNSTAT_unbound);
+	assert_int_equal(st.u.unbound.dom, 2);
+	assert_int_equal(st.vcpu, 0);
+	assert_int_equal(unbound(D1, DOMID_SELF), 2);
+	assert_int_equal(status(D1, 2).u.unbound.dom, 1); /* DOMID_SELF is the caller */
+	/* on behalf of another domain: privileged only; DOMID_SELF still means the caller */
+	op = (struct evtchn_alloc_unbound){.dom = 2, .remote_dom = DOMID_SELF};
+	assert_int_equal(evtchn_op_alloc_unbound(D1, false, &op), -EPERM);
+	assert_int_equal(evtchn_op_alloc_unbound(D0, true, &op), 0);
+	assert_int_equal(op.port, 1);
+	assert_int_equal(status(D2, 1).u.unbound.dom, 0);
+	op.dom = 9;
+	assert_int_equal(evtchn_op_alloc_unbound(D0, true, &op), -ESRCH);
+}
+
+static void test_ports_exhausted(void **state)
+{
+	struct evtchn_domain d;
+	struct evtchn p[4];
+	struct evtchn_alloc_unbound op = {.dom = DOMID_SELF, .remote_dom = 0};
+	struct evtchn_bind_ipi ipi = {0};
+	struct evtchn_bind_interdomain bi = {.remote_dom = 0};
+
+	assert_int_equal(evtchn_domain_init(&d, 7, &shared[2], p, 4, 1, &hooks), 0);
+	for (evtchn_port_t i = 1; i < 4; i++)
+		assert_int_equal(unbound(&d, 0), i);
+	assert_int_equal(evtchn_op_alloc_unbound(&d, false, &op), -ENOSPC);
+	assert_int_equal(evtchn_op_bind_ipi(&d, &ipi), -ENOSPC);
+	bi.remote_port = unbound(D0, 7);
+	assert_int_equal(evtchn_op_bind_interdomain(&d, &bi), -ENOSPC);
+	assert_int_equal(close_port(&d, 2), 0);
+	assert_int_equal(unbound(&d, 0), 2);
+}
+
+static void test_bind_interdomain(void **state)
+{
+	evtchn_port_t r = unbound(D2, 1), l = bind(D1, 2, r);
+	struct evtchn_status st = status(D1, l);
+
+	assert_int_equal(st.status, EVTCHNSTAT_interdomain);
+	assert_int_equal(st.u.interdomain.dom, 2);
+	assert_int_equal(st.u.interdomain.port, r);
+	st = status(D2, r);
+	assert_int_equal(st.status, EVTCHNSTAT_interdomain);
+	assert_int_equal(st.u.interdomain.dom, 1);
+	assert_int_equal(st.u.interdomain.port, l);
+	/* the new local end starts pending (events sent before binding are not lost) */
+	assert_true(pending(1, l));
+	assert_int_equal(kicks[1][0], 1);
+	assert_false(pending(2, r));
+}
+
+static void test_bind_interdomain_errors(void **state)
+{
+	evtchn_port_t r = unbound(D2, 1), other = unbound(D2, 0);
+	struct evtchn_bind_interdomain op = {.remote_dom = 2};
+
+	op.remote_port = 0;
+	assert_int_equal(evtchn_op_bind_interdomain(D1, &op), -EINVAL);
+	op.remote_port = EVTCHN_MAX_PORTS;
+	assert_int_equal(evtchn_op_bind_interdomain(D1, &op), -EINVAL);
+	op.remote_port = 100; /* free */
+	assert_int_equal(evtchn_op_bind_interdomain(D1, &op), -EINVAL);
+	op.remote_port = other; /* waiting for dom0, not us */
+	assert_int_equal(evtchn_op_bind_interdomain(D1, &op), -EINVAL);
+	op.remote_port = r;
+	assert_int_equal(evtchn_op_bind_interdomain(D1, &op), 0);
+	assert_int_equal(evtchn_op_bind_interdomain(D1, &op), -EINVAL); /* already bound */
+	assert_int_equal(evtchn_op_bind_interdomain(D0, &op), -EINVAL);
+	op.remote_dom = 42;
+	assert_int_equal(evtchn_op_bind_interdomain(D1, &op), -ESRCH);
+	assert_int_equal(status(D1, 2).status, EVTCHNSTAT_closed); /* no local port leaked */
+}
+
+static void test_loopback(void **state)
+{
+	evtchn_port_t a = unbound(D1, DOMID_SELF), b = bind(D1, DOMID_SELF, a);
+
+	assert_int_equal(status(D1, b).u.interdomain.dom, 1);
+	assert_true(pending(1, b));
+	assert_int_equal(send(D1, b), 0);
+	assert_true(pending(1, a));
+	assert_int_equal(close_port(D1, a), 0);
+	assert_int_equal(status(D1, b).status, EVTCHNSTAT_unbound);
+	assert_int_equal(status(D1, b).u.unbound.dom, 1);
+}
+
+static void test_bind_virq(void **state)
+{
+	struct evtchn_bind_virq op = {.virq = VIRQ_TIMER, .vcpu = 2};
+	struct evtchn_status st;
+
+	assert_int_equal(evtchn_op_bind_virq(D1, &op), 0);
+	st = status(D1, op.port);
+	assert_int_equal(st.status, EVTCHNSTAT_virq);
+	assert_int_equal(st.u.virq, VIRQ_TIMER);
+	assert_int_equal(st.vcpu, 2);
+	assert_int_equal(evtchn_op_bind_virq(D1, &op), -EEXIST);
+	op.vcpu = 3; /* same VIRQ, another vCPU */
+	assert_int_equal(evtchn_op_bind_virq(D1, &op), 0);
+	assert_int_equal(close_port(D1, op.port), 0);
+	assert_int_equal(evtchn_op_bind_virq(D1, &op), 0); /* the slot was freed */
+	op = (struct evtchn_bind_virq){.virq = NR_VIRQS, .vcpu = 0};
+	assert_int_equal(evtchn_op_bind_virq(D1, &op), -EINVAL);
+	op = (struct evtchn_bind_virq){.virq = VIRQ_CONSOLE, .vcpu = 1};
+	assert_int_equal(evtchn_op_bind_virq(D1, &op), -EINVAL); /* global: vCPU 0 only */
+	op.vcpu = 0;
+	assert_int_equal(evtchn_op_bind_virq(D1, &op), 0);
+	assert_int_equal(evtchn_op_bind_virq(D1, &op), -EEXIST);
+	op = (struct evtchn_bind_virq){.virq = VIRQ_DEBUG, .vcpu = NVCPU};
+	assert_int_equal(evtchn_op_bind_virq(D1, &op), -ENOENT);
+}
+
+static void test_bind_ipi(void **state)
+{
+	struct evtchn_bind_ipi op = {.vcpu = 3};
+
+	assert_int_equal(evtchn_op_bind_ipi(D1, &op), 0);
+	assert_int_equal(status(D1, op.port).status, EVTCHNSTAT_ipi);
+	assert_int_equal(status(D1, op.port).vcpu, 3);
+	assert_int_equal(send(D1, op.port), 0);
+	assert_true(pending(1, op.port));
+	assert_int_equal(shared[1].vcpu_info[3].evtchn_pending_sel, 1);
+	assert_int_equal(kicks[1][3], 1);
+	assert_int_equal(kicks[1][0], 0);
+	op.vcpu = NVCPU;
+	assert_int_equal(evtchn_op_bind_ipi(D1, &op), -ENOENT);
+}
+
+static void test_bind_vcpu(void **state)
+{
+	struct evtchn_bind_ipi ipi = {.vcpu = 1};
+	struct evtchn_bind_virq timer = {.virq = VIRQ_TIMER, .vcpu = 1}, con = {.virq = VIRQ_CONSOLE};
+	evtchn_port_t u = unbound(D1, 2), l = bind(D1, 2, unbound(D2, 1));
+
+	assert_int_equal(evtchn_op_bind_ipi(D1, &ipi), 0);
+	assert_int_equal(evtchn_op_bind_virq(D1, &timer), 0);
+	assert_int_equal(evtchn_op_bind_virq(D1, &con), 0);
+	assert_int_equal(evtchn_op_bind_vcpu(D1, &(struct evtchn_bind_vcpu){u, 2}), 0);
+	assert_int_equal(evtchn_op_bind_vcpu(D1, &(struct evtchn_bind_vcpu){l, 3}), 0);
+	assert_int_equal(evtchn_op_bind_vcpu(D1, &(struct evtchn_bind_vcpu){con.port, 1}), 0);
+	assert_int_equal(status(D1, u).vcpu, 2);
+	assert_int_equal(status(D1, l).vcpu, 3);
+	assert_int_equal(status(D1, con.port).vcpu, 1);
+	assert_int_equal(evtchn_op_bind_vcpu(D1, &(struct evtchn_bind_vcpu){ipi.port, 2}), -EINVAL);
+	assert_int_equal(evtchn_op_bind_vcpu(D1, &(struct evtchn_bind_vcpu){timer.port, 2}), -EINVAL);
+	assert_int_equal(evtchn_op_bind_vcpu(D1, &(struct evtchn_bind_vcpu){0, 1}), -EINVAL);
+	assert_int_equal(evtchn_op_bind_vcpu(D1, &(struct evtchn_bind_vcpu){100, 1}), -EINVAL);
+	assert_int_equal(evtchn_op_bind_vcpu(D1, &(struct evtchn_bind_vcpu){EVTCHN_MAX_PORTS, 1}), -EINVAL);
+	assert_int_equal(evtchn_op_bind_vcpu(D1, &(struct evtchn_bind_vcpu){u, NVCPU}), -ENOENT);
+	/* a freed and reused port notifies vCPU 0 again */
+	assert_int_equal(close_port(D1, u), 0);
+	assert_int_equal(unbound(D1, 2), u);
+	assert_int_equal(status(D1, u).vcpu, 0);
+}
+
+static void test_send_errors(void **state)
+{
+	struct evtchn_bind_virq v = {.virq = VIRQ_DEBUG};
+	evtchn_port_t u = unbound(D1, 2);
+
+	assert_int_equal(evtchn_op_bind_virq(D1, &v), 0);
+	assert_int_equal(send(D1, 0), -EINVAL);
+	assert_int_equal(send(D1, EVTCHN_MAX_PORTS), -EINVAL);
+	assert_int_equal(send(D1, 100), -EINVAL);
+	assert_int_equal(send(D1, v.port), -EINVAL);
+	assert_int_equal(send(D1, u), 0); /* unbound: dropped */
+	assert_false(pending(1, u));
+	assert_int_equal(kicks[1][0] + kicks[2][0], 0);
+}
+
+static void test_close_errors(void **state)
+{
+	evtchn_port_t u = unbound(D1, 2);
+
+	assert_int_equal(close_port(D1, 0), -EINVAL);
+	assert_int_equal(close_port(D1, EVTCHN_MAX_PORTS), -EINVAL);
+	assert_int_equal(close_port(D1, 100), -EINVAL);
+	assert_int_equal(close_port(D1, u), 0);
+	assert_int_equal(close_port(D1, u), -EINVAL);
+	assert_int_equal(status(D1, u).status, EVTCHNSTAT_closed);
+}
+
+static void test_close_interdomain(void **state)
+{
+	evtchn_port_t r = unbound(D2, 1), l = bind(D1, 2, r);
+
+	assert_int_equal(send(D1, l), 0);
+	assert_true(pending(2, r));
+	assert_int_equal(close_port(D2, r), 0);
+	assert_false(pending(2, r)); /* closing clears the pending bit */
+	assert_int_equal(status(D2, r).status, EVTCHNSTAT_closed);
+	assert_int_equal(status(D1, l).status, EVTCHNSTAT_unbound);
+	assert_int_equal(status(D1, l).u.unbound.dom, 2);
+	assert_int_equal(send(D1, l), 0); /* to nobody */
+	/* the same remote can bind again */
+	r = bind(D2, 1, l);
+	assert_int_equal(status(D1, l).status, EVTCHNSTAT_interdomain);
+	assert_int_equal(status(D1, l).u.interdomain.port, r);
+	assert_int_equal(send(D2, r), 0);
+	assert_true(pending(1, l));
+	/* closing our own end frees it; the other end goes back to unbound */
+	assert_int_equal(close_port(D1, l), 0);
+	assert_int_equal(status(D2, r).status, EVTCHNSTAT_unbound);
+	assert_int_equal(status(D2, r).u.unbound.dom, 1);
+}
+
+static void test_status(void **state)
+{
+	struct evtchn_status st = {.dom = 2, .port = 1};
+
+	unbound(D2, 0);
+	assert_int_equal(status(D1, 0).status, EVTCHNSTAT_closed);
+	assert_int_equal(status(D1, 5).status, EVTCHNSTAT_closed);
+	assert_int_equal(evtchn_op_status(D1, false, &st), -EPERM);
+	assert_int_equal(evtchn_op_status(D0, true, &st), 0);
+	assert_int_equal(st.status, EVTCHNSTAT_unbound);
+	assert_int_equal(st.u.unbound.dom, 0);
+	st.port = EVTCHN_MAX_PORTS;
+	assert_int_equal(evtchn_op_status(D0, true, &st), -EINVAL);
+	st.dom = 99;
+	assert_int_equal(evtchn_op_status(D0, true, &st), -ESRCH);
+	st = (struct evtchn_status){.dom = 1, .port = EVTCHN_MAX_PORTS};
+	assert_int_equal(evtchn_op_status(D1, false, &st), -EINVAL);
+}
+
+static void test_pending_protocol(void **state)
+{
+	struct evtchn_bind_ipi op = {.vcpu = 1};
+	struct vcpu_info *vi = &shared[1].vcpu_info[1];
+	evtchn_port_t p;
+
+	for (int i = 0; i < 70; i++) /* put the port in word 1 */
+		assert_int_equal(evtchn_op_bind_ipi(D1, &op), 0);
+	p = op.port;
+	assert_int_equal(p, 70);
+	/* unmasked 0 -> 1: pending, selector bit of word 1, upcall, one kick */
+	assert_int_equal(send(D1, p), 0);
+	assert_true(pending(1, p));
+	assert_int_equal(vi->evtchn_pending_sel, 2);
+	assert_int_equal(vi->evtchn_upcall_pending, 1);
+	assert_int_equal(kicks[1][1], 1);
+	/* already pending: nothing more, even with the selector and upcall cleared */
+	vi->evtchn_upcall_pending = 0;
+	vi->evtchn_pending_sel = 0;
+	assert_int_equal(send(D1, p), 0);
+	assert_int_equal(vi->evtchn_pending_sel, 0);
+	assert_int_equal(vi->evtchn_upcall_pending, 0);
+	assert_int_equal(kicks[1][1], 1);
+	/* masked: the pending bit only */
+	shared[1].evtchn_pending[1] = 0;
+	set_mask(1, p, true);
+	assert_int_equal(send(D1, p), 0);
+	assert_true(pending(1, p));
+	assert_int_equal(vi->evtchn_pending_sel, 0);
+	assert_int_equal(kicks[1][1], 1);
+	/* unmask re-raises selector, upcall and kick */
+	assert_int_equal(evtchn_op_unmask(D1, &(struct evtchn_unmask){p}), 0);
+	assert_false(bit(shared[1].evtchn_mask, p));
+	assert_int_equal(vi->evtchn_pending_sel, 2);
+	assert_int_equal(vi->evtchn_upcall_pending, 1);
+	assert_int_equal(kicks[1][1], 2);
+	/* unmasking a port that is not masked does nothing */
+	vi->evtchn_pending_sel = 0;
+	assert_int_equal(evtchn_op_unmask(D1, &(struct evtchn_unmask){p}), 0);
+	assert_int_equal(vi->evtchn_pending_sel, 0);
+	/* masked and not pending: unmask only clears the mask */
+	shared[1].evtchn_pending[1] = 0;
+	vi->evtchn_upcall_pending = 0;
+	set_mask(1, p, true);
+	assert_int_equal(evtchn_op_unmask(D1, &(struct evtchn_unmask){p}), 0);
+	assert_int_equal(vi->evtchn_pending_sel, 0);
+	assert_int_equal(kicks[1][1], 2);
+	/* new selector bit while the upcall is still pending: no second kick */
+	vi->evtchn_upcall_pending = 1;
+	assert_int_equal(send(D1, p), 0);
+	assert_int_equal(vi->evtchn_pending_sel, 2);
+	assert_int_equal(kicks[1][1], 2);
+	assert_int_equal(evtchn_op_unmask(D1, &(struct evtchn_unmask){EVTCHN_MAX_PORTS}), -EINVAL);
+}
+
+static void test_send_virq(void **state)
+{
+	struct evtchn_bind_virq t = {.virq = VIRQ_TIMER, .vcpu = 2}, c = {.virq = VIRQ_CONSOLE};
+
+	assert_int_equal(evtchn_send_virq(D1, VIRQ_TIMER, 2), -ENOENT);
+	assert_int_equal(evtchn_op_bind_virq(D1, &t), 0);
+	assert_int_equal(evtchn_op_bind_virq(D1, &c), 0);
+	assert_int_equal(evtchn_send_virq(D1, VIRQ_TIMER, 1), -ENOENT);
+	assert_int_equal(evtchn_send_virq(D1, VIRQ_TIMER, 2), 0);
+	assert_true(pending(1, t.port));
+	assert_int_equal(kicks[1][2], 1);
+	assert_int_equal(evtchn_op_bind_vcpu(D1, &(struct evtchn_bind_vcpu){c.port, 3}), 0);
+	assert_int_equal(evtchn_send_virq(D1, VIRQ_CONSOLE, 0), 0);
+	assert_true(pending(1, c.port));
+	assert_int_equal(kicks[1][3], 1);
+	assert_int_equal(evtchn_send_virq(D1, NR_VIRQS, 0), -EINVAL);
+	assert_int_equal(evtchn_send_virq(D1, VIRQ_TIMER, NVCPU), -EINVAL);
+	assert_int_equal(close_port(D1, t.port), 0);
+	assert_int_equal(evtchn_send_virq(D1, VIRQ_TIMER, 2), -ENOENT);
+}
+
+static void test_vcpu_info_moved(void **state)
+{
+	struct vcpu_info moved = {0};
+	struct evtchn_bind_ipi op = {.vcpu = 1};
+
+	evtchn_set_vcpu_info(D1, 1, &moved);
+	assert_int_equal(evtchn_op_bind_ipi(D1, &op), 0);
+	assert_int_equal(send(D1, op.port), 0);
+	assert_int_equal(moved.evtchn_upcall_pending, 1);
+	assert_int_equal(shared[1].vcpu_info[1].evtchn_upcall_pending, 0);
+}
+
+static void test_reset(void **state)
+{
+	evtchn_port_t r = unbound(D2, 1), l = bind(D1, 2, r);
+	struct evtchn_bind_ipi ipi = {0};
+
+	assert_int_equal(evtchn_op_bind_ipi(D1, &ipi), 0);
+	assert_int_equal(evtchn_op_reset(D2, false, &(struct evtchn_reset){1}), -EPERM);
+	assert_int_equal(evtchn_op_reset(D0, true, &(struct evtchn_reset){9}), -ESRCH);
+	assert_int_equal(evtchn_op_reset(D1, false, &(struct evtchn_reset){DOMID_SELF}), 0);
+	assert_int_equal(status(D1, l).status, EVTCHNSTAT_closed);
+	assert_int_equal(status(D1, ipi.port).status, EVTCHNSTAT_closed);
+	assert_int_equal(status(D2, r).status, EVTCHNSTAT_unbound);
+	assert_int_equal(unbound(D1, 0), 1); /* still usable */
+	assert_int_equal(evtchn_op_reset(D0, true, &(struct evtchn_reset){1}), 0);
+	assert_int_equal(status(D1, 1).status, EVTCHNSTAT_closed);
+}
+
+static void test_destroy(void **state)
+{
+	evtchn_port_t p0 = unbound(D0, 1), p2 = unbound(D2, 1), q0, q2;
+	struct evtchn_alloc_unbound op = {.dom = DOMID_SELF, .remote_dom = 0};
+
+	q0 = bind(D1, 0, p0);
+	q2 = bind(D1, 2, p2);
+	evtchn_domain_destroy(D1);
+	assert_int_equal(status(D0, p0).status, EVTCHNSTAT_unbound);
+	assert_int_equal(status(D0, p0).u.unbound.dom, 1);
+	assert_int_equal(status(D2, p2).status, EVTCHNSTAT_unbound);
+	assert_int_equal(status(D1, q0).status, EVTCHNSTAT_closed);
+	assert_int_equal(status(D1, q2).status, EVTCHNSTAT_closed);
+	assert_int_equal(evtchn_op_alloc_unbound(D1, false, &op), -EINVAL); /* dying */
+	assert_int_equal(send(D0, p0), 0);                                  /* unbound: dropped */
+}
+
+static void test_ping_pong(void **state)
+{
+	evtchn_port_t a = unbound(D1, 2), b = bind(D2, 1, a);
+	unsigned int got1 = 0, got2 = 0;
+
+	got2 += guest_drain(2, 0); /* the pending set by bind */
+	kicks[2][0] = 0;
+	for (int i = 0; i < 10000; i++) {
+		assert_int_equal(send(D1, a), 0);
+		assert_int_equal(shared[2].vcpu_info[0].evtchn_upcall_pending, 1);
+		got2 += guest_drain(2, 0);
+		assert_int_equal(send(D2, b), 0);
+		got1 += guest_drain(1, 0);
+	}
+	assert_int_equal(kicks[1][0], 10000);
+	assert_int_equal(kicks[2][0], 10000);
+	assert_int_equal(got1, 10000);
+	assert_int_equal(got2, 10001);
+	assert_false(pending(1, a));
+	assert_false(pending(2, b));
+}
+
+#define T(f) cmocka_unit_test_setup(f, setup)
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+	    T(test_init_errors),
+	    T(test_alloc_unbound),
+	    T(test_ports_exhausted),
+	    T(test_bind_interdomain),
+	    T(test_bind_interdomain_errors),
+	    T(test_loopback),
+	    T(test_bind_virq),
+	    T(test_bind_ipi),
+	    T(test_bind_vcpu),
+	    T(test_send_errors),
+	    T(test_close_errors),
+	    T(test_close_interdomain),
+	    T(test_status),
+	    T(test_pending_protocol),
+	    T(test_send_virq),
+	    T(test_vcpu_info_moved),
+	    T(test_reset),
+	    T(test_destroy),
+	    T(test_ping_pong),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
