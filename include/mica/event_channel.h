@@ -12,7 +12,6 @@
 #include <xen/event_channel.h>
 #include <xen/xen.h>
 
-
 /* vcpu_info lives in shared_info for the first 32 vCPUs; VCPUOP_register_vcpu_info can move it. */
 #define EVTCHN_MAX_VCPUS XEN_LEGACY_MAX_VCPUS
 #define EVTCHN_MAX_PORTS EVTCHN_2L_NR_CHANNELS /* 4096 with 64-bit xen_ulong_t */
