@@ -3,7 +3,6 @@
 #include <mica/grant_table.h>
 #include <mica/string.h>
 
-#define GNTTAB_ESRCH 3 /* Xen's ESRCH (public/errno.h); mica/errno.h does not carry it yet */
 #define GNTTAB_MAP_PARTS (GNTMAP_host_map | GNTMAP_device_map)
 
 /* flags and domid of a v1 entry, read and compare-exchanged as one 32-bit word (as Xen does). */
@@ -130,7 +129,7 @@ int gnttab_get_version(struct gnttab_domain *cd, struct gnttab_get_version *op)
 
 	gnttab_put_domain(cd, d);
 	if (rc == GNTST_bad_domain)
-		return -GNTTAB_ESRCH;
+		return -ESRCH;
 	if (rc != GNTST_okay)
 		return -EPERM;
 	op->version = 1;
@@ -145,8 +144,7 @@ int gnttab_get_version(struct gnttab_domain *cd, struct gnttab_get_version *op)
  * concurrently; a changed word is re-checked, a bounded number of times so that a guest cannot
  * livelock us.
  */
-static int16_t gnttab_set_status(struct gnttab_domain *rd, grant_ref_t ref, domid_t ld, bool readonly,
-				 bool mapflag)
+static int16_t gnttab_set_status(struct gnttab_domain *rd, grant_ref_t ref, domid_t ld, bool readonly, bool mapflag)
 {
 	volatile gnttab_word_t *word = (volatile gnttab_word_t *)&rd->shared[ref];
 	uint16_t mask = GTF_type_mask | (mapflag ? GTF_sub_page : 0);
@@ -214,8 +212,8 @@ static int16_t gnttab_take_frame(struct gnttab_domain *rd, grant_ref_t ref, domi
 }
 
 /* Stricter than Xen: the shared entry is re-validated on every pin, not only the first. */
-static int16_t gnttab_pin_locked(struct gnttab_domain *rd, grant_ref_t ref, domid_t ld, bool readonly,
-				 bool mapflag, uint32_t npins)
+static int16_t gnttab_pin_locked(struct gnttab_domain *rd, grant_ref_t ref, domid_t ld, bool readonly, bool mapflag,
+				 uint32_t npins)
 {
 	struct gnttab_active *act;
 	int16_t rc;
@@ -344,9 +342,12 @@ static int16_t gnttab_map_from(struct gnttab_domain *cd, struct gnttab_domain *r
 		return rc;
 	}
 	spin_lock(&cd->lock);
-	cd->maptrack[h] = (struct gnttab_maptrack){.granter = rd, .ref = op->ref,
-		.flags = parts | (ro ? GNTMAP_readonly : 0), .host_gfn = gfn, .frame = frame,
-		.state = GNTTAB_MT_LIVE};
+	cd->maptrack[h] = (struct gnttab_maptrack){.granter = rd,
+						   .ref = op->ref,
+						   .flags = parts | (ro ? GNTMAP_readonly : 0),
+						   .host_gfn = gfn,
+						   .frame = frame,
+						   .state = GNTTAB_MT_LIVE};
 	spin_unlock(&cd->lock);
 	op->handle = h;
 	if (parts & GNTMAP_device_map)

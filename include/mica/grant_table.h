@@ -30,7 +30,8 @@
 #include <xen/grant_table.h>
 
 #define GNTTAB_ENTRIES_PER_FRAME ((uint32_t)(PAGE_SIZE / sizeof(grant_entry_v1_t))) /* 512 */
-#define GNTTAB_MAX_FRAMES 64u	/* Xen's default max_grant_frames */
+/* Xen's default max_grant_frames */
+#define GNTTAB_MAX_FRAMES 64u
 #define GNTTAB_INITIAL_FRAMES 1u
 #define GNTTAB_SET_STATUS_TRIES 5 /* cmpxchg attempts on a shared entry before giving up */
 
@@ -62,9 +63,9 @@ struct gnttab_hooks {
 struct gnttab_active {
 	uint32_t pin_read;  /* pins for read-only access (host or device mapping, copy source) */
 	uint32_t pin_write; /* pins for writable access */
-	domid_t domid;	    /* the domain the pins belong to */
-	gfn_t gfn;	    /* the granter's frame as read from the entry at the first pin */
-	mfn_t frame;	    /* valid while pinned; holds one page reference */
+	domid_t domid;      /* the domain the pins belong to */
+	gfn_t gfn;          /* the granter's frame as read from the entry at the first pin */
+	mfn_t frame;        /* valid while pinned; holds one page reference */
 };
 
 enum gnttab_maptrack_state { GNTTAB_MT_FREE, GNTTAB_MT_BUSY, GNTTAB_MT_LIVE };
@@ -92,7 +93,7 @@ struct gnttab_mem {
 struct gnttab_domain {
 	domid_t domid;
 	bool privileged; /* may name another domain in setup_table / query_size */
-	bool dying;	 /* no new maps or copies into or out of it */
+	bool dying;      /* no new maps or copies into or out of it */
 	spinlock_t lock;
 	const struct gnttab_hooks *hooks;
 	void *owner; /* the glue's struct domain */
