@@ -7,6 +7,7 @@
 #include <asm/smp.h>
 #include <asm/time.h>
 #include <asm/traps.h>
+#include <mica/errno.h>
 #include <mica/mm.h>
 #include <mica/printk.h>
 #include <mica/string.h>
@@ -27,10 +28,33 @@ __noreturn void cpu_idle_loop(void)
 
 	c->state = CPU_IDLE;
 	for (;;) {
+		void (*fn)(void *) = __atomic_load_n(&c->work, __ATOMIC_ACQUIRE);
+
+		if (fn) {
+			c->state = CPU_ONLINE;
+			fn(c->work_arg);
+			__atomic_store_n(&c->work, NULL, __ATOMIC_RELEASE);
+			c->state = CPU_IDLE;
+			continue;
+		}
 		/* sti takes effect after the next instruction, so no wake-up is lost before hlt. */
 		__asm__ volatile("sti; hlt" ::: "memory");
 		c->idle_halts++;
 	}
+}
+
+static void ipi_call(struct cpu_regs *regs) { apic_eoi(); }
+
+int smp_run_on(unsigned int cpu, void (*fn)(void *), void *arg)
+{
+	struct cpu *c = &cpus[cpu];
+
+	if (cpu == 0 || cpu >= nr_cpus || c->state != CPU_IDLE || c->work)
+		return -EBUSY;
+	c->work_arg = arg;
+	__atomic_store_n(&c->work, fn, __ATOMIC_RELEASE);
+	irq_set_handler(VEC_IPI_CALL, ipi_call);
+	return apic_send_ipi(c->apic_id, ICR_FIXED | VEC_IPI_CALL);
 }
 
 static __noreturn void ap_entry(struct cpu *c)

@@ -196,8 +196,9 @@ boot_guest() {
 		emu_run "$LOG" 300 "" scripts/run-bochs.sh "$iso" "$(realpath "$LOG")" corei7_haswell_4770 1 290
 	fi
 	expect "$LOG" "^Mica: d1 \\($guest\\.elf\\): PVH guest" "guest built and started"
-	expect "$LOG" "^Mica: d1 destroyed: ([0-9]+) KiB free \\(\\1 KiB before it was built\\)" \
-		"guest destroyed with every page returned, hypervisor still running"
+	expect "$LOG" "^Mica: d1 destroyed" "guest destroyed, hypervisor still running"
+	expect "$LOG" "^Mica: boot guests stopped: ([0-9]+) KiB free \\(\\1 KiB before they were built\\)" \
+		"every page returned"
 	expect "$LOG" '^Mica: powering off' "clean power-off afterwards"
 	expect_not "$LOG" 'fatal exception|PANIC' "no hypervisor fault"
 }
@@ -253,7 +254,37 @@ sc_svm_not_pvh() {
 	expect "$LOG" '^Mica: powering off' "hypervisor carries on"
 }
 
+# Two boot modules become two domains, each on a CPU of its own, running at the same time.
+two_guests() { # BACKEND
+	local opts="console=com1,115200 on_idle=poweroff" iso="$WORK/$1-two.iso"
+	cp "$BUILD/guests/test-xen-version.elf" "$BUILD/guests/test-bad-hypercalls.elf" "$WORK/"
+	if [ "$1" = svm ]; then
+		scripts/mkiso.sh "$BUILD/mica.elf" "$iso" "$opts" "$WORK/test-xen-version.elf" \
+			"$WORK/test-bad-hypercalls.elf" || { FAILS+=("mkiso"); return; }
+		emu_run "$LOG" 120 "" qemu-system-x86_64 -accel tcg -machine pc -cpu "$QEMU_CPU" -smp 2 -m 512 \
+			-display none -serial file:"$LOG" -no-reboot -cdrom "$iso"
+		expect_rc "$EMU_RC" 0 "QEMU (ACPI power-off after the guests)"
+	else
+		GFXPAYLOAD=text scripts/mkiso.sh "$BUILD/mica.elf" "$iso" "$opts" "$WORK/test-xen-version.elf" \
+			"$WORK/test-bad-hypercalls.elf" || { FAILS+=("mkiso"); return; }
+		emu_run "$LOG" 300 "" scripts/run-bochs.sh "$iso" "$(realpath "$LOG")" corei7_haswell_4770 2 290
+	fi
+	expect "$LOG" '^Mica: d1 \(test-xen-version\.elf\): PVH guest.* on CPU0' "d1 on the boot CPU"
+	expect "$LOG" '^Mica: d2 \(test-bad-hypercalls\.elf\): PVH guest.* on CPU1' "d2 on the second CPU"
+	expect "$LOG" '^\(d1\) Test result: SUCCESS' "d1 reports SUCCESS"
+	expect "$LOG" '^\(d2\) Test result: SUCCESS' "d2 reports SUCCESS"
+	expect "$LOG" '^Mica: d1 destroyed' "d1 destroyed"
+	expect "$LOG" '^Mica: d2 destroyed' "d2 destroyed"
+	expect "$LOG" "^Mica: boot guests stopped: ([0-9]+) KiB free \\(\\1 KiB before they were built\\)" \
+		"every page of both returned"
+	expect "$LOG" '^Mica: powering off' "clean power-off afterwards"
+	expect_not "$LOG" 'Test result: (FAILURE|ERROR)|fatal exception|PANIC' "no failure"
+}
+sc_svm_two_guests() { two_guests svm; }
+sc_vmx_two_guests() { two_guests vmx; }
+
 GUEST_SCENARIOS=(svm_not_pvh)
+for b in ${GUEST_BACKENDS:-svm vmx}; do GUEST_SCENARIOS+=("${b}_two_guests"); done
 for b in ${GUEST_BACKENDS:-svm vmx}; do
 	for g in pvh_entry cpuid xen_version console msr bad_hypercalls hypercall_loop shutdown_reboot shutdown_crash npf \
 		triple_fault; do

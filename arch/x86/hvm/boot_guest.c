@@ -1,6 +1,6 @@
 /*
- * The boot guest: until domains are built by a toolstack, the first boot
- * module is started as a PVH guest (domain 1) on the boot CPU. Its ELF is
+ * Boot guests: until domains are built by a toolstack, every boot module is
+ * started as a PVH guest, module i as domain i + 1 on CPU i. Its ELF is
  * checked, loaded into fresh guest RAM, given a struct hvm_start_info, and
  * run until it shuts down or crashes; then it is destroyed and every page
  * goes back to the allocator.
@@ -8,7 +8,9 @@
 #include <asm/boot_guest.h>
 #include <asm/hvm.h>
 #include <asm/page.h>
+#include <asm/percpu.h>
 #include <asm/setup.h>
+#include <asm/smp.h>
 #include <mica/cmdline.h>
 #include <mica/domain.h>
 #include <mica/guest_mem.h>
@@ -17,7 +19,6 @@
 #include <mica/pvh.h>
 #include <mica/string.h>
 
-#define BOOT_GUEST_ID 1
 #define GUEST_MEM_DEFAULT (64ULL << 20)
 #define GUEST_MEM_MIN (2ULL << 20)
 #define START_INFO_AREA (64ULL << 10)
@@ -48,9 +49,8 @@ static uint64_t guest_mem_size(void)
 		return 0;
 	}
 	mem = ALIGN_DOWN(mem, PAGE_SIZE);
-	if (mem < GUEST_MEM_MIN || mem > (4ULL << 30) || mem > mm_free_bytes() / 2) {
-		printk("Mica: guest_mem=%lu MiB is out of range (2 MiB .. min(4 GiB, half of free memory))\n",
-		       mem >> 20);
+	if (mem < GUEST_MEM_MIN || mem > (4ULL << 30)) {
+		printk("Mica: guest_mem=%lu MiB is out of range (2 MiB .. 4 GiB)\n", mem >> 20);
 		return 0;
 	}
 	return mem;
@@ -114,45 +114,108 @@ static int build(struct domain *d, const struct boot_module *m, const char *args
 	return 0;
 }
 
-void boot_guest_run(void)
-{
-	const struct boot_module *m = &boot_info.modules[0];
-	uint64_t mem, free_before;
-	char name[DOMAIN_NAME_MAX];
-	const char *args;
+/* One boot domain: built on the boot CPU, run (and destroyed) on the CPU it was given. */
+struct boot_domain {
 	struct domain *d;
-	struct vcpu *v;
+	const char *args;
 	uint32_t entry;
 	uint64_t start_info;
+	uint64_t mem;
+};
+
+static struct boot_domain boot_domains[BOOT_MAX_MODULES];
+static unsigned int boot_domains_running;
+
+/*
+ * The vCPU's control structure is created on the CPU that runs it (a VMCS is
+ * tied to one CPU), and the domain is destroyed there too.
+ */
+static void boot_domain_run(void *arg)
+{
+	struct boot_domain *b = arg;
+	struct domain *d = b->d;
+	struct vcpu *v = vcpu_create(d, 0);
+
+	if (!v) {
+		printk("Mica: cannot create vCPU0 of d%u (%s)\n", d->domain_id, d->name);
+	} else {
+		hvm->vcpu_set_pvh_state(v, b->entry, (uint32_t)b->start_info);
+		v->up = true;
+		d->state = DOMAIN_RUNNING;
+		printk("Mica: d%u (%s): PVH guest, %lu MiB, entry 0x%x, start info at 0x%lx, on CPU%u, command line "
+		       "'%s'\n",
+		       d->domain_id, d->name, b->mem >> 20, b->entry, b->start_info, smp_processor_id(), b->args);
+		hvm_vcpu_loop(v);
+		printk("Mica: d%u (%s) stopped after %lu exits and %lu hypercalls\n", d->domain_id, d->name,
+		       v->arch.hvm.exits, v->hypercalls);
+	}
+	domain_destroy(d);
+	printk("Mica: d%u destroyed\n", (unsigned int)(b - boot_domains + 1));
+	__atomic_fetch_sub(&boot_domains_running, 1, __ATOMIC_RELEASE);
+}
+
+/* Builds boot module i as domain i + 1; false (after saying why) if it cannot run. */
+static bool boot_domain_build(unsigned int i, uint64_t mem)
+{
+	const struct boot_module *m = &boot_info.modules[i];
+	struct boot_domain *b = &boot_domains[i];
+	char name[DOMAIN_NAME_MAX];
+
+	b->args = split_cmdline(m->cmdline, name, sizeof(name));
+	b->mem = mem;
+	if (mem > mm_free_bytes() / 2) {
+		printk("Mica: boot guest '%s' not started: guest_mem=%lu MiB is more than half of what is free\n",
+		       name, mem >> 20);
+		return false;
+	}
+	b->d = domain_create((domid_t)(i + 1), name, 1);
+	if (!b->d) {
+		printk("Mica: cannot create a domain for boot guest '%s'\n", name);
+		return false;
+	}
+	if (build(b->d, m, b->args, mem, &b->entry, &b->start_info) < 0) {
+		domain_destroy(b->d);
+		return false;
+	}
+	return true;
+}
+
+/*
+ * Every boot module becomes a PVH domain of its own (domain i + 1 for module
+ * i) on a CPU of its own, as in a statically partitioned system: module 0 on
+ * the boot CPU, the others on application processors. Returns when all have
+ * stopped.
+ */
+void boot_guest_run(void)
+{
+	unsigned int n = MIN(boot_info.nr_modules, nr_cpus);
+	uint64_t mem, free_before = mm_free_bytes();
+	bool own = false;
 
 	if (!boot_info.nr_modules)
 		return;
-	args = split_cmdline(m->cmdline, name, sizeof(name));
 	if (!hvm) {
-		printk("Mica: boot guest '%s' not started: no usable hardware virtualization\n", name);
+		printk("Mica: boot modules not started as guests: no usable hardware virtualization\n");
 		return;
 	}
 	mem = guest_mem_size();
 	if (!mem)
 		return;
-	free_before = mm_free_bytes();
-	d = domain_create(BOOT_GUEST_ID, name, 1);
-	if (!d) {
-		printk("Mica: cannot create a domain for boot guest '%s'\n", name);
-		return;
+	for (unsigned int i = n; i < boot_info.nr_modules; i++)
+		printk("Mica: boot module %u not started: one guest per CPU and there are %u CPUs\n", i, nr_cpus);
+	for (unsigned int i = 0; i < n; i++) {
+		if (!boot_domain_build(i, mem))
+			continue;
+		__atomic_fetch_add(&boot_domains_running, 1, __ATOMIC_ACQUIRE);
+		if (i == 0)
+			own = true;
+		else if (smp_run_on(i, boot_domain_run, &boot_domains[i]) < 0)
+			boot_domain_run(&boot_domains[i]); /* that CPU cannot take it: run it here, in turn */
 	}
-	v = build(d, m, args, mem, &entry, &start_info) == 0 ? vcpu_create(d, 0) : NULL;
-	if (v) {
-		hvm->vcpu_set_pvh_state(v, entry, (uint32_t)start_info);
-		v->up = true;
-		d->state = DOMAIN_RUNNING;
-		printk("Mica: d%u (%s): PVH guest, %lu MiB, entry 0x%x, start info at 0x%lx, command line '%s'\n",
-		       d->domain_id, name, mem >> 20, entry, start_info, args);
-		hvm_vcpu_loop(v);
-		printk("Mica: d%u (%s) stopped after %lu exits and %lu hypercalls\n", d->domain_id, name,
-		       v->arch.hvm.exits, v->hypercalls);
-	}
-	domain_destroy(d);
-	printk("Mica: d%u destroyed: %lu KiB free (%lu KiB before it was built)\n", BOOT_GUEST_ID,
-	       mm_free_bytes() >> 10, free_before >> 10);
+	if (own)
+		boot_domain_run(&boot_domains[0]);
+	while (__atomic_load_n(&boot_domains_running, __ATOMIC_ACQUIRE))
+		__asm__ volatile("sti; hlt" ::: "memory");
+	printk("Mica: boot guests stopped: %lu KiB free (%lu KiB before they were built)\n", mm_free_bytes() >> 10,
+	       free_before >> 10);
 }

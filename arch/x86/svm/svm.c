@@ -32,7 +32,7 @@ struct svm_vcpu {
 
 static struct svm_cpu svm_cpus[MAX_CPUS];
 static paddr_t iopm_pa, msrpm_pa;
-static uint32_t next_asid = 1;
+static uint32_t asid_counter; /* vCPUs may be created on several CPUs at once */
 
 void svm_enter(uint64_t *gpr, paddr_t vmcb, paddr_t host_vmcb);
 void svm_translate_exit(struct vcpu *v, const struct vmcb *vmcb);
@@ -129,8 +129,7 @@ static int svm_vcpu_create(struct vcpu *v)
 	c->iopm_base_pa = iopm_pa;
 	c->msrpm_base_pa = msrpm_pa;
 	/* ASIDs tag the guest's TLB entries; reuse is covered by the flush on first run. */
-	c->guest_asid = next_asid;
-	next_asid = next_asid + 1 < boot_cpu.nr_asids ? next_asid + 1 : 1;
+	c->guest_asid = __atomic_fetch_add(&asid_counter, 1, __ATOMIC_RELAXED) % (boot_cpu.nr_asids - 1) + 1;
 	c->tlb_control = SVM_TLB_FLUSH_ASID;
 	/* Physical interrupts follow the host's RFLAGS.IF, not the guest's (APM §15.21.1). */
 	c->vintr = VINTR_MASKING;

@@ -23,6 +23,9 @@ struct cpu {
 	uint64_t idle_halts;
 	uint64_t timer_ticks;
 	uint64_t nmis;
+	/* work handed to this CPU's idle loop by smp_run_on() */
+	void (*volatile work)(void *arg);
+	void *work_arg;
 	struct gdt_table gdt __attribute__((aligned(16)));
 	struct tss tss __attribute__((aligned(16)));
 	void *stack_top;
