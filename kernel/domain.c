@@ -1,6 +1,9 @@
 /* Domains: creation, vCPUs, shutdown and crash, console output, destruction. */
 #include <mica/domain.h>
+#include <mica/errno.h>
 #include <mica/heap.h>
+#include <mica/mm.h>
+#include <mica/spinlock.h>
 #include <mica/hypercall.h>
 #include <mica/printk.h>
 #include <mica/string.h>
@@ -17,11 +20,59 @@ const char *domain_shutdown_reason_name(unsigned int reason)
 	return reason <= SHUTDOWN_MAX ? shutdown_names[reason] : "unknown";
 }
 
+static struct domain *domain_table[DOMAIN_ID_MAX];
+static spinlock_t domain_table_lock = SPINLOCK_INIT;
+
+struct domain *domain_lookup(domid_t id)
+{
+	return id < DOMAIN_ID_MAX ? __atomic_load_n(&domain_table[id], __ATOMIC_ACQUIRE) : NULL;
+}
+
+static struct evtchn_domain *evtchn_lookup(domid_t id)
+{
+	struct domain *d = domain_lookup(id);
+
+	return d ? &d->evtchn : NULL;
+}
+
+/* Guests find pending events by polling or blocking; upcall injection comes with the scheduler glue. */
+static void evtchn_kick(struct evtchn_domain *ed, unsigned int vcpu) {}
+
+static const struct evtchn_hooks evtchn_hooks = {
+	.lookup_domain = evtchn_lookup,
+	.kick_vcpu = evtchn_kick,
+};
+
+static int domain_evtchn_init(struct domain *d)
+{
+	d->shared_info = alloc_pages_va(0);
+	d->evtchn_ports = xzalloc_array(DOMAIN_EVTCHN_PORTS, sizeof(struct evtchn));
+	if (!d->shared_info || !d->evtchn_ports)
+		return -ENOMEM;
+	memset(d->shared_info, 0, PAGE_SIZE);
+	if (evtchn_domain_init(&d->evtchn, d->domain_id, d->shared_info, d->evtchn_ports, DOMAIN_EVTCHN_PORTS,
+			       d->max_vcpus, &evtchn_hooks) < 0)
+		return -EINVAL;
+	d->evtchn.owner = d;
+	for (unsigned int i = 0; i < d->max_vcpus; i++)
+		evtchn_set_vcpu_info(&d->evtchn, i, &d->shared_info->vcpu_info[i]);
+	return 0;
+}
+
+static void domain_free(struct domain *d)
+{
+	if (d->shared_info)
+		free_pages_va(d->shared_info, 0);
+	xfree(d->evtchn_ports);
+	xfree(d);
+}
+
 struct domain *domain_create(domid_t id, const char *name, unsigned int max_vcpus)
 {
 	struct domain *d;
+	unsigned long f;
 
-	if (!max_vcpus || max_vcpus > DOMAIN_MAX_VCPUS)
+	if (!max_vcpus || max_vcpus > DOMAIN_MAX_VCPUS || id >= DOMAIN_ID_MAX || domain_lookup(id))
 		return NULL;
 	d = xzalloc(sizeof(*d));
 	if (!d)
@@ -30,10 +81,19 @@ struct domain *domain_create(domid_t id, const char *name, unsigned int max_vcpu
 	mica_strlcpy(d->name, name, sizeof(d->name));
 	d->max_vcpus = max_vcpus;
 	d->state = DOMAIN_BUILDING;
-	if (arch_domain_create(d) < 0) {
-		xfree(d);
+	if (domain_evtchn_init(d) < 0 || arch_domain_create(d) < 0) {
+		domain_free(d);
 		return NULL;
 	}
+	f = spin_lock_irqsave(&domain_table_lock);
+	if (domain_table[id]) {
+		spin_unlock_irqrestore(&domain_table_lock, f);
+		arch_domain_destroy(d);
+		domain_free(d);
+		return NULL;
+	}
+	__atomic_store_n(&domain_table[id], d, __ATOMIC_RELEASE);
+	spin_unlock_irqrestore(&domain_table_lock, f);
 	return d;
 }
 
@@ -56,16 +116,32 @@ struct vcpu *vcpu_create(struct domain *d, unsigned int id)
 	return v;
 }
 
-void domain_destroy(struct domain *d)
+void domain_destroy_vcpus(struct domain *d)
 {
 	for (unsigned int i = 0; i < d->max_vcpus; i++) {
 		if (!d->vcpus[i])
 			continue;
 		arch_vcpu_destroy(d->vcpus[i]);
 		xfree(d->vcpus[i]);
+		d->vcpus[i] = NULL;
 	}
+}
+
+/*
+ * Callers make sure no CPU still works on d (its vCPUs have stopped and no
+ * other domain is inside an event channel operation that reaches it).
+ */
+void domain_destroy(struct domain *d)
+{
+	unsigned long f = spin_lock_irqsave(&domain_table_lock);
+
+	if (d->domain_id < DOMAIN_ID_MAX && domain_table[d->domain_id] == d)
+		__atomic_store_n(&domain_table[d->domain_id], NULL, __ATOMIC_RELEASE);
+	spin_unlock_irqrestore(&domain_table_lock, f);
+	domain_destroy_vcpus(d);
+	evtchn_domain_destroy(&d->evtchn);
 	arch_domain_destroy(d);
-	xfree(d);
+	domain_free(d);
 	heap_trim(); /* give the heap's cached empty pages back, so all of the domain's memory returns */
 }
 

@@ -3,11 +3,14 @@
 #define MICA_DOMAIN_H
 
 #include <asm/domain.h>
+#include <mica/event_channel.h>
 #include <mica/types.h>
 
 #define DOMAIN_MAX_VCPUS 8
 #define DOMAIN_NAME_MAX 32
 #define DOMAIN_CONSOLE_LINE 256
+#define DOMAIN_ID_MAX 64 /* boot domains for now */
+#define DOMAIN_EVTCHN_PORTS 1024
 
 typedef uint16_t domid_t;
 
@@ -36,6 +39,9 @@ struct domain {
 	unsigned int max_vcpus;
 	struct vcpu *vcpus[DOMAIN_MAX_VCPUS];
 	struct arch_domain arch;
+	struct shared_info *shared_info; /* hypervisor page, mapped into the guest on request */
+	struct evtchn_domain evtchn;
+	struct evtchn *evtchn_ports;
 	/* console_io output is collected per line and printed with a "(dN) " prefix */
 	char console_line[DOMAIN_CONSOLE_LINE];
 	size_t console_len;
@@ -48,8 +54,12 @@ static inline bool domain_is_dead(const struct domain *d)
 
 struct domain *domain_create(domid_t id, const char *name, unsigned int max_vcpus);
 struct vcpu *vcpu_create(struct domain *d, unsigned int id);
-/* Frees the vCPUs, every page of guest memory and the p2m. */
+/* Frees the vCPUs (each on the CPU it runs on: see domain_destroy_vcpus), every page and the p2m. */
 void domain_destroy(struct domain *d);
+/* Destroys the vCPUs' control structures; call on the CPU that ran them. */
+void domain_destroy_vcpus(struct domain *d);
+/* The live domain with this id, or NULL. */
+struct domain *domain_lookup(domid_t id);
 
 /* Architecture hooks (arch/x86/hvm/domain.c). */
 int arch_domain_create(struct domain *d);
@@ -57,6 +67,8 @@ void arch_domain_destroy(struct domain *d);
 int arch_vcpu_create(struct vcpu *v);
 void arch_vcpu_destroy(struct vcpu *v);
 void arch_vcpu_dump(struct vcpu *v);
+/* Maps the domain's shared_info page at guest frame gfn (over whatever was there). */
+int arch_map_shared_info(struct domain *d, uint64_t gfn);
 /* Gives the domain RAM at guest frames [gfn, gfn + nr), 2 MiB pieces where possible. */
 int domain_populate_ram(struct domain *d, uint64_t gfn, uint64_t nr);
 

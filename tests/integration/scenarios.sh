@@ -280,11 +280,35 @@ two_guests() { # BACKEND
 	expect "$LOG" '^Mica: powering off' "clean power-off afterwards"
 	expect_not "$LOG" 'Test result: (FAILURE|ERROR)|fatal exception|PANIC' "no failure"
 }
+# Two domains bounce 10,000 events over an interdomain event channel (shared_info polling).
+pingpong() { # BACKEND
+	local opts="console=com1,115200 on_idle=poweroff" iso="$WORK/$1-pp.iso" elf="$WORK/pingpong.elf"
+	cp "$BUILD/guests/test-evtchn-pingpong.elf" "$elf"
+	if [ "$1" = svm ]; then
+		scripts/mkiso.sh "$BUILD/mica.elf" "$iso" "$opts" "$elf ping" "$elf pong" || { FAILS+=("mkiso"); return; }
+		emu_run "$LOG" 120 "" qemu-system-x86_64 -accel tcg -machine pc -cpu "$QEMU_CPU" -smp 2 -m 512 \
+			-display none -serial file:"$LOG" -no-reboot -cdrom "$iso"
+		expect_rc "$EMU_RC" 0 "QEMU (ACPI power-off after the guests)"
+	else
+		GFXPAYLOAD=text scripts/mkiso.sh "$BUILD/mica.elf" "$iso" "$opts" "$elf ping" "$elf pong" ||
+			{ FAILS+=("mkiso"); return; }
+		emu_run "$LOG" 300 "" scripts/run-bochs.sh "$iso" "$(realpath "$LOG")" corei7_haswell_4770 2 290
+	fi
+	expect "$LOG" '^\(d1\) pingpong: ping: 10000 round trips' "domain 1 completed 10,000 round trips"
+	expect "$LOG" '^\(d2\) pingpong: pong: 10000 round trips' "domain 2 completed 10,000 round trips"
+	expect "$LOG" '^\(d1\) Test result: SUCCESS' "d1 reports SUCCESS"
+	expect "$LOG" '^\(d2\) Test result: SUCCESS' "d2 reports SUCCESS"
+	expect "$LOG" "^Mica: boot guests stopped: ([0-9]+) KiB free \\(\\1 KiB before they were built\\)" \
+		"every page of both returned"
+	expect_not "$LOG" 'Test result: (FAILURE|ERROR)|fatal exception|PANIC' "no failure"
+}
+sc_svm_evtchn_pingpong() { pingpong svm; }
+sc_vmx_evtchn_pingpong() { pingpong vmx; }
 sc_svm_two_guests() { two_guests svm; }
 sc_vmx_two_guests() { two_guests vmx; }
 
 GUEST_SCENARIOS=(svm_not_pvh)
-for b in ${GUEST_BACKENDS:-svm vmx}; do GUEST_SCENARIOS+=("${b}_two_guests"); done
+for b in ${GUEST_BACKENDS:-svm vmx}; do GUEST_SCENARIOS+=("${b}_two_guests" "${b}_evtchn_pingpong"); done
 for b in ${GUEST_BACKENDS:-svm vmx}; do
 	for g in pvh_entry cpuid xen_version console msr bad_hypercalls hypercall_loop shutdown_reboot shutdown_crash npf \
 		triple_fault; do

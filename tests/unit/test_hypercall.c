@@ -15,7 +15,9 @@
 #include <mica/errno.h>
 #include <mica/guest_mem.h>
 #include <mica/hypercall.h>
+#include <xen/event_channel.h>
 #include <xen/features.h>
+#include <xen/memory.h>
 #include <xen/sched.h>
 #include <xen/vcpu.h>
 #include <xen/version.h>
@@ -70,9 +72,22 @@ void domain_shutdown(struct domain *d, unsigned int reason)
 
 const char *mica_hypervisor_cmdline(void) { return "console=com1 test"; }
 
+static uint64_t shared_info_gfn;
+int arch_map_shared_info(struct domain *d, uint64_t gfn)
+{
+	shared_info_gfn = gfn;
+	return 0;
+}
+
 /* ---- fixture ---- */
 static struct domain dom;
 static struct vcpu vcpu0, vcpu1;
+static struct shared_info shared;
+static struct evtchn ports[64];
+
+static struct evtchn_domain *lookup(domid_t id) { return id == dom.domain_id ? &dom.evtchn : NULL; }
+static void kick(struct evtchn_domain *d, unsigned int vcpu) {}
+static const struct evtchn_hooks hooks = {.lookup_domain = lookup, .kick_vcpu = kick};
 
 static int setup(void **state)
 {
@@ -89,6 +104,11 @@ static int setup(void **state)
 	vcpu0.domain = vcpu1.domain = &dom;
 	vcpu0.up = true;
 	vcpu1.vcpu_id = 1;
+	memset(&shared, 0, sizeof(shared));
+	memset(ports, 0, sizeof(ports));
+	shared_info_gfn = 0;
+	assert_int_equal(evtchn_domain_init(&dom.evtchn, 3, &shared, ports, 64, 2, &hooks), 0);
+	evtchn_set_vcpu_info(&dom.evtchn, 0, &shared.vcpu_info[0]);
 	return 0;
 }
 
@@ -226,6 +246,53 @@ static void test_vcpu_op(void **state)
 	assert_int_equal(call(__HYPERVISOR_vcpu_op, 12345, 0, 0), -ENOSYS);
 }
 
+/* ---- memory_op and event_channel_op: argument copying and checks ---- */
+static void test_memory_op(void **state)
+{
+	struct xen_add_to_physmap xatp = {.domid = DOMID_SELF, .space = XENMAPSPACE_shared_info, .idx = 0,
+					  .gpfn = 0xfe000};
+
+	memcpy(guest, &xatp, sizeof(xatp));
+	assert_int_equal(call(__HYPERVISOR_memory_op, XENMEM_add_to_physmap, GUEST_BASE, 0), 0);
+	assert_int_equal(shared_info_gfn, 0xfe000);
+	xatp.domid = 7;
+	memcpy(guest, &xatp, sizeof(xatp));
+	assert_int_equal(call(__HYPERVISOR_memory_op, XENMEM_add_to_physmap, GUEST_BASE, 0), -EPERM);
+	xatp.domid = DOMID_SELF;
+	xatp.space = XENMAPSPACE_grant_table;
+	memcpy(guest, &xatp, sizeof(xatp));
+	assert_int_equal(call(__HYPERVISOR_memory_op, XENMEM_add_to_physmap, GUEST_BASE, 0), -ENOSYS);
+	xatp.space = XENMAPSPACE_shared_info;
+	xatp.idx = 1;
+	memcpy(guest, &xatp, sizeof(xatp));
+	assert_int_equal(call(__HYPERVISOR_memory_op, XENMEM_add_to_physmap, GUEST_BASE, 0), -EINVAL);
+	assert_int_equal(call(__HYPERVISOR_memory_op, XENMEM_add_to_physmap, 0, 0), -EFAULT);
+	assert_int_equal(call(__HYPERVISOR_memory_op, 1ULL << 40, GUEST_BASE, 0), -EINVAL);
+	assert_int_equal(call(__HYPERVISOR_memory_op, 99, GUEST_BASE, 0), -ENOSYS);
+}
+
+static void test_event_channel_op(void **state)
+{
+	struct evtchn_bind_ipi ipi = {.vcpu = 0};
+	struct evtchn_send send;
+
+	memcpy(guest, &ipi, sizeof(ipi));
+	assert_int_equal(call(__HYPERVISOR_event_channel_op, EVTCHNOP_bind_ipi, GUEST_BASE, 0), 0);
+	memcpy(&ipi, guest, sizeof(ipi));
+	assert_int_equal(ipi.port, 1); /* port 0 is reserved */
+	send.port = ipi.port;
+	memcpy(guest, &send, sizeof(send));
+	assert_int_equal(call(__HYPERVISOR_event_channel_op, EVTCHNOP_send, GUEST_BASE, 0), 0);
+	assert_true(shared.evtchn_pending[0] & 2);
+	assert_true(shared.vcpu_info[0].evtchn_upcall_pending);
+	send.port = 999;
+	memcpy(guest, &send, sizeof(send));
+	assert_int_equal(call(__HYPERVISOR_event_channel_op, EVTCHNOP_send, GUEST_BASE, 0), -EINVAL);
+	assert_int_equal(call(__HYPERVISOR_event_channel_op, EVTCHNOP_send, 0, 0), -EFAULT);
+	assert_int_equal(call(__HYPERVISOR_event_channel_op, EVTCHNOP_init_control, GUEST_BASE, 0), -ENOSYS);
+	assert_int_equal(call(__HYPERVISOR_event_channel_op, 0x7fff, GUEST_BASE, 0), -ENOSYS);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -237,6 +304,8 @@ int main(void)
 		cmocka_unit_test_setup(test_console_io, setup),
 		cmocka_unit_test_setup(test_sched_op, setup),
 		cmocka_unit_test_setup(test_vcpu_op, setup),
+		cmocka_unit_test_setup(test_memory_op, setup),
+		cmocka_unit_test_setup(test_event_channel_op, setup),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

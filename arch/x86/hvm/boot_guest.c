@@ -114,7 +114,11 @@ static int build(struct domain *d, const struct boot_module *m, const char *args
 	return 0;
 }
 
-/* One boot domain: built on the boot CPU, run (and destroyed) on the CPU it was given. */
+/*
+ * One boot domain: built on the boot CPU, run on the CPU it was given, and
+ * destroyed on the boot CPU once every boot domain has stopped (so that no
+ * event channel peer can still reach it).
+ */
 struct boot_domain {
 	struct domain *d;
 	const char *args;
@@ -149,8 +153,7 @@ static void boot_domain_run(void *arg)
 		printk("Mica: d%u (%s) stopped after %lu exits and %lu hypercalls\n", d->domain_id, d->name,
 		       v->arch.hvm.exits, v->hypercalls);
 	}
-	domain_destroy(d);
-	printk("Mica: d%u destroyed\n", (unsigned int)(b - boot_domains + 1));
+	domain_destroy_vcpus(d); /* here: a VMCS belongs to the CPU that ran it */
 	__atomic_fetch_sub(&boot_domains_running, 1, __ATOMIC_RELEASE);
 }
 
@@ -175,6 +178,7 @@ static bool boot_domain_build(unsigned int i, uint64_t mem)
 	}
 	if (build(b->d, m, b->args, mem, &b->entry, &b->start_info) < 0) {
 		domain_destroy(b->d);
+		b->d = NULL;
 		return false;
 	}
 	return true;
@@ -216,6 +220,13 @@ void boot_guest_run(void)
 		boot_domain_run(&boot_domains[0]);
 	while (__atomic_load_n(&boot_domains_running, __ATOMIC_ACQUIRE))
 		__asm__ volatile("sti; hlt" ::: "memory");
+	for (unsigned int i = 0; i < n; i++) {
+		if (!boot_domains[i].d)
+			continue;
+		domain_destroy(boot_domains[i].d);
+		boot_domains[i].d = NULL;
+		printk("Mica: d%u destroyed\n", i + 1);
+	}
 	printk("Mica: boot guests stopped: %lu KiB free (%lu KiB before they were built)\n", mm_free_bytes() >> 10,
 	       free_before >> 10);
 }

@@ -4,6 +4,7 @@
 #include <asm/p2m.h>
 #include <mica/domain.h>
 #include <mica/errno.h>
+#include <mica/heap.h>
 #include <mica/mm.h>
 #include <mica/printk.h>
 #include <mica/string.h>
@@ -40,23 +41,39 @@ int arch_domain_create(struct domain *d)
 	return p2m_init(&d->arch.p2m, hvm->p2m_format, &p2m_tables, d, allow_2m, allow_1g);
 }
 
-/* Every RAM piece was mapped as one leaf, so walking the p2m finds each allocation again. */
+/*
+ * Guest RAM is freed from the list of its allocations, not from the p2m:
+ * a guest may map other pages (shared_info) over its RAM.
+ */
 static void free_guest_ram(struct domain *d)
 {
-	uint64_t gfn = 0, end = d->arch.ram_end_gfn;
-
-	while (gfn < end) {
-		unsigned int access, memtype, order;
-		mfn_t mfn;
-
-		if (p2m_query(&d->arch.p2m, _gfn(gfn), &mfn, &access, &memtype, &order) < 0) {
-			gfn++;
-			continue;
-		}
-		free_pages(mfn_x(mfn) << PAGE_SHIFT, order);
-		d->mem_pages -= 1ULL << order;
-		gfn += 1ULL << order;
+	for (unsigned int i = 0; i < d->arch.nr_ram_chunks; i++) {
+		free_pages(d->arch.ram_chunks[i].pa, d->arch.ram_chunks[i].order);
+		d->mem_pages -= 1ULL << d->arch.ram_chunks[i].order;
 	}
+	xfree(d->arch.ram_chunks);
+	d->arch.ram_chunks = NULL;
+	d->arch.nr_ram_chunks = d->arch.ram_chunks_cap = 0;
+}
+
+static int record_chunk(struct domain *d, paddr_t pa, unsigned int order)
+{
+	struct arch_domain *a = &d->arch;
+
+	if (a->nr_ram_chunks == a->ram_chunks_cap) {
+		unsigned int cap = a->ram_chunks_cap ? a->ram_chunks_cap * 2 : 64;
+		struct ram_chunk *c = xmalloc(cap * sizeof(*c));
+
+		if (!c)
+			return -ENOMEM;
+		if (a->ram_chunks)
+			memcpy(c, a->ram_chunks, a->nr_ram_chunks * sizeof(*c));
+		xfree(a->ram_chunks);
+		a->ram_chunks = c;
+		a->ram_chunks_cap = cap;
+	}
+	a->ram_chunks[a->nr_ram_chunks++] = (struct ram_chunk){pa, order};
+	return 0;
 }
 
 void arch_domain_destroy(struct domain *d)
@@ -79,9 +96,13 @@ int domain_populate_ram(struct domain *d, uint64_t gfn, uint64_t nr)
 		if (!pa)
 			return -ENOMEM;
 		memset(pa_to_va(pa), 0, PAGE_SIZE << order);
-		rc = p2m_map(&d->arch.p2m, _gfn(gfn), _mfn(pa >> PAGE_SHIFT), 1ULL << order, P2M_ACCESS_RWX,
-			     P2M_MT_WB);
+		rc = record_chunk(d, pa, order);
+		if (rc == 0)
+			rc = p2m_map(&d->arch.p2m, _gfn(gfn), _mfn(pa >> PAGE_SHIFT), 1ULL << order, P2M_ACCESS_RWX,
+				     P2M_MT_WB);
 		if (rc < 0) {
+			if (d->arch.nr_ram_chunks && d->arch.ram_chunks[d->arch.nr_ram_chunks - 1].pa == pa)
+				d->arch.nr_ram_chunks--;
 			free_pages(pa, order);
 			return rc;
 		}
@@ -92,6 +113,14 @@ int domain_populate_ram(struct domain *d, uint64_t gfn, uint64_t nr)
 			d->arch.ram_end_gfn = gfn;
 	}
 	return 0;
+}
+
+int arch_map_shared_info(struct domain *d, uint64_t gfn)
+{
+	if (gfn >= d->arch.p2m.max_gfn)
+		return -EINVAL;
+	return p2m_map(&d->arch.p2m, _gfn(gfn), _mfn(va_to_pa(d->shared_info) >> PAGE_SHIFT), 1,
+		       P2M_ACCESS_R | P2M_ACCESS_W, P2M_MT_WB);
 }
 
 int arch_vcpu_create(struct vcpu *v) { return hvm->vcpu_create(v); }
