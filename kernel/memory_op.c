@@ -22,15 +22,71 @@ static long add_to_physmap(struct vcpu *v, uint64_t arg)
 	return arch_map_shared_info(d, xatp.gpfn);
 }
 
+/* The domain a xen_memory_domain argument names: the caller, or any domain for the privileged. */
+static long target_domain(struct vcpu *v, uint64_t arg, struct domain **out)
+{
+	struct xen_memory_domain md;
+
+	if (copy_from_guest(v, &md, arg, sizeof(md)))
+		return -EFAULT;
+	if (md.domid == DOMID_SELF || md.domid == v->domain->domain_id) {
+		*out = v->domain;
+		return 0;
+	}
+	if (!v->domain->privileged)
+		return -EPERM;
+	*out = domain_lookup(md.domid);
+	return *out ? 0 : -ESRCH;
+}
+
+/* An entry as BIOS INT 15h, EAX=E820h returns it. */
+struct e820_entry {
+	uint64_t addr, size;
+	uint32_t type;
+} __packed;
+
+/*
+ * XENMEM_memory_map: the guest's RAM as the builder laid it out (one range
+ * from 0 today, as in the start info). A NULL buffer asks how many entries.
+ */
+static long memory_map(struct vcpu *v, uint64_t arg)
+{
+	struct e820_entry ram = {0, domain_ram_end(v->domain), 1 /* E820_RAM */};
+	struct xen_memory_map map;
+	uint64_t buffer;
+
+	if (copy_from_guest(v, &map, arg, sizeof(map)))
+		return -EFAULT;
+	buffer = (uint64_t)(uintptr_t)map.buffer.p;
+	if (buffer && map.nr_entries < 1)
+		return -EINVAL;
+	if (buffer && copy_to_guest(v, buffer, &ram, sizeof(ram)))
+		return -EFAULT;
+	map.nr_entries = 1;
+	return copy_to_guest(v, arg, &map, sizeof(map)) ? -EFAULT : 0;
+}
+
 long do_memory_op(struct vcpu *v, const uint64_t *args)
 {
-	uint64_t cmd = args[0] & 0xf; /* upper bits: continuation (MEMOP_EXTENT_SHIFT), unused here */
+	uint64_t cmd = args[0] & 0x3f; /* MEMOP_CMD_MASK; the bits above continue long operations */
 
 	if (args[0] >> 32)
 		return -EINVAL;
+	struct domain *d;
+	long rc;
+
 	switch (cmd) {
 	case XENMEM_add_to_physmap:
 		return add_to_physmap(v, args[1]);
+	case XENMEM_current_reservation:
+	case XENMEM_maximum_reservation: /* no ballooning yet: the maximum is what it has */
+		rc = target_domain(v, args[1], &d);
+		return rc ? rc : (long)d->mem_pages;
+	case XENMEM_maximum_gpfn:
+		rc = target_domain(v, args[1], &d);
+		return rc ? rc : (long)(domain_ram_end(d) >> PAGE_SHIFT) - 1;
+	case XENMEM_memory_map:
+		return memory_map(v, args[1]);
 	default:
 		return -ENOSYS;
 	}

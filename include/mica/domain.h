@@ -67,6 +67,8 @@ void arch_domain_destroy(struct domain *d);
 int arch_vcpu_create(struct vcpu *v);
 void arch_vcpu_destroy(struct vcpu *v);
 void arch_vcpu_dump(struct vcpu *v);
+/* End (exclusive, bytes) of the guest RAM the builder gave the domain. */
+uint64_t domain_ram_end(const struct domain *d);
 /* Maps the domain's shared_info page at guest frame gfn (over whatever was there). */
 int arch_map_shared_info(struct domain *d, uint64_t gfn);
 /* Gives the domain RAM at guest frames [gfn, gfn + nr), 2 MiB pieces where possible. */

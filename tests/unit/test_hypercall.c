@@ -72,6 +72,9 @@ void domain_shutdown(struct domain *d, unsigned int reason)
 
 const char *mica_hypervisor_cmdline(void) { return "console=com1 test"; }
 
+uint64_t domain_ram_end(const struct domain *d) { return 64ULL << 20; }
+struct domain *domain_lookup(domid_t id);
+
 static uint64_t shared_info_gfn;
 int arch_map_shared_info(struct domain *d, uint64_t gfn)
 {
@@ -86,6 +89,7 @@ static struct shared_info shared;
 static struct evtchn ports[64];
 
 static struct evtchn_domain *lookup(domid_t id) { return id == dom.domain_id ? &dom.evtchn : NULL; }
+struct domain *domain_lookup(domid_t id) { return id == dom.domain_id ? &dom : NULL; }
 static void kick(struct evtchn_domain *d, unsigned int vcpu) {}
 static const struct evtchn_hooks hooks = {.lookup_domain = lookup, .kick_vcpu = kick};
 
@@ -271,6 +275,45 @@ static void test_memory_op(void **state)
 	assert_int_equal(call(__HYPERVISOR_memory_op, 99, GUEST_BASE, 0), -ENOSYS);
 }
 
+static void test_memory_op_reservation_and_map(void **state)
+{
+	struct xen_memory_domain md = {.domid = DOMID_SELF};
+	struct xen_memory_map map = {.nr_entries = 4};
+	uint8_t e820[20];
+	uint64_t addr, size;
+
+	dom.mem_pages = 16384;
+	memcpy(guest, &md, sizeof(md));
+	assert_int_equal(call(__HYPERVISOR_memory_op, XENMEM_current_reservation, GUEST_BASE, 0), 16384);
+	assert_int_equal(call(__HYPERVISOR_memory_op, XENMEM_maximum_reservation, GUEST_BASE, 0), 16384);
+	assert_int_equal(call(__HYPERVISOR_memory_op, XENMEM_maximum_gpfn, GUEST_BASE, 0), 16383);
+	md.domid = 9; /* another domain: not for an unprivileged caller */
+	memcpy(guest, &md, sizeof(md));
+	assert_int_equal(call(__HYPERVISOR_memory_op, XENMEM_current_reservation, GUEST_BASE, 0), -EPERM);
+	dom.privileged = true;
+	assert_int_equal(call(__HYPERVISOR_memory_op, XENMEM_current_reservation, GUEST_BASE, 0), -ESRCH);
+	assert_int_equal(call(__HYPERVISOR_memory_op, XENMEM_current_reservation, 0, 0), -EFAULT);
+
+	set_xen_guest_handle(map.buffer, (void *)(uintptr_t)(GUEST_BASE + 0x100));
+	memcpy(guest, &map, sizeof(map));
+	assert_int_equal(call(__HYPERVISOR_memory_op, XENMEM_memory_map, GUEST_BASE, 0), 0);
+	memcpy(&map, guest, sizeof(map));
+	assert_int_equal(map.nr_entries, 1);
+	memcpy(e820, guest + 0x100, sizeof(e820));
+	memcpy(&addr, e820, 8);
+	memcpy(&size, e820 + 8, 8);
+	assert_int_equal(addr, 0);
+	assert_int_equal(size, 64ULL << 20);
+	assert_int_equal(e820[16], 1);
+	map.nr_entries = 0; /* no room */
+	memcpy(guest, &map, sizeof(map));
+	assert_int_equal(call(__HYPERVISOR_memory_op, XENMEM_memory_map, GUEST_BASE, 0), -EINVAL);
+	set_xen_guest_handle(map.buffer, (void *)0x1); /* unmapped buffer */
+	map.nr_entries = 1;
+	memcpy(guest, &map, sizeof(map));
+	assert_int_equal(call(__HYPERVISOR_memory_op, XENMEM_memory_map, GUEST_BASE, 0), -EFAULT);
+}
+
 static void test_event_channel_op(void **state)
 {
 	struct evtchn_bind_ipi ipi = {.vcpu = 0};
@@ -305,6 +348,7 @@ int main(void)
 		cmocka_unit_test_setup(test_sched_op, setup),
 		cmocka_unit_test_setup(test_vcpu_op, setup),
 		cmocka_unit_test_setup(test_memory_op, setup),
+		cmocka_unit_test_setup(test_memory_op_reservation_and_map, setup),
 		cmocka_unit_test_setup(test_event_channel_op, setup),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

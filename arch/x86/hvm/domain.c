@@ -115,6 +115,8 @@ int domain_populate_ram(struct domain *d, uint64_t gfn, uint64_t nr)
 	return 0;
 }
 
+uint64_t domain_ram_end(const struct domain *d) { return d->arch.ram_end_gfn << PAGE_SHIFT; }
+
 int arch_map_shared_info(struct domain *d, uint64_t gfn)
 {
 	if (gfn >= d->arch.p2m.max_gfn)
