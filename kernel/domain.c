@@ -6,6 +6,8 @@
 #include <mica/spinlock.h>
 #include <mica/hypercall.h>
 #include <mica/printk.h>
+#include <mica/pvclock.h>
+#include <mica/timer.h>
 #include <mica/string.h>
 #include <stdarg.h>
 #include <xen/sched.h>
@@ -57,6 +59,23 @@ static int domain_evtchn_init(struct domain *d)
 	for (unsigned int i = 0; i < d->max_vcpus; i++)
 		evtchn_set_vcpu_info(&d->evtchn, i, &d->shared_info->vcpu_info[i]);
 	return 0;
+}
+
+/*
+ * Publishes system time to every vCPU's vcpu_time_info (pvclock). Guest and
+ * host share the TSC (no offsetting), so one (tsc, ns) pair stays valid as
+ * long as the TSC rate holds; it is refreshed whenever shared_info is mapped.
+ */
+void domain_update_time(struct domain *d)
+{
+	uint64_t tsc = cycles_now(), ns = now_ns();
+	uint32_t mul;
+	int8_t shift;
+
+	if (pvclock_scale(cycles_hz(), &shift, &mul) < 0)
+		return;
+	for (unsigned int i = 0; i < d->max_vcpus && i < XEN_LEGACY_MAX_VCPUS; i++)
+		pvclock_update(&d->shared_info->vcpu_info[i].time, tsc, ns, shift, mul, XEN_PVCLOCK_TSC_STABLE_BIT);
 }
 
 static void domain_free(struct domain *d)

@@ -19,6 +19,7 @@ static long add_to_physmap(struct vcpu *v, uint64_t arg)
 		return -ENOSYS; /* grant table frames and gmfn moves come with the domains work */
 	if (xatp.idx != 0)
 		return -EINVAL;
+	domain_update_time(d);
 	return arch_map_shared_info(d, xatp.gpfn);
 }
 

@@ -150,6 +150,10 @@ uint64_t now_ns(void)
 	return (uint64_t)(((unsigned __int128)(rdtsc() - tsc_boot) * tsc_to_ns_mult) >> 32);
 }
 
+uint64_t cycles_now(void) { return rdtsc(); }
+
+uint64_t cycles_hz(void) { return tsc_khz * 1000; }
+
 uint32_t apic_timer_khz(void)
 {
 	return (uint32_t)lapic_khz;

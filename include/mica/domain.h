@@ -58,6 +58,8 @@ struct vcpu *vcpu_create(struct domain *d, unsigned int id);
 void domain_destroy(struct domain *d);
 /* Destroys the vCPUs' control structures; call on the CPU that ran them. */
 void domain_destroy_vcpus(struct domain *d);
+/* Writes the current system time into every vCPU's vcpu_time_info (pvclock). */
+void domain_update_time(struct domain *d);
 /* The live domain with this id, or NULL. */
 struct domain *domain_lookup(domid_t id);
 

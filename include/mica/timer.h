@@ -30,5 +30,8 @@ void timer_set(struct timer *t, uint64_t deadline_ns);
 void timer_stop(struct timer *t);
 void timer_run_expired(void);
 uint64_t now_ns(void);
+/* The CPU's cycle counter (TSC) and its rate, as calibrated at boot. */
+uint64_t cycles_now(void);
+uint64_t cycles_hz(void);
 
 #endif

@@ -73,6 +73,8 @@ void domain_shutdown(struct domain *d, unsigned int reason)
 const char *mica_hypervisor_cmdline(void) { return "console=com1 test"; }
 
 uint64_t domain_ram_end(const struct domain *d) { return 64ULL << 20; }
+static int time_updates;
+void domain_update_time(struct domain *d) { time_updates++; }
 struct domain *domain_lookup(domid_t id);
 
 static uint64_t shared_info_gfn;
@@ -257,8 +259,10 @@ static void test_memory_op(void **state)
 					  .gpfn = 0xfe000};
 
 	memcpy(guest, &xatp, sizeof(xatp));
+	time_updates = 0;
 	assert_int_equal(call(__HYPERVISOR_memory_op, XENMEM_add_to_physmap, GUEST_BASE, 0), 0);
 	assert_int_equal(shared_info_gfn, 0xfe000);
+	assert_int_equal(time_updates, 1); /* the guest finds valid time in it */
 	xatp.domid = 7;
 	memcpy(guest, &xatp, sizeof(xatp));
 	assert_int_equal(call(__HYPERVISOR_memory_op, XENMEM_add_to_physmap, GUEST_BASE, 0), -EPERM);

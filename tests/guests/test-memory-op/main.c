@@ -6,7 +6,29 @@
 
 #include <xen/memory.h>
 
-const char test_title[] = "memory_op";
+const char test_title[] = "memory_op and pvclock";
+
+/* System time from a vcpu_time_info (xen.h), with the version protocol. */
+static uint64_t pvclock_ns(volatile struct vcpu_time_info *t, uint32_t *version)
+{
+	uint64_t ts, st, delta;
+	uint32_t v, mul;
+	int8_t shift;
+
+	do {
+		v = t->version;
+		__atomic_thread_fence(__ATOMIC_ACQUIRE);
+		ts = t->tsc_timestamp;
+		st = t->system_time;
+		mul = t->tsc_to_system_mul;
+		shift = t->tsc_shift;
+		__atomic_thread_fence(__ATOMIC_ACQUIRE);
+	} while ((v & 1) || v != t->version);
+	*version = v;
+	delta = rdtsc() - ts;
+	delta = shift < 0 ? delta >> -shift : delta << shift;
+	return st + (uint64_t)(((unsigned __int128)delta * mul) >> 32);
+}
 
 #define SHARED_INFO_GFN 0xfd000ULL
 
@@ -53,7 +75,27 @@ void test_main(void)
 	bad += !xtf_check(rc == 0, "shared_info mapped at gfn 0x%llx (%ld)", SHARED_INFO_GFN, rc);
 	if (rc == 0) {
 		volatile struct shared_info *s = (volatile struct shared_info *)(uintptr_t)(SHARED_INFO_GFN << 12);
+		volatile struct vcpu_time_info *t = &s->vcpu_info[0].time;
+		uint32_t version;
+		uint64_t t1, t2, tsc1, tsc2, hz;
+
 		bad += !xtf_check(s->evtchn_pending[0] == 0 && s->evtchn_mask[0] == 0, "shared_info starts clear");
+		tsc1 = rdtsc();
+		t1 = pvclock_ns(t, &version);
+		for (volatile unsigned int i = 0; i < 1000000; i++)
+			;
+		t2 = pvclock_ns(t, &version);
+		tsc2 = rdtsc();
+		hz = (uint64_t)(((unsigned __int128)1000000000ULL << 32) / t->tsc_to_system_mul);
+		hz = t->tsc_shift < 0 ? hz << -t->tsc_shift : hz >> t->tsc_shift;
+		printk("pvclock: version %u, system time %lu ns, TSC %lu Hz by the formula, flags 0x%x\n", version,
+		       (unsigned long)t1, (unsigned long)hz, t->flags);
+		bad += !xtf_check(version && !(version & 1), "vcpu_time_info published (even version)");
+		bad += !xtf_check(t1 > 0 && t2 > t1, "system time runs forward");
+		bad += !xtf_check(hz >= 1000000 && hz <= 100000000000ULL, "TSC rate from mul/shift is plausible");
+		bad += !xtf_check(t2 - t1 <= (tsc2 - tsc1) * 1000000000ULL / hz + 1000,
+				  "elapsed time agrees with the TSC");
+		bad += !xtf_check(t->flags & XEN_PVCLOCK_TSC_STABLE_BIT, "TSC marked stable");
 	}
 	xatp.space = 77;
 	bad += !xtf_check(memory_op(XENMEM_add_to_physmap, &xatp) < 0, "an unknown space is refused");
