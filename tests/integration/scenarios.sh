@@ -338,6 +338,8 @@ for sc in "${LIST[@]}"; do
 	else
 		printf '  %-28s FAIL  (%ss, log: %s)\n' "$name" "$EMU_SECS" "$LOG"
 		printf '      %s\n' "${FAILS[@]}"
+		echo "      last lines of the serial log:"
+		tail -n 25 "$LOG" 2>/dev/null | tr -d '\033' | cut -c1-160 | sed 's/^/      | /'
 		echo "FAIL $name" >>"$RESULTS"
 	fi
 done
