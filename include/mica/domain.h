@@ -5,6 +5,7 @@
 #include <asm/domain.h>
 #include <mica/event_channel.h>
 #include <mica/types.h>
+#include <xen/hvm/params.h>
 
 #define DOMAIN_MAX_VCPUS 8
 #define DOMAIN_NAME_MAX 32
@@ -42,6 +43,7 @@ struct domain {
 	struct shared_info *shared_info; /* hypervisor page, mapped into the guest on request */
 	struct evtchn_domain evtchn;
 	struct evtchn *evtchn_ports;
+	uint64_t hvm_params[HVM_NR_PARAMS]; /* HVMOP_get/set_param */
 	/* console_io output is collected per line and printed with a "(dN) " prefix */
 	char console_line[DOMAIN_CONSOLE_LINE];
 	size_t console_len;

@@ -39,6 +39,7 @@ long do_sched_op(struct vcpu *v, const uint64_t *args);
 long do_vcpu_op(struct vcpu *v, const uint64_t *args);
 long do_memory_op(struct vcpu *v, const uint64_t *args);
 long do_event_channel_op(struct vcpu *v, const uint64_t *args);
+long do_hvm_op(struct vcpu *v, const uint64_t *args);
 
 /* Arch glue: takes the arguments from the vCPU's registers and returns the result there. */
 void hvm_hypercall(struct vcpu *v);

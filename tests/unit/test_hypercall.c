@@ -17,6 +17,8 @@
 #include <mica/hypercall.h>
 #include <xen/event_channel.h>
 #include <xen/features.h>
+#include <xen/hvm/hvm_op.h>
+#include <xen/hvm/params.h>
 #include <xen/memory.h>
 #include <xen/sched.h>
 #include <xen/vcpu.h>
@@ -340,6 +342,43 @@ static void test_event_channel_op(void **state)
 	assert_int_equal(call(__HYPERVISOR_event_channel_op, 0x7fff, GUEST_BASE, 0), -ENOSYS);
 }
 
+/* ---- hvm_op: parameters ---- */
+static long param(int op, domid_t domid, uint32_t index, uint64_t *value)
+{
+	struct xen_hvm_param p = {.domid = domid, .index = index, .value = value ? *value : 0};
+	long rc;
+
+	memcpy(guest, &p, sizeof(p));
+	rc = call(__HYPERVISOR_hvm_op, op, GUEST_BASE, 0);
+	memcpy(&p, guest, sizeof(p));
+	if (value)
+		*value = p.value;
+	return rc;
+}
+
+static void test_hvm_params(void **state)
+{
+	uint64_t v = 0xf3;
+
+	assert_int_equal(param(HVMOP_set_param, DOMID_SELF, HVM_PARAM_CALLBACK_IRQ, &v), 0);
+	v = 0;
+	assert_int_equal(param(HVMOP_get_param, DOMID_SELF, HVM_PARAM_CALLBACK_IRQ, &v), 0);
+	assert_int_equal(v, 0xf3);
+	v = 0x1234; /* the store page is the toolstack's to set */
+	assert_int_equal(param(HVMOP_set_param, DOMID_SELF, HVM_PARAM_STORE_PFN, &v), -EPERM);
+	assert_int_equal(param(HVMOP_get_param, DOMID_SELF, HVM_PARAM_STORE_PFN, &v), 0);
+	assert_int_equal(v, 0);
+	assert_int_equal(param(HVMOP_get_param, DOMID_SELF, HVM_NR_PARAMS, &v), -EINVAL);
+	assert_int_equal(param(HVMOP_get_param, 5, HVM_PARAM_STORE_PFN, &v), -EPERM);
+	dom.privileged = true; /* a toolstack: sets another domain's store page; that domain must exist */
+	assert_int_equal(param(HVMOP_get_param, 5, HVM_PARAM_STORE_PFN, &v), -ESRCH);
+	v = 0x777;
+	assert_int_equal(param(HVMOP_set_param, 3, HVM_PARAM_STORE_PFN, &v), 0);
+	assert_int_equal(dom.hvm_params[HVM_PARAM_STORE_PFN], 0x777);
+	assert_int_equal(call(__HYPERVISOR_hvm_op, HVMOP_get_param, 0, 0), -EFAULT);
+	assert_int_equal(call(__HYPERVISOR_hvm_op, 0x7777, GUEST_BASE, 0), -ENOSYS);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -354,6 +393,7 @@ int main(void)
 		cmocka_unit_test_setup(test_memory_op, setup),
 		cmocka_unit_test_setup(test_memory_op_reservation_and_map, setup),
 		cmocka_unit_test_setup(test_event_channel_op, setup),
+		cmocka_unit_test_setup(test_hvm_params, setup),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -4,9 +4,20 @@
  */
 #include "xtf.h"
 
+#include <xen/hvm/hvm_op.h>
+#include <xen/hvm/params.h>
 #include <xen/memory.h>
 
-const char test_title[] = "memory_op and pvclock";
+const char test_title[] = "memory_op, pvclock and HVM parameters";
+
+static long hvm_param(int op, domid_t domid, uint32_t index, uint64_t *value)
+{
+	struct xen_hvm_param p = {.domid = domid, .index = index, .value = *value};
+	long rc = hypercall5(__HYPERVISOR_hvm_op, (unsigned int)op, (unsigned long)&p, 0, 0, 0);
+
+	*value = p.value;
+	return rc;
+}
 
 /* System time from a vcpu_time_info (xen.h), with the version protocol. */
 static uint64_t pvclock_ns(volatile struct vcpu_time_info *t, uint32_t *version)
@@ -96,6 +107,18 @@ void test_main(void)
 		bad += !xtf_check(t2 - t1 <= (tsc2 - tsc1) * 1000000000ULL / hz + 1000,
 				  "elapsed time agrees with the TSC");
 		bad += !xtf_check(t->flags & XEN_PVCLOCK_TSC_STABLE_BIT, "TSC marked stable");
+	}
+	{
+		uint64_t v = 0x1234;
+		bad += !xtf_check(hvm_param(HVMOP_set_param, DOMID_SELF, HVM_PARAM_STORE_PFN, &v) == -XEN_EPERM,
+				  "a guest cannot set its store page (toolstack only)");
+		v = 99;
+		bad += !xtf_check(hvm_param(HVMOP_get_param, DOMID_SELF, HVM_PARAM_STORE_PFN, &v) == 0 && v == 0,
+				  "the store page reads 0 (no store yet)");
+		bad += !xtf_check(hvm_param(HVMOP_get_param, DOMID_SELF, 1000, &v) == -XEN_EINVAL,
+				  "an out-of-range parameter gives -EINVAL");
+		bad += !xtf_check(hvm_param(HVMOP_get_param, 7, HVM_PARAM_STORE_PFN, &v) == -XEN_EPERM,
+				  "another domain's parameters are not ours");
 	}
 	xatp.space = 77;
 	bad += !xtf_check(memory_op(XENMEM_add_to_physmap, &xatp) < 0, "an unknown space is refused");
