@@ -92,6 +92,8 @@ static int svm_cpu_enable(void)
 
 	if (rdmsr(MSR_VM_CR) & VM_CR_SVMDIS)
 		return -EPERM;
+	if (boot_cpu.nr_asids < 2) /* ASID 0 is the host's: guests need at least one more */
+		return -ENODEV;
 	if (!msrpm_pa && svm_global_init())
 		return -ENOMEM;
 	hsave = alloc_pages(0);
