@@ -161,7 +161,12 @@ uint32_t apic_timer_khz(void)
 
 void apic_timer_oneshot(uint64_t ns)
 {
-	uint64_t count = ns * lapic_khz / 1000000;
+	uint64_t count;
+
+	/* A far deadline is reached in steps: the 32-bit count cannot span more than ~a minute anyway. */
+	if (ns > 60ULL * 1000000000)
+		ns = 60ULL * 1000000000;
+	count = ns * lapic_khz / 1000000;
 
 	if (count == 0)
 		count = 1;
