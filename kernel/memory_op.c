@@ -69,14 +69,13 @@ static long memory_map(struct vcpu *v, uint64_t arg)
 
 long do_memory_op(struct vcpu *v, const uint64_t *args)
 {
-	uint64_t cmd = args[0] & 0x3f; /* MEMOP_CMD_MASK; the bits above continue long operations */
-
-	if (args[0] >> 32)
-		return -EINVAL;
 	struct domain *d;
 	long rc;
 
-	switch (cmd) {
+	/* Bits above the command (MEMOP_EXTENT_SHIFT, 6) continue long operations: none here does. */
+	if (args[0] >> 6)
+		return -EINVAL;
+	switch (args[0]) {
 	case XENMEM_add_to_physmap:
 		return add_to_physmap(v, args[1]);
 	case XENMEM_current_reservation:
