@@ -159,7 +159,7 @@ void trap_dispatch(struct cpu_regs *r)
 	}
 	if (v == VEC_SPURIOUS)
 		return;
-	if (v == VEC_IPI_STOP || (v == VEC_NMI && cpus_stopping))
+	if (v == VEC_NMI && cpus_stopping)
 		cpu_halt_forever();
 	if (v == VEC_NMI) { /* a platform NMI (watchdog, button): count it and carry on; */
 		this_cpu()->nmis++; /* no printk here: the NMI may have interrupted one */

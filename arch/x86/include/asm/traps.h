@@ -20,7 +20,6 @@ struct cpu_regs {
 #define VEC_MC 18
 #define VEC_FIRST_IRQ 32
 #define VEC_IPI_CALL 0xF1
-#define VEC_IPI_STOP 0xF2
 #define VEC_APIC_TIMER 0xF0
 #define VEC_SPURIOUS 0xFF
 
