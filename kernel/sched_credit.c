@@ -315,6 +315,11 @@ unsigned int csched_wake(struct csched *s, struct csched_vcpu *v, uint64_t now)
 {
 	if (v->state != CSCHED_BLOCKED)
 		return CSCHED_NO_CPU;
+	/* Woken before its CPU rescheduled: it never left, so it simply keeps running there. */
+	if (s->cpus[v->cpu].curr == v) {
+		v->state = CSCHED_RUNNING;
+		return CSCHED_NO_CPU;
+	}
 	return place(s, v);
 }
 

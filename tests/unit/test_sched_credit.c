@@ -562,6 +562,36 @@ static void test_sleep_and_remove(void **state)
 	assert_int_equal(csched_remove_dom(&s, &d), 0);
 }
 
+/*
+ * A running vCPU that blocks and is woken before its CPU reschedules never left that CPU: it
+ * must not be queued (another CPU could then take it while the first still runs it).
+ */
+static void test_wake_before_reschedule(void **state)
+{
+	struct csched s;
+	struct csched_dom d;
+	struct csched_vcpu a, b;
+	uint64_t slice;
+
+	csched_init(&s, 0, 0);
+	assert_int_equal(csched_add_cpu(&s, 0), 0);
+	assert_int_equal(csched_add_cpu(&s, 1), 0);
+	assert_int_equal(csched_add_dom(&s, &d, 1, 256, 0), 0);
+	assert_int_equal(csched_add_vcpu(&s, &d, &a, 0), 0);
+	assert_int_equal(csched_add_vcpu(&s, &d, &b, 1), 0);
+	csched_wake(&s, &a, 0);
+	assert_ptr_equal(csched_do_schedule(&s, 0, 0, &slice), &a);
+	assert_int_equal(csched_sleep(&s, &a), 0);
+	assert_int_equal(csched_wake(&s, &a, MS), CSCHED_NO_CPU);
+	assert_int_equal(a.state, CSCHED_RUNNING);
+	assert_null(csched_do_schedule(&s, 1, MS, &slice)); /* nothing to steal */
+	assert_ptr_equal(csched_do_schedule(&s, 0, 2 * MS, &slice), &a);
+	assert_int_equal(a.run_ns, 2 * MS);
+	csched_remove_vcpu(&s, &a);
+	csched_remove_vcpu(&s, &b);
+	assert_int_equal(csched_remove_dom(&s, &d), 0);
+}
+
 static void test_errors(void **state)
 {
 	struct csched s;
@@ -613,6 +643,7 @@ int main(void)
 	    cmocka_unit_test(test_wake_preempts_over),
 	    cmocka_unit_test(test_yield),
 	    cmocka_unit_test(test_sleep_and_remove),
+	    cmocka_unit_test(test_wake_before_reschedule),
 	    cmocka_unit_test(test_errors),
 	};
 
