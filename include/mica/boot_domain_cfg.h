@@ -75,9 +75,9 @@ struct boot_domain_cfg {
  * default_mem is the memory of a domain without memory= (page aligned up,
  * and checked like memory=). Returns 0, or -EINVAL with a message naming the
  * key and the bad value in err (always terminated when errlen > 0; err may
- * be NULL when errlen is 0); then
- * *cfg holds only the defaults (file, name from the file, default memory,
- * args ""), nothing of the line's parameters, and the domain must not start.
+ * be NULL when errlen is 0); then *cfg holds only the defaults (file, name
+ * from the file, default memory, args ""), nothing of the line's parameters,
+ * and the domain must not start.
  * cfg->args points into line, which must outlive it.
  */
 int boot_domain_cfg_parse(const char *line, uint64_t default_mem, struct boot_domain_cfg *cfg, char *err,
