@@ -209,6 +209,22 @@ bool cmdline_parse_u64(const char *s, size_t len, uint64_t *out)
 	return true;
 }
 
+bool cmdline_parse_size(const char *s, size_t len, unsigned int unit_shift, uint64_t *out)
+{
+	uint64_t v;
+
+	if (unit_shift >= 64 || !cmdline_parse_u64(s, len, &v))
+		return false;
+	/* K, M, G and T are no hex digits: a last one that parsed is a suffix. */
+	if (!suffix_shift(s[len - 1])) {
+		if (v > (UINT64_MAX >> unit_shift))
+			return false;
+		v <<= unit_shift;
+	}
+	*out = v;
+	return true;
+}
+
 bool cmdline_get_u64(const char *cmdline, const char *key, uint64_t *out)
 {
 	struct cmdline_token tok;

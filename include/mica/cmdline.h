@@ -58,6 +58,14 @@ bool cmdline_get_u64(const char *cmdline, const char *key, uint64_t *out);
 /* Parse exactly len characters as a number as above. */
 bool cmdline_parse_u64(const char *s, size_t len, uint64_t *out);
 
+/*
+ * Parse exactly len characters as a size: a number as above, where one
+ * without a K/M/G/T suffix counts units of 1 << unit_shift bytes (0: bytes,
+ * 20: MiB as in xl's memory=). False (and *out untouched) if malformed or
+ * the size does not fit in 64 bits.
+ */
+bool cmdline_parse_size(const char *s, size_t len, unsigned int unit_shift, uint64_t *out);
+
 /* What follows a `--` token (dom0's arguments), or NULL if there is none. */
 const char *cmdline_dom0_args(const char *cmdline);
 

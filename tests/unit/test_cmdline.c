@@ -245,6 +245,58 @@ static void test_u64(void **state)
 	assert_false(cmdline_parse_u64("42", 0, &v));
 }
 
+static void test_parse_size(void **state)
+{
+	(void)state;
+	static const struct {
+		const char *s;
+		unsigned int shift;
+		uint64_t v;
+	} good[] = {
+	    {"16", 20, 16ULL << 20},
+	    {"0", 20, 0},
+	    {"0x10", 20, 16ULL << 20},
+	    {"0x1f", 0, 0x1f},
+	    {"4096", 0, 4096},
+	    {"16M", 20, 16ULL << 20},
+	    {"16m", 0, 16ULL << 20},
+	    {"512K", 20, 512ULL << 10},
+	    {"2G", 20, 2ULL << 30},
+	    {"1T", 20, 1ULL << 40},
+	    {"0x10k", 20, 16ULL << 10},
+	    {"17592186044415", 20, 17592186044415ULL << 20},
+	    {"18446744073709551615", 0, UINT64_MAX},
+	    {"1", 63, 1ULL << 63},
+	};
+	static const struct {
+		const char *s;
+		unsigned int shift;
+	} bad[] = {
+	    {"", 20},    {"M", 20},    {"16MB", 20},      {"16 ", 20},
+	    {"-16", 20}, {"1.5G", 20}, {"0x", 20},        {"17592186044416", 20}, /* 2^44 MiB = 2^64 bytes */
+	    {"2", 63},   {"1", 64},    {"16777216T", 20},
+	};
+	uint64_t v;
+
+	for (size_t i = 0; i < ARRAY_SIZE(good); i++) {
+		v = 0xdead;
+		if (!cmdline_parse_size(good[i].s, strlen(good[i].s), good[i].shift, &v))
+			fail_msg("rejected %s << %u", good[i].s, good[i].shift);
+		assert_int_equal(v, good[i].v);
+	}
+	for (size_t i = 0; i < ARRAY_SIZE(bad); i++) {
+		v = 0xdead;
+		if (cmdline_parse_size(bad[i].s, strlen(bad[i].s), bad[i].shift, &v))
+			fail_msg("accepted %s << %u", bad[i].s, bad[i].shift);
+		assert_int_equal(v, 0xdead);
+	}
+	/* Exactly len characters: what follows is not looked at. */
+	assert_true(cmdline_parse_size("16M", 2, 20, &v));
+	assert_int_equal(v, 16ULL << 20);
+	assert_true(cmdline_parse_size("16M", 3, 0, &v));
+	assert_int_equal(v, 16ULL << 20);
+}
+
 static void test_iterator(void **state)
 {
 	(void)state;
@@ -455,6 +507,7 @@ int main(void)
 	    cmocka_unit_test(test_value_too_long),
 	    cmocka_unit_test(test_bool_values),
 	    cmocka_unit_test(test_u64),
+	    cmocka_unit_test(test_parse_size),
 	    cmocka_unit_test(test_iterator),
 	    cmocka_unit_test(test_dom0_args),
 	    cmocka_unit_test(test_very_long),
