@@ -1,20 +1,21 @@
 /* Domains: creation, vCPUs, shutdown and crash, console output, destruction. */
+#include <stdarg.h>
+#include <xen/sched.h>
+#include <asm/hvm.h>
 #include <mica/domain.h>
 #include <mica/errno.h>
 #include <mica/heap.h>
-#include <mica/mm.h>
-#include <mica/spinlock.h>
 #include <mica/hypercall.h>
+#include <mica/mm.h>
 #include <mica/printk.h>
 #include <mica/pvclock.h>
-#include <mica/timer.h>
+#include <mica/spinlock.h>
 #include <mica/string.h>
-#include <stdarg.h>
-#include <xen/sched.h>
+#include <mica/timer.h>
 
 static const char *const shutdown_names[] = {
-	[SHUTDOWN_poweroff] = "poweroff", [SHUTDOWN_reboot] = "reboot", [SHUTDOWN_suspend] = "suspend",
-	[SHUTDOWN_crash] = "crash",       [SHUTDOWN_watchdog] = "watchdog", [SHUTDOWN_soft_reset] = "soft_reset",
+    [SHUTDOWN_poweroff] = "poweroff", [SHUTDOWN_reboot] = "reboot",     [SHUTDOWN_suspend] = "suspend",
+    [SHUTDOWN_crash] = "crash",       [SHUTDOWN_watchdog] = "watchdog", [SHUTDOWN_soft_reset] = "soft_reset",
 };
 
 const char *domain_shutdown_reason_name(unsigned int reason)
@@ -37,12 +38,32 @@ static struct evtchn_domain *evtchn_lookup(domid_t id)
 	return d ? &d->evtchn : NULL;
 }
 
-/* Guests find pending events by polling or blocking; upcall injection comes with the scheduler glue. */
-static void evtchn_kick(struct evtchn_domain *ed, unsigned int vcpu) {}
+/* An event is pending for the vCPU: the scheduler wakes it or makes it look (mica/sched.h). */
+static void evtchn_kick(struct evtchn_domain *ed, unsigned int vcpu)
+{
+	struct domain *d = ed->owner;
+
+	if (vcpu < d->max_vcpus && d->vcpus[vcpu])
+		vcpu_kick(d->vcpus[vcpu]);
+}
+
+/* A port of the domain became pending, masked or not: its vCPUs in SCHEDOP_poll wake and look. */
+static void evtchn_port_set(struct evtchn_domain *ed, evtchn_port_t port)
+{
+	struct domain *d = ed->owner;
+
+	for (unsigned int i = 0; i < d->max_vcpus; i++) {
+		struct vcpu *v = d->vcpus[i];
+
+		if (v && __atomic_load_n(&v->polling, __ATOMIC_ACQUIRE))
+			vcpu_pause_flags_clear(v, VPF_BLOCKED);
+	}
+}
 
 static const struct evtchn_hooks evtchn_hooks = {
-	.lookup_domain = evtchn_lookup,
-	.kick_vcpu = evtchn_kick,
+    .lookup_domain = evtchn_lookup,
+    .kick_vcpu = evtchn_kick,
+    .port_set = evtchn_port_set,
 };
 
 static int domain_evtchn_init(struct domain *d)
@@ -75,7 +96,9 @@ void domain_update_time(struct domain *d)
 	if (pvclock_scale(cycles_hz(), &shift, &mul) < 0)
 		return;
 	for (unsigned int i = 0; i < d->max_vcpus && i < XEN_LEGACY_MAX_VCPUS; i++)
-		pvclock_update(&d->shared_info->vcpu_info[i].time, tsc, ns, shift, mul, XEN_PVCLOCK_TSC_STABLE_BIT);
+		if (d->vcpus[i])
+			pvclock_update(&vcpu_info_of(d->vcpus[i])->time, tsc, ns, shift, mul,
+				       XEN_PVCLOCK_TSC_STABLE_BIT);
 }
 
 static void domain_free(struct domain *d)
@@ -84,6 +107,72 @@ static void domain_free(struct domain *d)
 		free_pages_va(d->shared_info, 0);
 	xfree(d->evtchn_ports);
 	xfree(d);
+}
+
+static unsigned int domains_alive;
+
+/* The singleshot timer: VIRQ_TIMER to its vCPU (which wakes it if it blocks on it). */
+static void vcpu_singleshot_fired(void *arg)
+{
+	struct vcpu *v = arg;
+
+	evtchn_send_virq(&v->domain->evtchn, VIRQ_TIMER, v->vcpu_id);
+}
+
+/* SCHEDOP_poll timed out. */
+static void vcpu_poll_timeout(void *arg)
+{
+	struct vcpu *v = arg;
+
+	if (__atomic_load_n(&v->polling, __ATOMIC_ACQUIRE))
+		vcpu_pause_flags_clear(v, VPF_BLOCKED);
+}
+
+static struct vcpu *vcpu_create(struct domain *d, unsigned int id)
+{
+	struct vcpu *v = xzalloc(sizeof(*v));
+
+	if (!v)
+		return NULL;
+	v->domain = d;
+	v->vcpu_id = id;
+	v->ctx_cpu = -1;
+	timer_init(&v->singleshot_timer, vcpu_singleshot_fired, v);
+	timer_init(&v->poll_timer, vcpu_poll_timeout, v);
+	if (arch_vcpu_create(v) < 0) {
+		xfree(v);
+		return NULL;
+	}
+	if (sched_add_vcpu(v, 0) < 0) {
+		arch_vcpu_destroy(v);
+		xfree(v);
+		return NULL;
+	}
+	d->vcpus[id] = v;
+	return v;
+}
+
+/* The vCPU does not run and will not: its timers stop, the scheduler forgets it, its memory goes. */
+static void vcpu_destroy(struct vcpu *v)
+{
+	timer_kill(&v->singleshot_timer);
+	timer_kill(&v->poll_timer);
+	sched_remove_vcpu(v); /* waits until no CPU holds its context */
+	arch_vcpu_destroy(v);
+	v->domain->vcpus[v->vcpu_id] = NULL;
+	xfree(v);
+}
+
+static void domain_teardown(struct domain *d)
+{
+	for (unsigned int i = 0; i < d->max_vcpus; i++)
+		if (d->vcpus[i])
+			vcpu_destroy(d->vcpus[i]);
+	sched_remove_domain(d);
+	evtchn_domain_destroy(&d->evtchn);
+	arch_domain_destroy(d);
+	domain_free(d);
+	heap_trim(); /* give the heap's cached empty pages back, so all of the domain's memory returns */
 }
 
 struct domain *domain_create(domid_t id, const char *name, unsigned int max_vcpus)
@@ -100,68 +189,105 @@ struct domain *domain_create(domid_t id, const char *name, unsigned int max_vcpu
 	mica_strlcpy(d->name, name, sizeof(d->name));
 	d->max_vcpus = max_vcpus;
 	d->state = DOMAIN_BUILDING;
+	d->pause_count = 1; /* until domain_start */
+	d->console_lock = (spinlock_t)SPINLOCK_INIT;
 	if (domain_evtchn_init(d) < 0 || arch_domain_create(d) < 0) {
 		domain_free(d);
 		return NULL;
 	}
-	f = spin_lock_irqsave(&domain_table_lock);
-	if (domain_table[id]) {
-		spin_unlock_irqrestore(&domain_table_lock, f);
+	if (sched_add_domain(d, CSCHED_WEIGHT_DEFAULT, 0) < 0) {
 		arch_domain_destroy(d);
 		domain_free(d);
 		return NULL;
 	}
+	for (unsigned int i = 0; i < max_vcpus; i++) {
+		if (!vcpu_create(d, i)) {
+			domain_teardown(d);
+			return NULL;
+		}
+	}
+	f = spin_lock_irqsave(&domain_table_lock);
+	if (domain_table[id]) {
+		spin_unlock_irqrestore(&domain_table_lock, f);
+		domain_teardown(d);
+		return NULL;
+	}
 	__atomic_store_n(&domain_table[id], d, __ATOMIC_RELEASE);
+	domains_alive++;
 	spin_unlock_irqrestore(&domain_table_lock, f);
 	return d;
 }
 
-struct vcpu *vcpu_create(struct domain *d, unsigned int id)
+void vcpu_start_pvh(struct vcpu *v, uint32_t entry, uint32_t start_info)
 {
-	struct vcpu *v;
+	struct hvm_init_state st;
 
-	if (id >= d->max_vcpus || d->vcpus[id])
-		return NULL;
-	v = xzalloc(sizeof(*v));
-	if (!v)
-		return NULL;
-	v->domain = d;
-	v->vcpu_id = id;
-	if (arch_vcpu_create(v) < 0) {
-		xfree(v);
-		return NULL;
-	}
-	d->vcpus[id] = v;
-	return v;
+	hvm_pvh_init_state(&st, entry, start_info);
+	hvm_vcpu_set_init_state(v, &st);
+	v->initialised = true;
+	vcpu_pause_flags_clear(v, VPF_DOWN);
 }
 
-void domain_destroy_vcpus(struct domain *d)
+void domain_start(struct domain *d)
 {
-	for (unsigned int i = 0; i < d->max_vcpus; i++) {
-		if (!d->vcpus[i])
-			continue;
-		arch_vcpu_destroy(d->vcpus[i]);
-		xfree(d->vcpus[i]);
-		d->vcpus[i] = NULL;
-	}
+	d->state = DOMAIN_RUNNING;
+	domain_unpause(d);
+}
+
+/* Not for a domain's own vCPU: it waits until none of the domain's vCPUs is on a CPU. */
+void domain_pause(struct domain *d)
+{
+	__atomic_fetch_add(&d->pause_count, 1, __ATOMIC_SEQ_CST);
+	domain_sched_update(d);
+	for (unsigned int i = 0; i < d->max_vcpus; i++)
+		if (d->vcpus[i])
+			vcpu_sync_context(d->vcpus[i]);
+}
+
+void domain_unpause(struct domain *d)
+{
+	if (__atomic_sub_fetch(&d->pause_count, 1, __ATOMIC_SEQ_CST) < 0)
+		__atomic_store_n(&d->pause_count, 0, __ATOMIC_SEQ_CST);
+	domain_sched_update(d);
 }
 
 /*
- * Callers make sure no CPU still works on d (its vCPUs have stopped and no
- * other domain is inside an event channel operation that reaches it).
+ * Callers make sure none of d's vCPUs runs (it stopped, or it is paused).
+ * Other CPUs may still be inside a hypercall that found d by its id just
+ * before it was unpublished: they are waited for before anything is freed.
  */
-void domain_destroy(struct domain *d)
+static void destroy(struct domain *d, bool last_may_go)
 {
 	unsigned long f = spin_lock_irqsave(&domain_table_lock);
+	domid_t id = d->domain_id;
+	bool was_alive = false;
 
-	if (d->domain_id < DOMAIN_ID_MAX && domain_table[d->domain_id] == d)
-		__atomic_store_n(&domain_table[d->domain_id], NULL, __ATOMIC_RELEASE);
+	if (id < DOMAIN_ID_MAX && domain_table[id] == d) {
+		__atomic_store_n(&domain_table[id], NULL, __ATOMIC_RELEASE);
+		was_alive = true;
+		domains_alive--;
+	}
 	spin_unlock_irqrestore(&domain_table_lock, f);
-	domain_destroy_vcpus(d);
-	evtchn_domain_destroy(&d->evtchn);
-	arch_domain_destroy(d);
-	domain_free(d);
-	heap_trim(); /* give the heap's cached empty pages back, so all of the domain's memory returns */
+	arch_synchronize_hypercalls();
+	domain_teardown(d);
+	printk("Mica: d%u destroyed\n", id);
+	if (was_alive && last_may_go && !__atomic_load_n(&domains_alive, __ATOMIC_ACQUIRE))
+		arch_domains_gone();
+}
+
+void domain_destroy(struct domain *d)
+{
+	destroy(d, true);
+}
+
+void domain_destroy_keep(struct domain *d)
+{
+	destroy(d, false);
+}
+
+unsigned int domain_count(void)
+{
+	return __atomic_load_n(&domains_alive, __ATOMIC_ACQUIRE);
 }
 
 static void console_flush(struct domain *d)
@@ -175,6 +301,8 @@ static void console_flush(struct domain *d)
 /* Control characters other than tab and newline are shown as '.', as Xen does. */
 void domain_console_write(struct domain *d, const char *buf, size_t len)
 {
+	unsigned long f = spin_lock_irqsave(&d->console_lock);
+
 	for (size_t i = 0; i < len; i++) {
 		char c = buf[i];
 
@@ -190,16 +318,86 @@ void domain_console_write(struct domain *d, const char *buf, size_t len)
 			console_flush(d);
 		d->console_line[d->console_len++] = c;
 	}
+	spin_unlock_irqrestore(&d->console_lock, f);
+}
+
+static enum domain_action stop_action(const struct domain *d)
+{
+	if (d->state == DOMAIN_CRASHED)
+		return d->on_crash;
+	switch (d->shutdown_reason) {
+	case SHUTDOWN_poweroff:
+		return d->on_poweroff;
+	case SHUTDOWN_reboot:
+	case SHUTDOWN_soft_reset:
+		return d->on_reboot;
+	case SHUTDOWN_suspend:
+		return DOMAIN_ACTION_PRESERVE; /* a toolstack would save it */
+	default:                               /* crash, watchdog */
+		return d->on_crash;
+	}
+}
+
+/*
+ * On the boot CPU, once a domain stopped: its vCPUs are asleep; when every
+ * one is off its CPU, its policy applies. A restart is the builder's (it
+ * knows what to build again); a domain nobody can rebuild is destroyed.
+ */
+static void domain_stopped(void *arg)
+{
+	struct domain *d = arg;
+	enum domain_action a = stop_action(d);
+
+	for (unsigned int i = 0; i < d->max_vcpus; i++) {
+		if (!d->vcpus[i])
+			continue;
+		vcpu_sync_context(d->vcpus[i]);
+		timer_kill(&d->vcpus[i]->singleshot_timer);
+		timer_kill(&d->vcpus[i]->poll_timer);
+	}
+	if (a == DOMAIN_ACTION_RESTART && !d->restart) {
+		printk("Mica: d%u (%s) cannot be restarted (nothing to rebuild it from); destroying it\n", d->domain_id,
+		       d->name);
+		a = DOMAIN_ACTION_DESTROY;
+	}
+	switch (a) {
+	case DOMAIN_ACTION_PRESERVE:
+		printk("Mica: d%u (%s) preserved: it stays, stopped, until destroyed\n", d->domain_id, d->name);
+		break;
+	case DOMAIN_ACTION_RESTART:
+		d->restart(d);
+		break;
+	default:
+		domain_destroy(d);
+		break;
+	}
+}
+
+/* The first reason wins: a domain that already stopped stays stopped as it was. */
+static bool domain_stop(struct domain *d, enum domain_state state, unsigned int reason)
+{
+	unsigned long f = spin_lock_irqsave(&d->console_lock);
+	bool first = d->state == DOMAIN_RUNNING || d->state == DOMAIN_BUILDING;
+
+	if (first) {
+		d->state = state;
+		d->shutdown_reason = reason;
+	}
+	console_flush(d);
+	spin_unlock_irqrestore(&d->console_lock, f);
+	return first;
 }
 
 void domain_shutdown(struct domain *d, unsigned int reason)
 {
-	console_flush(d);
-	d->state = DOMAIN_SHUTDOWN;
-	d->shutdown_reason = reason;
+	if (!domain_stop(d, DOMAIN_SHUTDOWN, reason))
+		return;
 	printk("Mica: d%u (%s) shut down: %s\n", d->domain_id, d->name, domain_shutdown_reason_name(reason));
+	domain_sched_update(d);
+	sched_defer(&d->stop_work, domain_stopped, d);
 }
 
+/* Only the vCPUs whose context this CPU holds can be dumped (the one that crashed, normally). */
 void domain_crash(struct domain *d, const char *fmt, ...)
 {
 	char why[160];
@@ -208,10 +406,12 @@ void domain_crash(struct domain *d, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf_k(why, sizeof(why), fmt, ap);
 	va_end(ap);
-	console_flush(d);
+	if (!domain_stop(d, DOMAIN_CRASHED, SHUTDOWN_crash))
+		return;
 	printk("Mica: d%u (%s) crashed: %s\n", d->domain_id, d->name, why);
 	for (unsigned int i = 0; i < d->max_vcpus; i++)
-		if (d->vcpus[i])
+		if (d->vcpus[i] && d->vcpus[i]->ctx_cpu == (int)arch_cpu_id())
 			arch_vcpu_dump(d->vcpus[i]);
-	d->state = DOMAIN_CRASHED;
+	domain_sched_update(d);
+	sched_defer(&d->stop_work, domain_stopped, d);
 }

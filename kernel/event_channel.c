@@ -104,9 +104,10 @@ static void set_pending(struct evtchn_domain *d, evtchn_port_t port)
 
 	if (__atomic_fetch_or(&s->evtchn_pending[w], port_bit(port), __ATOMIC_SEQ_CST) & port_bit(port))
 		return;
-	if (__atomic_load_n(&s->evtchn_mask[w], __ATOMIC_SEQ_CST) & port_bit(port))
-		return;
-	mark_vcpu_pending(d, vcpu, port);
+	if (!(__atomic_load_n(&s->evtchn_mask[w], __ATOMIC_SEQ_CST) & port_bit(port)))
+		mark_vcpu_pending(d, vcpu, port);
+	if (d->hooks->port_set)
+		d->hooks->port_set(d, port);
 }
 
 static void clear_pending(struct evtchn_domain *d, evtchn_port_t port)

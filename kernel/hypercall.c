@@ -1,8 +1,8 @@
 /* Hypercall dispatch: a declarative table indexed by Xen's hypercall numbers. */
+#include <xen/xen.h>
 #include <mica/domain.h>
 #include <mica/errno.h>
 #include <mica/hypercall.h>
-#include <xen/xen.h>
 
 long hypercall_dispatch_table(const struct hypercall_entry *table, size_t size, struct vcpu *v, uint64_t nr,
 			      const uint64_t *args)
@@ -19,13 +19,14 @@ long hypercall_dispatch_table(const struct hypercall_entry *table, size_t size, 
 }
 
 static const struct hypercall_entry hypercall_table[] = {
-	[__HYPERVISOR_memory_op] = {do_memory_op, 2, HC_ANY, "memory_op"},
-	[__HYPERVISOR_xen_version] = {do_xen_version, 2, HC_ANY, "xen_version"},
-	[__HYPERVISOR_console_io] = {do_console_io, 3, HC_ANY, "console_io"},
-	[__HYPERVISOR_vcpu_op] = {do_vcpu_op, 3, HC_ANY, "vcpu_op"},
-	[__HYPERVISOR_sched_op] = {do_sched_op, 2, HC_ANY, "sched_op"},
-	[__HYPERVISOR_event_channel_op] = {do_event_channel_op, 2, HC_ANY, "event_channel_op"},
-	[__HYPERVISOR_hvm_op] = {do_hvm_op, 2, HC_ANY, "hvm_op"},
+    [__HYPERVISOR_set_timer_op] = {do_set_timer_op, 1, HC_ANY, "set_timer_op"},
+    [__HYPERVISOR_memory_op] = {do_memory_op, 2, HC_ANY, "memory_op"},
+    [__HYPERVISOR_xen_version] = {do_xen_version, 2, HC_ANY, "xen_version"},
+    [__HYPERVISOR_console_io] = {do_console_io, 3, HC_ANY, "console_io"},
+    [__HYPERVISOR_vcpu_op] = {do_vcpu_op, 3, HC_ANY, "vcpu_op"},
+    [__HYPERVISOR_sched_op] = {do_sched_op, 2, HC_ANY, "sched_op"},
+    [__HYPERVISOR_event_channel_op] = {do_event_channel_op, 2, HC_ANY, "event_channel_op"},
+    [__HYPERVISOR_hvm_op] = {do_hvm_op, 2, HC_ANY, "hvm_op"},
 };
 
 long hypercall_dispatch(struct vcpu *v, uint64_t nr, const uint64_t *args)

@@ -1,21 +1,21 @@
 /* HYPERVISOR_xen_version (xen/include/public/version.h). */
+#include <xen/features.h>
+#include <xen/version.h>
 #include <mica/domain.h>
 #include <mica/errno.h>
 #include <mica/guest_mem.h>
 #include <mica/hypercall.h>
 #include <mica/string.h>
 #include <mica/version.h>
-#include <xen/features.h>
-#include <xen/version.h>
 
 /*
  * The features Mica offers today, submap 0 (xen/include/public/features.h):
  * guests are auto-translated (their physmap is the p2m) and their page tables
  * are ordinary, writable memory. Event-channel upcalls come with the domains work.
  */
-#define MICA_FEATURES_SUBMAP0 \
+#define MICA_FEATURES_SUBMAP0                                                             \
 	((1u << XENFEAT_writable_page_tables) | (1u << XENFEAT_auto_translated_physmap) | \
-	 (1u << XENFEAT_supervisor_mode_kernel))
+	 (1u << XENFEAT_supervisor_mode_kernel) | (1u << XENFEAT_hvm_callback_vector))
 
 extern const char *mica_hypervisor_cmdline(void);
 

@@ -126,7 +126,7 @@ void paging_init(uint64_t phys_end)
 	if (!(ext.edx & (1u << 20)))
 		panic("CPU lacks NX (execute disable): Mica requires it");
 	have_1g_pages = ext.edx & (1u << 26);
-	cr4_features = CR4_PGE;
+	cr4_features = CR4_PGE | CR4_OSFXSR; /* FXSAVE/FXRSTOR switch the guests' SSE registers too */
 	if (l7.ebx & (1u << 7))
 		cr4_features |= CR4_SMEP;
 	if (l7.ebx & (1u << 20))

@@ -1,13 +1,13 @@
 /* Platform bring-up on the boot CPU after memory: ACPI, APICs, timers, CPUs, then idle. */
 #include <asm/apic.h>
-#include <asm/hvm.h>
+#include <asm/boot_guest.h>
 #include <asm/cpu.h>
 #include <asm/cpufeature.h>
+#include <asm/hvm.h>
 #include <asm/page.h>
 #include <asm/percpu.h>
 #include <asm/power.h>
 #include <asm/setup.h>
-#include <asm/boot_guest.h>
 #include <asm/smp.h>
 #include <asm/time.h>
 #include <mica/acpi.h>
@@ -16,6 +16,7 @@
 #include <mica/mm.h>
 #include <mica/options.h>
 #include <mica/printk.h>
+#include <mica/sched.h>
 #include <mica/string.h>
 
 struct acpi_info acpi;
@@ -126,14 +127,29 @@ __noreturn void platform_init(void)
 	/* Debug keys first: they also keep a host timer ticking while the boot guest runs. */
 	arch_register_debugkeys();
 	debugkeys_init();
-	boot_guest_run();
-	if (cmdline_get_str(boot_info.cmdline, "on_idle", opt, sizeof(opt))) {
-		if (!strcmp(opt, "poweroff"))
-			machine_poweroff();
-		if (!strcmp(opt, "reboot"))
-			machine_reboot();
-		if (strcmp(opt, "halt"))
-			printk("Mica: unknown on_idle=%s (use halt, poweroff or reboot); staying idle\n", opt);
+	sched_init();
+	for (unsigned int cpu = 0; cpu < online; cpu++)
+		sched_cpu_online(cpu);
+	if (boot_guest_run()) {
+		sched_start();
+		sched_run();
 	}
-	cpu_idle_loop();
+	platform_idle_policy();
+	sched_start();
+	sched_run();
+}
+
+/* on_idle=poweroff|reboot|halt: what the machine does once no domain is left (or none started). */
+void platform_idle_policy(void)
+{
+	char opt[32];
+
+	if (!cmdline_get_str(boot_info.cmdline, "on_idle", opt, sizeof(opt)))
+		return;
+	if (!strcmp(opt, "poweroff"))
+		machine_poweroff();
+	if (!strcmp(opt, "reboot"))
+		machine_reboot();
+	if (strcmp(opt, "halt"))
+		printk("Mica: unknown on_idle=%s (use halt, poweroff or reboot); staying idle\n", opt);
 }

@@ -10,6 +10,7 @@
 #include <mica/errno.h>
 #include <mica/mm.h>
 #include <mica/printk.h>
+#include <mica/sched.h>
 #include <mica/string.h>
 
 extern char ap_trampoline_start[], ap_trampoline_end[];
@@ -22,6 +23,7 @@ static uint64_t *tramp_var(uint64_t *sym)
 	return (uint64_t *)((uint8_t *)pa_to_va(AP_TRAMPOLINE_PHYS) + ((char *)sym - ap_trampoline_start));
 }
 
+/* Until the scheduler starts, CPUs wait here (and take work from smp_run_on); then they run it. */
 __noreturn void cpu_idle_loop(void)
 {
 	struct cpu *c = this_cpu();
@@ -30,6 +32,10 @@ __noreturn void cpu_idle_loop(void)
 	for (;;) {
 		void (*fn)(void *) = __atomic_load_n(&c->work, __ATOMIC_ACQUIRE);
 
+		if (sched_started()) {
+			c->state = CPU_ONLINE;
+			sched_run(); /* the boot CPU made this CPU known to it (platform_init) */
+		}
 		if (fn) {
 			c->state = CPU_ONLINE;
 			fn(c->work_arg);
@@ -43,7 +49,26 @@ __noreturn void cpu_idle_loop(void)
 	}
 }
 
-static void ipi_call(struct cpu_regs *regs) { apic_eoi(); }
+static void ipi_call(struct cpu_regs *regs)
+{
+	apic_eoi();
+}
+
+void smp_kick(unsigned int cpu)
+{
+	if (cpu < nr_cpus && cpu != smp_processor_id())
+		apic_send_ipi(cpus[cpu].apic_id, ICR_FIXED | VEC_IPI_CALL);
+}
+
+uint64_t cpus_online_mask(void)
+{
+	uint64_t m = 0;
+
+	for (unsigned int i = 0; i < nr_cpus; i++)
+		if (cpus[i].state != CPU_FAILED && cpus[i].state != CPU_OFFLINE)
+			m |= 1ULL << i;
+	return m;
+}
 
 int smp_run_on(unsigned int cpu, void (*fn)(void *), void *arg)
 {
@@ -53,7 +78,6 @@ int smp_run_on(unsigned int cpu, void (*fn)(void *), void *arg)
 		return -EBUSY;
 	c->work_arg = arg;
 	__atomic_store_n(&c->work, fn, __ATOMIC_RELEASE);
-	irq_set_handler(VEC_IPI_CALL, ipi_call);
 	return apic_send_ipi(c->apic_id, ICR_FIXED | VEC_IPI_CALL);
 }
 
@@ -113,6 +137,7 @@ unsigned int smp_boot(const struct acpi_info *ai, unsigned int max_cpus)
 	uint32_t self = apic_id();
 	unsigned int n = 1;
 
+	irq_set_handler(VEC_IPI_CALL, ipi_call);
 	cpus[0].apic_id = self;
 	if (!ai->madt.present || max_cpus <= 1)
 		return nr_cpus = 1;

@@ -150,9 +150,15 @@ uint64_t now_ns(void)
 	return (uint64_t)(((unsigned __int128)(rdtsc() - tsc_boot) * tsc_to_ns_mult) >> 32);
 }
 
-uint64_t cycles_now(void) { return rdtsc(); }
+uint64_t cycles_now(void)
+{
+	return rdtsc();
+}
 
-uint64_t cycles_hz(void) { return tsc_khz * 1000; }
+uint64_t cycles_hz(void)
+{
+	return tsc_khz * 1000;
+}
 
 uint32_t apic_timer_khz(void)
 {
@@ -187,24 +193,44 @@ static void program_next(struct cpu_timers *ct)
 	apic_timer_oneshot(next > now ? next - now : 1);
 }
 
+void timer_stop(struct timer *t)
+{
+	for (;;) {
+		unsigned int cpu = __atomic_load_n(&t->cpu, __ATOMIC_ACQUIRE);
+		struct cpu_timers *ct = &cpu_timers[cpu];
+		unsigned long f = spin_lock_irqsave(&ct->lock);
+
+		if (t->cpu != cpu) { /* moved meanwhile */
+			spin_unlock_irqrestore(&ct->lock, f);
+			continue;
+		}
+		if (timer_queue_del(&ct->q, t) && cpu == smp_processor_id())
+			program_next(ct);
+		spin_unlock_irqrestore(&ct->lock, f);
+		return;
+	}
+}
+
 void timer_set(struct timer *t, uint64_t deadline_ns)
 {
 	struct cpu_timers *ct = &cpu_timers[smp_processor_id()];
-	unsigned long f = spin_lock_irqsave(&ct->lock);
+	unsigned long f;
 
+	if (t->queued || t->cpu != smp_processor_id())
+		timer_stop(t);
+	f = spin_lock_irqsave(&ct->lock);
+	timer_queue_del(&ct->q, t);
+	__atomic_store_n(&t->cpu, smp_processor_id(), __ATOMIC_RELEASE);
 	timer_queue_add(&ct->q, t, deadline_ns);
 	program_next(ct);
 	spin_unlock_irqrestore(&ct->lock, f);
 }
 
-void timer_stop(struct timer *t)
+void timer_kill(struct timer *t)
 {
-	struct cpu_timers *ct = &cpu_timers[smp_processor_id()];
-	unsigned long f = spin_lock_irqsave(&ct->lock);
-
-	timer_queue_del(&ct->q, t);
-	program_next(ct);
-	spin_unlock_irqrestore(&ct->lock, f);
+	timer_stop(t);
+	while (t->firing)
+		cpu_relax();
 }
 
 void timer_run_expired(void)
@@ -214,8 +240,10 @@ void timer_run_expired(void)
 	struct timer *t;
 
 	while ((t = timer_queue_pop_expired(&ct->q, now_ns()))) {
+		t->firing = true;
 		spin_unlock_irqrestore(&ct->lock, f);
 		t->fn(t->data);
+		t->firing = false;
 		f = spin_lock_irqsave(&ct->lock);
 	}
 	program_next(ct);

@@ -2,10 +2,13 @@
 #ifndef MICA_DOMAIN_H
 #define MICA_DOMAIN_H
 
+#include <xen/hvm/params.h>
 #include <asm/domain.h>
 #include <mica/event_channel.h>
+#include <mica/sched.h>
+#include <mica/sched_credit.h>
+#include <mica/timer.h>
 #include <mica/types.h>
-#include <xen/hvm/params.h>
 
 #define DOMAIN_MAX_VCPUS 8
 #define DOMAIN_NAME_MAX 32
@@ -14,6 +17,13 @@
 #define DOMAIN_EVTCHN_PORTS 1024
 
 typedef uint16_t domid_t;
+
+/* What happens when a domain stops (xl.cfg's on_poweroff / on_reboot / on_crash). */
+enum domain_action {
+	DOMAIN_ACTION_DESTROY,
+	DOMAIN_ACTION_RESTART,
+	DOMAIN_ACTION_PRESERVE,
+};
 
 enum domain_state {
 	DOMAIN_BUILDING,
@@ -25,7 +35,15 @@ enum domain_state {
 struct vcpu {
 	struct domain *domain;
 	unsigned int vcpu_id;
-	bool up;
+	unsigned int pause_flags;  /* VPF_*: why it may not run (0 = it may); under the scheduler lock */
+	volatile int ctx_cpu;      /* the CPU whose registers hold its context, -1 for none */
+	bool polling;              /* in SCHEDOP_poll: any event of the domain wakes it */
+	bool initialised;          /* has a start state (the builder's, or VCPUOP_initialise) */
+	bool vcpu_info_registered; /* VCPUOP_register_vcpu_info was used (once only) */
+	uint8_t upcall_vector;     /* HVMOP_set_evtchn_upcall_vector, 0 = the domain's callback vector */
+	struct csched_vcpu sched;
+	struct timer singleshot_timer; /* VCPUOP_set_singleshot_timer / set_timer_op: VIRQ_TIMER */
+	struct timer poll_timer;       /* SCHEDOP_poll's timeout */
 	uint64_t hypercalls;
 	struct arch_vcpu arch;
 };
@@ -35,7 +53,14 @@ struct domain {
 	char name[DOMAIN_NAME_MAX];
 	bool privileged;
 	enum domain_state state;
-	unsigned int shutdown_reason; /* SHUTDOWN_* from xen/sched.h */
+	unsigned int shutdown_reason;             /* SHUTDOWN_* from xen/sched.h */
+	int pause_count;                          /* > 0: none of its vCPUs runs */
+	uint8_t on_poweroff, on_reboot, on_crash; /* enum domain_action */
+	/* Rebuilds and starts a stopped domain (its on_* policy said restart); NULL: it cannot be. */
+	void (*restart)(struct domain *d);
+	void *builder; /* whoever built it (boot domains: their boot module) */
+	struct sched_work stop_work;
+	struct csched_dom sched;
 	uint64_t mem_pages;
 	unsigned int max_vcpus;
 	struct vcpu *vcpus[DOMAIN_MAX_VCPUS];
@@ -47,6 +72,7 @@ struct domain {
 	/* console_io output is collected per line and printed with a "(dN) " prefix */
 	char console_line[DOMAIN_CONSOLE_LINE];
 	size_t console_len;
+	spinlock_t console_lock; /* also orders state changes to SHUTDOWN / CRASHED */
 };
 
 static inline bool domain_is_dead(const struct domain *d)
@@ -54,18 +80,51 @@ static inline bool domain_is_dead(const struct domain *d)
 	return d->state == DOMAIN_SHUTDOWN || d->state == DOMAIN_CRASHED;
 }
 
+/* May v be given a CPU? (pause flags, its domain's pause count and state) */
+static inline bool vcpu_runnable(const struct vcpu *v)
+{
+	return !__atomic_load_n(&v->pause_flags, __ATOMIC_ACQUIRE) &&
+	       !__atomic_load_n(&v->domain->pause_count, __ATOMIC_ACQUIRE) && v->domain->state == DOMAIN_RUNNING;
+}
+
+/* The vcpu_info the vCPU's events are published in (shared_info's slot, or a registered one). */
+static inline struct vcpu_info *vcpu_info_of(const struct vcpu *v)
+{
+	return __atomic_load_n(&v->domain->evtchn.vcpu_info[v->vcpu_id], __ATOMIC_ACQUIRE);
+}
+
+/* Is an event waiting for the vCPU (evtchn_upcall_pending)? */
+static inline bool vcpu_event_pending(const struct vcpu *v)
+{
+	return __atomic_load_n(&vcpu_info_of(v)->evtchn_upcall_pending, __ATOMIC_ACQUIRE);
+}
+
+/* A paused (pause_count 1), BUILDING domain with max_vcpus vCPUs, all down, known to the scheduler. */
 struct domain *domain_create(domid_t id, const char *name, unsigned int max_vcpus);
-struct vcpu *vcpu_create(struct domain *d, unsigned int id);
-/* Frees the vCPUs (each on the CPU it runs on: see domain_destroy_vcpus), every page and the p2m. */
+/* Marks it RUNNING and drops the creation pause. */
+void domain_start(struct domain *d);
+void domain_pause(struct domain *d);
+void domain_unpause(struct domain *d);
+/* Gives vCPU v the PVH entry state and brings it up. */
+void vcpu_start_pvh(struct vcpu *v, uint32_t entry, uint32_t start_info);
+/* Frees the vCPUs, every page and the p2m. Its vCPUs must not run (a stopped or paused domain). */
 void domain_destroy(struct domain *d);
-/* Destroys the vCPUs' control structures; call on the CPU that ran them. */
-void domain_destroy_vcpus(struct domain *d);
+/* The same, for a domain about to be built again: it does not count as the last one going. */
+void domain_destroy_keep(struct domain *d);
 /* Writes the current system time into every vCPU's vcpu_time_info (pvclock). */
 void domain_update_time(struct domain *d);
 /* The live domain with this id, or NULL. */
 struct domain *domain_lookup(domid_t id);
 
+/* Live domains (created, not yet destroyed). */
+unsigned int domain_count(void);
+
 /* Architecture hooks (arch/x86/hvm/domain.c). */
+/* Waits until every other CPU has left any hypercall it was in (domain lookups are done in them). */
+void arch_synchronize_hypercalls(void);
+/* The last domain was destroyed. */
+void arch_domains_gone(void);
+unsigned int arch_cpu_id(void);
 int arch_domain_create(struct domain *d);
 void arch_domain_destroy(struct domain *d);
 int arch_vcpu_create(struct vcpu *v);

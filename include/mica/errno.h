@@ -17,6 +17,7 @@
 #define ENOSPC 28
 #define ERANGE 34
 #define ENOSYS 38
+#define ETIME 62
 #define EOVERFLOW 75
 
 #endif

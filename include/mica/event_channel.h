@@ -48,6 +48,8 @@ struct evtchn_hooks {
 	/* vcpu's evtchn_upcall_pending went 0 -> 1: inject the upcall / wake it. Called with evtchn
 	 * locks held: must not call back into this file. */
 	void (*kick_vcpu)(struct evtchn_domain *d, unsigned int vcpu);
+	/* Optional: port's pending bit went 0 -> 1, masked or not (SCHEDOP_poll waiters). Same rules. */
+	void (*port_set)(struct evtchn_domain *d, evtchn_port_t port);
 };
 
 struct evtchn_domain {

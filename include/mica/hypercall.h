@@ -37,6 +37,7 @@ long do_xen_version(struct vcpu *v, const uint64_t *args);
 long do_console_io(struct vcpu *v, const uint64_t *args);
 long do_sched_op(struct vcpu *v, const uint64_t *args);
 long do_vcpu_op(struct vcpu *v, const uint64_t *args);
+long do_set_timer_op(struct vcpu *v, const uint64_t *args);
 long do_memory_op(struct vcpu *v, const uint64_t *args);
 long do_event_channel_op(struct vcpu *v, const uint64_t *args);
 long do_hvm_op(struct vcpu *v, const uint64_t *args);

@@ -10,6 +10,8 @@ struct timer {
 	void *data;
 	struct timer *next;
 	bool queued;
+	unsigned int cpu;     /* whose queue holds it (hypervisor only) */
+	volatile bool firing; /* its function is running (hypervisor only) */
 };
 
 struct timer_queue {
@@ -25,9 +27,12 @@ struct timer *timer_queue_pop_expired(struct timer_queue *q, uint64_t now);
 /* Earliest deadline, or UINT64_MAX if empty. */
 uint64_t timer_queue_next(const struct timer_queue *q);
 
-/* This CPU's queue (hypervisor only). */
+/* Queues t on this CPU (moving it from wherever it was queued). Hypervisor only. */
 void timer_set(struct timer *t, uint64_t deadline_ns);
+/* Takes t off whichever CPU's queue holds it. */
 void timer_stop(struct timer *t);
+/* timer_stop, then waits until its function is not running on any CPU: t may be freed after. */
+void timer_kill(struct timer *t);
 void timer_run_expired(void);
 uint64_t now_ns(void);
 /* The CPU's cycle counter (TSC) and its rate, as calibrated at boot. */

@@ -225,7 +225,7 @@ for b in svm vmx; do
 		expect \"\$LOG\" '^\\(d1\\) hypercall loop: 100000 calls' '100,000 null hypercalls'
 	}"
 	eval "sc_${b}_shutdown_reboot() {
-		boot_guest $b test-shutdown-reboot
+		boot_guest $b test-shutdown-reboot on_reboot=destroy
 		expect \"\$LOG\" '^Mica: d1 \\(test-shutdown-reboot\\.elf\\) shut down: reboot' 'reboot reason reaches Mica'
 	}"
 	eval "sc_${b}_shutdown_crash() {
@@ -260,18 +260,19 @@ two_guests() { # BACKEND
 	local opts="console=com1,115200 on_idle=poweroff" iso="$WORK/$1-two.iso"
 	cp "$BUILD/guests/test-xen-version.elf" "$BUILD/guests/test-bad-hypercalls.elf" "$WORK/"
 	if [ "$1" = svm ]; then
-		scripts/mkiso.sh "$BUILD/mica.elf" "$iso" "$opts" "$WORK/test-xen-version.elf" \
-			"$WORK/test-bad-hypercalls.elf" || { FAILS+=("mkiso"); return; }
+		scripts/mkiso.sh "$BUILD/mica.elf" "$iso" "$opts" "$WORK/test-xen-version.elf cpus=0" \
+			"$WORK/test-bad-hypercalls.elf cpus=1" || { FAILS+=("mkiso"); return; }
 		emu_run "$LOG" 120 "" qemu-system-x86_64 -accel tcg -machine pc -cpu "$QEMU_CPU" -smp 2 -m 512 \
 			-display none -serial file:"$LOG" -no-reboot -cdrom "$iso"
 		expect_rc "$EMU_RC" 0 "QEMU (ACPI power-off after the guests)"
 	else
-		GFXPAYLOAD=text scripts/mkiso.sh "$BUILD/mica.elf" "$iso" "$opts" "$WORK/test-xen-version.elf" \
-			"$WORK/test-bad-hypercalls.elf" || { FAILS+=("mkiso"); return; }
+		GFXPAYLOAD=text scripts/mkiso.sh "$BUILD/mica.elf" "$iso" "$opts" "$WORK/test-xen-version.elf cpus=0" \
+			"$WORK/test-bad-hypercalls.elf cpus=1" || { FAILS+=("mkiso"); return; }
 		emu_run "$LOG" 300 "" scripts/run-bochs.sh "$iso" "$(realpath "$LOG")" corei7_haswell_4770 2 290
 	fi
-	expect "$LOG" '^Mica: d1 \(test-xen-version\.elf\): PVH guest.* on CPU0' "d1 on the boot CPU"
-	expect "$LOG" '^Mica: d2 \(test-bad-hypercalls\.elf\): PVH guest.* on CPU1' "d2 on the second CPU"
+
+	expect "$LOG" '^Mica: d1 \(test-xen-version\.elf\): PVH guest.* CPUs 0x1,' "d1 pinned to the boot CPU"
+	expect "$LOG" '^Mica: d2 \(test-bad-hypercalls\.elf\): PVH guest.* CPUs 0x2,' "d2 pinned to the second CPU"
 	expect "$LOG" '^\(d1\) Test result: SUCCESS' "d1 reports SUCCESS"
 	expect "$LOG" '^\(d2\) Test result: SUCCESS' "d2 reports SUCCESS"
 	expect "$LOG" '^Mica: d1 destroyed' "d1 destroyed"

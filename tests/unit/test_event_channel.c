@@ -28,12 +28,23 @@ static void kick(struct evtchn_domain *d, unsigned int vcpu)
 	kicks[d->id][vcpu]++;
 }
 
-static const struct evtchn_hooks hooks = {lookup, kick};
+/* Ports whose pending bit went 0 -> 1 (for SCHEDOP_poll), masked or not. */
+static unsigned int port_sets[NDOM];
+static evtchn_port_t last_port_set[NDOM];
+
+static void port_set(struct evtchn_domain *d, evtchn_port_t port)
+{
+	port_sets[d->id]++;
+	last_port_set[d->id] = port;
+}
+
+static const struct evtchn_hooks hooks = {lookup, kick, port_set};
 
 static int setup(void **state)
 {
 	memset(shared, 0, sizeof(shared));
 	memset(kicks, 0, sizeof(kicks));
+	memset(port_sets, 0, sizeof(port_sets));
 	for (domid_t i = 0; i < NDOM; i++)
 		assert_int_equal(evtchn_domain_init(&doms[i], i, &shared[i], ports[i], EVTCHN_MAX_PORTS, NVCPU, &hooks),
 				 0);
@@ -379,6 +390,8 @@ static void test_pending_protocol(void **state)
 	assert_int_equal(vi->evtchn_pending_sel, 2);
 	assert_int_equal(vi->evtchn_upcall_pending, 1);
 	assert_int_equal(kicks[1][1], 1);
+	assert_int_equal(port_sets[1], 1);
+	assert_int_equal(last_port_set[1], p);
 	/* already pending: nothing more, even with the selector and upcall cleared */
 	vi->evtchn_upcall_pending = 0;
 	vi->evtchn_pending_sel = 0;
@@ -393,6 +406,7 @@ static void test_pending_protocol(void **state)
 	assert_true(pending(1, p));
 	assert_int_equal(vi->evtchn_pending_sel, 0);
 	assert_int_equal(kicks[1][1], 1);
+	assert_int_equal(port_sets[1], 2); /* pollers wake on masked ports too */
 	/* unmask re-raises selector, upcall and kick */
 	assert_int_equal(evtchn_op_unmask(D1, &(struct evtchn_unmask){p}), 0);
 	assert_false(bit(shared[1].evtchn_mask, p));

@@ -11,19 +11,21 @@
 
 #include <cmocka.h>
 
-#include <mica/domain.h>
-#include <mica/errno.h>
-#include <mica/guest_mem.h>
-#include <mica/hypercall.h>
 #include <xen/event_channel.h>
 #include <xen/features.h>
 #include <xen/hvm/hvm_op.h>
+#include <xen/hvm/hvm_vcpu.h>
 #include <xen/hvm/params.h>
 #include <xen/memory.h>
 #include <xen/sched.h>
 #include <xen/vcpu.h>
 #include <xen/version.h>
 #include <xen/xen.h>
+#include <asm/hvm.h>
+#include <mica/domain.h>
+#include <mica/errno.h>
+#include <mica/guest_mem.h>
+#include <mica/hypercall.h>
 
 /* ---- fakes: guest memory is GUEST_SIZE bytes at guest-virtual GUEST_BASE ---- */
 #define GUEST_BASE 0x10000ULL
@@ -34,7 +36,10 @@ static size_t console_len;
 static int shutdowns;
 static unsigned int last_reason;
 
-void printk(const char *fmt, ...) { (void)fmt; }
+void printk(const char *fmt, ...)
+{
+	(void)fmt;
+}
 
 static bool in_guest(uint64_t gva, size_t len)
 {
@@ -72,11 +77,20 @@ void domain_shutdown(struct domain *d, unsigned int reason)
 	d->state = DOMAIN_SHUTDOWN;
 }
 
-const char *mica_hypervisor_cmdline(void) { return "console=com1 test"; }
+const char *mica_hypervisor_cmdline(void)
+{
+	return "console=com1 test";
+}
 
-uint64_t domain_ram_end(const struct domain *d) { return 64ULL << 20; }
+uint64_t domain_ram_end(const struct domain *d)
+{
+	return 64ULL << 20;
+}
 static int time_updates;
-void domain_update_time(struct domain *d) { time_updates++; }
+void domain_update_time(struct domain *d)
+{
+	time_updates++;
+}
 struct domain *domain_lookup(domid_t id);
 
 static uint64_t shared_info_gfn;
@@ -86,15 +100,76 @@ int arch_map_shared_info(struct domain *d, uint64_t gfn)
 	return 0;
 }
 
+/* Scheduler, timers and guest pages, as the vCPU ops see them. */
+static int yields, blocks, polls;
+static uint64_t now, timer_deadline;
+static bool timer_armed;
+static bool poll_ready;
+static struct hvm_init_state init_state;
+static int init_states;
+static uint8_t guest_frame[4096];
+
+void vcpu_pause_flags_set(struct vcpu *v, unsigned int flags)
+{
+	v->pause_flags |= flags;
+}
+void vcpu_pause_flags_clear(struct vcpu *v, unsigned int flags)
+{
+	v->pause_flags &= ~flags;
+}
+void vcpu_yield(struct vcpu *v)
+{
+	yields++;
+}
+void vcpu_block(struct vcpu *v)
+{
+	blocks++;
+}
+void vcpu_block_until(struct vcpu *v, bool (*ready)(struct vcpu *v, void *arg), void *arg)
+{
+	polls++;
+	poll_ready = ready(v, arg);
+}
+uint64_t now_ns(void)
+{
+	return now;
+}
+void timer_set(struct timer *t, uint64_t deadline)
+{
+	timer_deadline = deadline;
+	timer_armed = true;
+}
+void timer_stop(struct timer *t)
+{
+	timer_armed = false;
+}
+void hvm_vcpu_set_init_state(struct vcpu *v, const struct hvm_init_state *st)
+{
+	init_state = *st;
+	init_states++;
+}
+void *guest_phys_page(struct domain *d, uint64_t gfn, bool write)
+{
+	return gfn == 0x1234 ? guest_frame : NULL;
+}
+
 /* ---- fixture ---- */
 static struct domain dom;
 static struct vcpu vcpu0, vcpu1;
 static struct shared_info shared;
 static struct evtchn ports[64];
 
-static struct evtchn_domain *lookup(domid_t id) { return id == dom.domain_id ? &dom.evtchn : NULL; }
-struct domain *domain_lookup(domid_t id) { return id == dom.domain_id ? &dom : NULL; }
-static void kick(struct evtchn_domain *d, unsigned int vcpu) {}
+static struct evtchn_domain *lookup(domid_t id)
+{
+	return id == dom.domain_id ? &dom.evtchn : NULL;
+}
+struct domain *domain_lookup(domid_t id)
+{
+	return id == dom.domain_id ? &dom : NULL;
+}
+static void kick(struct evtchn_domain *d, unsigned int vcpu)
+{
+}
 static const struct evtchn_hooks hooks = {.lookup_domain = lookup, .kick_vcpu = kick};
 
 static int setup(void **state)
@@ -110,11 +185,15 @@ static int setup(void **state)
 	dom.vcpus[0] = &vcpu0;
 	dom.vcpus[1] = &vcpu1;
 	vcpu0.domain = vcpu1.domain = &dom;
-	vcpu0.up = true;
+	vcpu1.pause_flags = VPF_DOWN;
 	vcpu1.vcpu_id = 1;
 	memset(&shared, 0, sizeof(shared));
 	memset(ports, 0, sizeof(ports));
+	yields = blocks = polls = init_states = 0;
+	now = 1000000;
+	timer_armed = false;
 	shared_info_gfn = 0;
+	dom.shared_info = &shared;
 	assert_int_equal(evtchn_domain_init(&dom.evtchn, 3, &shared, ports, 64, 2, &hooks), 0);
 	evtchn_set_vcpu_info(&dom.evtchn, 0, &shared.vcpu_info[0]);
 	return 0;
@@ -137,13 +216,16 @@ static void test_unknown_numbers(void **state)
 	assert_int_equal(vcpu0.hypercalls, 0); /* only real calls are counted */
 }
 
-static long privileged_only(struct vcpu *v, const uint64_t *args) { return 42; }
+static long privileged_only(struct vcpu *v, const uint64_t *args)
+{
+	return 42;
+}
 
 static void test_privilege_check(void **state)
 {
 	static const struct hypercall_entry table[] = {
-		[1] = {privileged_only, 0, HC_PRIVILEGED, "priv"},
-		[2] = {privileged_only, 0, HC_ANY, "any"},
+	    [1] = {privileged_only, 0, HC_PRIVILEGED, "priv"},
+	    [2] = {privileged_only, 0, HC_ANY, "any"},
 	};
 	uint64_t args[HYPERCALL_MAX_ARGS] = {0};
 
@@ -171,7 +253,7 @@ static void test_xen_version(void **state)
 	assert_int_equal(call(__HYPERVISOR_xen_version, XENVER_get_features, GUEST_BASE, 0), 0);
 	memcpy(&fi, guest, sizeof(fi));
 	assert_int_equal(fi.submap, (1u << XENFEAT_writable_page_tables) | (1u << XENFEAT_auto_translated_physmap) |
-					    (1u << XENFEAT_supervisor_mode_kernel));
+					(1u << XENFEAT_supervisor_mode_kernel) | (1u << XENFEAT_hvm_callback_vector));
 	fi.submap_idx = 7;
 	memcpy(guest, &fi, sizeof(fi));
 	assert_int_equal(call(__HYPERVISOR_xen_version, XENVER_get_features, GUEST_BASE, 0), 0);
@@ -185,9 +267,8 @@ static void test_xen_version(void **state)
 
 static void test_xen_version_bad_pointers(void **state)
 {
-	const uint64_t cmds[] = {XENVER_extraversion, XENVER_compile_info, XENVER_capabilities,
-				 XENVER_changeset,    XENVER_platform_parameters, XENVER_get_features,
-				 XENVER_guest_handle};
+	const uint64_t cmds[] = {XENVER_extraversion,        XENVER_compile_info, XENVER_capabilities, XENVER_changeset,
+				 XENVER_platform_parameters, XENVER_get_features, XENVER_guest_handle};
 	const uint64_t bad[] = {0, GUEST_BASE - 1, GUEST_BASE + GUEST_SIZE - 4, UINT64_MAX - 8};
 
 	for (size_t c = 0; c < sizeof(cmds) / sizeof(cmds[0]); c++)
@@ -229,7 +310,9 @@ static void test_sched_op(void **state)
 	struct sched_shutdown s = {.reason = SHUTDOWN_crash};
 
 	assert_int_equal(call(__HYPERVISOR_sched_op, SCHEDOP_yield, 0, 0), 0);
+	assert_int_equal(yields, 1);
 	assert_int_equal(call(__HYPERVISOR_sched_op, SCHEDOP_block, 0, 0), 0);
+	assert_int_equal(blocks, 1);
 	assert_int_equal(call(__HYPERVISOR_sched_op, 99, 0, 0), -ENOSYS);
 	assert_int_equal(call(__HYPERVISOR_sched_op, SCHEDOP_shutdown, 0, 0), -EFAULT);
 	s.reason = SHUTDOWN_MAX + 1;
@@ -243,7 +326,188 @@ static void test_sched_op(void **state)
 	assert_int_equal(last_reason, SHUTDOWN_crash);
 }
 
+static void test_sched_poll(void **state)
+{
+	struct sched_poll sp = {.nr_ports = 2, .timeout = 0};
+	evtchn_port_t ports_[2] = {5, 9};
+
+	set_xen_guest_handle(sp.ports, (evtchn_port_t *)(uintptr_t)(GUEST_BASE + 0x100));
+	memcpy(guest, &sp, sizeof(sp));
+	memcpy(guest + 0x100, ports_, sizeof(ports_));
+	/* nothing pending, no timeout: blocks until one of them is */
+	assert_int_equal(call(__HYPERVISOR_sched_op, SCHEDOP_poll, GUEST_BASE, 0), 0);
+	assert_int_equal(polls, 1);
+	assert_false(poll_ready);
+	assert_true(vcpu0.polling);
+	assert_false(timer_armed);
+	/* one pending (masked or not): returns at once */
+	vcpu0.polling = false;
+	shared.evtchn_pending[0] = 1ULL << 9;
+	shared.evtchn_mask[0] = 1ULL << 9;
+	assert_int_equal(call(__HYPERVISOR_sched_op, SCHEDOP_poll, GUEST_BASE, 0), 0);
+	assert_int_equal(polls, 1);
+	assert_false(vcpu0.polling);
+	shared.evtchn_pending[0] = 0;
+	/* a timeout in the future arms the poll timer; one in the past returns */
+	sp.timeout = now + 5000;
+	memcpy(guest, &sp, sizeof(sp));
+	assert_int_equal(call(__HYPERVISOR_sched_op, SCHEDOP_poll, GUEST_BASE, 0), 0);
+	assert_true(timer_armed);
+	assert_int_equal(timer_deadline, now + 5000);
+	assert_int_equal(polls, 2);
+	vcpu0.polling = false;
+	sp.timeout = now - 1;
+	memcpy(guest, &sp, sizeof(sp));
+	assert_int_equal(call(__HYPERVISOR_sched_op, SCHEDOP_poll, GUEST_BASE, 0), 0);
+	assert_int_equal(polls, 2);
+	/* bad arguments */
+	sp.nr_ports = 129;
+	memcpy(guest, &sp, sizeof(sp));
+	assert_int_equal(call(__HYPERVISOR_sched_op, SCHEDOP_poll, GUEST_BASE, 0), -EINVAL);
+	sp.nr_ports = 2;
+	ports_[1] = 64; /* the domain has 64 ports */
+	memcpy(guest, &sp, sizeof(sp));
+	memcpy(guest + 0x100, ports_, sizeof(ports_));
+	assert_int_equal(call(__HYPERVISOR_sched_op, SCHEDOP_poll, GUEST_BASE, 0), -EINVAL);
+	set_xen_guest_handle(sp.ports, (evtchn_port_t *)(uintptr_t)(GUEST_BASE + GUEST_SIZE - 4));
+	memcpy(guest, &sp, sizeof(sp));
+	assert_int_equal(call(__HYPERVISOR_sched_op, SCHEDOP_poll, GUEST_BASE, 0), -EFAULT);
+	assert_int_equal(call(__HYPERVISOR_sched_op, SCHEDOP_poll, 0, 0), -EFAULT);
+	/* remote shutdown is for the privileged */
+	assert_int_equal(call(__HYPERVISOR_sched_op, SCHEDOP_remote_shutdown, GUEST_BASE, 0), -EPERM);
+}
+
 /* ---- vcpu_op ---- */
+static void put_context(const struct vcpu_hvm_context *c)
+{
+	memcpy(guest, c, sizeof(*c));
+}
+
+static void test_vcpu_up_down(void **state)
+{
+	struct vcpu_hvm_context c = {.mode = VCPU_HVM_MODE_64B};
+
+	c.cpu_regs.x86_64.cr0 = 0x80000011;
+	c.cpu_regs.x86_64.cr4 = 0x20;
+	c.cpu_regs.x86_64.cr3 = 0x1000;
+	c.cpu_regs.x86_64.rip = 0x100000;
+	c.cpu_regs.x86_64.rsp = 0x200000;
+	c.cpu_regs.x86_64.rdi = 7;
+	/* up before initialise: refused */
+	assert_int_equal(call(__HYPERVISOR_vcpu_op, VCPUOP_up, 1, 0), -EINVAL);
+	/* bad contexts: not copied, wrong mode, paging off in 64-bit mode, non-canonical RIP */
+	assert_int_equal(call(__HYPERVISOR_vcpu_op, VCPUOP_initialise, 1, 0), -EFAULT);
+	c.mode = 7;
+	put_context(&c);
+	assert_int_equal(call(__HYPERVISOR_vcpu_op, VCPUOP_initialise, 1, GUEST_BASE), -EINVAL);
+	c.mode = VCPU_HVM_MODE_64B;
+	c.cpu_regs.x86_64.cr0 = 0x11;
+	put_context(&c);
+	assert_int_equal(call(__HYPERVISOR_vcpu_op, VCPUOP_initialise, 1, GUEST_BASE), -EINVAL);
+	c.cpu_regs.x86_64.cr0 = 0x80000011;
+	c.cpu_regs.x86_64.rip = 0x0000800000000000ULL;
+	put_context(&c);
+	assert_int_equal(call(__HYPERVISOR_vcpu_op, VCPUOP_initialise, 1, GUEST_BASE), -EINVAL);
+	assert_int_equal(init_states, 0);
+	/* a good one: long mode, the registers given */
+	c.cpu_regs.x86_64.rip = 0x100000;
+	put_context(&c);
+	assert_int_equal(call(__HYPERVISOR_vcpu_op, VCPUOP_initialise, 1, GUEST_BASE), 0);
+	assert_int_equal(init_states, 1);
+	assert_int_equal(init_state.regs.rip, 0x100000);
+	assert_int_equal(init_state.regs.gpr[GPR_RSP], 0x200000);
+	assert_int_equal(init_state.regs.gpr[GPR_RDI], 7);
+	assert_int_equal(init_state.efer & 0x500, 0x500);  /* LME and LMA */
+	assert_int_equal(init_state.cs.ar & 0x200, 0x200); /* L */
+	assert_int_equal(call(__HYPERVISOR_vcpu_op, VCPUOP_initialise, 1, GUEST_BASE), -EEXIST);
+	assert_int_equal(call(__HYPERVISOR_vcpu_op, VCPUOP_is_up, 1, 0), 0);
+	assert_int_equal(call(__HYPERVISOR_vcpu_op, VCPUOP_up, 1, 0), 0);
+	assert_int_equal(call(__HYPERVISOR_vcpu_op, VCPUOP_is_up, 1, 0), 1);
+	assert_int_equal(call(__HYPERVISOR_vcpu_op, VCPUOP_down, 1, 0), 0);
+	assert_int_equal(call(__HYPERVISOR_vcpu_op, VCPUOP_is_up, 1, 0), 0);
+	assert_int_equal(call(__HYPERVISOR_vcpu_op, VCPUOP_up, 2, 0), -ENOENT);
+}
+
+static void test_vcpu_context_32(void **state)
+{
+	struct vcpu_hvm_context c = {.mode = VCPU_HVM_MODE_32B};
+	struct vcpu_hvm_x86_32 *r = &c.cpu_regs.x86_32;
+
+	r->cr0 = 1;
+	r->eip = 0x8000;
+	r->cs_limit = r->ds_limit = r->ss_limit = r->es_limit = 0xffffffff;
+	r->cs_ar = 0xc9b;
+	r->ds_ar = r->ss_ar = r->es_ar = 0xc93;
+	r->tr_ar = 0x8b;
+	r->tr_limit = 0x67;
+	/* PAE paging without long mode is refused (the PDPTEs would not be loaded) */
+	r->cr0 = 0x80000001;
+	r->cr4 = 0x20;
+	put_context(&c);
+	assert_int_equal(call(__HYPERVISOR_vcpu_op, VCPUOP_initialise, 1, GUEST_BASE), -EINVAL);
+	/* attribute bits above 11 are not Xen's layout */
+	r->cr0 = 1;
+	r->cr4 = 0;
+	r->cs_ar = 0xf09b;
+	put_context(&c);
+	assert_int_equal(call(__HYPERVISOR_vcpu_op, VCPUOP_initialise, 1, GUEST_BASE), -EINVAL);
+	r->cs_ar = 0xc9b;
+	put_context(&c);
+	assert_int_equal(call(__HYPERVISOR_vcpu_op, VCPUOP_initialise, 1, GUEST_BASE), 0);
+	assert_int_equal(init_state.cs.ar, 0xc9b);
+	assert_int_equal(init_state.regs.rip, 0x8000);
+	assert_int_equal(init_state.efer, 0);
+}
+
+static void test_vcpu_timers(void **state)
+{
+	struct vcpu_set_singleshot_timer t = {.timeout_abs_ns = 500, .flags = VCPU_SSHOTTMR_future};
+
+	memcpy(guest, &t, sizeof(t));
+	assert_int_equal(call(__HYPERVISOR_vcpu_op, VCPUOP_set_singleshot_timer, 0, GUEST_BASE), -ETIME);
+	assert_false(timer_armed);
+	t.flags = 0; /* in the past without the flag: fires at once */
+	memcpy(guest, &t, sizeof(t));
+	assert_int_equal(call(__HYPERVISOR_vcpu_op, VCPUOP_set_singleshot_timer, 0, GUEST_BASE), 0);
+	assert_true(timer_armed);
+	t.timeout_abs_ns = now + 1000;
+	t.flags = VCPU_SSHOTTMR_future;
+	memcpy(guest, &t, sizeof(t));
+	assert_int_equal(call(__HYPERVISOR_vcpu_op, VCPUOP_set_singleshot_timer, 0, GUEST_BASE), 0);
+	assert_int_equal(timer_deadline, now + 1000);
+	/* only the caller's own timer */
+	assert_int_equal(call(__HYPERVISOR_vcpu_op, VCPUOP_set_singleshot_timer, 1, GUEST_BASE), -EINVAL);
+	assert_int_equal(call(__HYPERVISOR_vcpu_op, VCPUOP_set_singleshot_timer, 0, 0), -EFAULT);
+	assert_int_equal(call(__HYPERVISOR_vcpu_op, VCPUOP_stop_singleshot_timer, 0, 0), 0);
+	assert_false(timer_armed);
+	assert_int_equal(call(__HYPERVISOR_vcpu_op, VCPUOP_stop_periodic_timer, 0, 0), 0);
+	/* set_timer_op: absolute; 0 stops */
+	assert_int_equal(call(__HYPERVISOR_set_timer_op, now + 77, 0, 0), 0);
+	assert_true(timer_armed);
+	assert_int_equal(timer_deadline, now + 77);
+	assert_int_equal(call(__HYPERVISOR_set_timer_op, 0, 0, 0), 0);
+	assert_false(timer_armed);
+}
+
+static void test_register_vcpu_info(void **state)
+{
+	struct vcpu_register_vcpu_info r = {.mfn = 0x1234, .offset = 4096 - sizeof(struct vcpu_info) + 1};
+
+	memcpy(guest, &r, sizeof(r));
+	assert_int_equal(call(__HYPERVISOR_vcpu_op, VCPUOP_register_vcpu_info, 0, GUEST_BASE), -EINVAL);
+	r.offset = 64;
+	r.mfn = 0x999; /* not guest RAM */
+	memcpy(guest, &r, sizeof(r));
+	assert_int_equal(call(__HYPERVISOR_vcpu_op, VCPUOP_register_vcpu_info, 0, GUEST_BASE), -EINVAL);
+	r.mfn = 0x1234;
+	memcpy(guest, &r, sizeof(r));
+	shared.vcpu_info[0].evtchn_upcall_pending = 1;
+	assert_int_equal(call(__HYPERVISOR_vcpu_op, VCPUOP_register_vcpu_info, 0, GUEST_BASE), 0);
+	assert_ptr_equal(dom.evtchn.vcpu_info[0], (struct vcpu_info *)(guest_frame + 64));
+	assert_int_equal(((struct vcpu_info *)(guest_frame + 64))->evtchn_upcall_pending, 1); /* carried over */
+	assert_int_equal(call(__HYPERVISOR_vcpu_op, VCPUOP_register_vcpu_info, 0, GUEST_BASE), -EINVAL); /* once */
+}
+
 static void test_vcpu_op(void **state)
 {
 	assert_int_equal(call(__HYPERVISOR_vcpu_op, VCPUOP_is_up, 0, 0), 1);
@@ -257,8 +521,8 @@ static void test_vcpu_op(void **state)
 /* ---- memory_op and event_channel_op: argument copying and checks ---- */
 static void test_memory_op(void **state)
 {
-	struct xen_add_to_physmap xatp = {.domid = DOMID_SELF, .space = XENMAPSPACE_shared_info, .idx = 0,
-					  .gpfn = 0xfe000};
+	struct xen_add_to_physmap xatp = {
+	    .domid = DOMID_SELF, .space = XENMAPSPACE_shared_info, .idx = 0, .gpfn = 0xfe000};
 
 	memcpy(guest, &xatp, sizeof(xatp));
 	time_updates = 0;
@@ -384,18 +648,23 @@ static void test_hvm_params(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup(test_unknown_numbers, setup),
-		cmocka_unit_test_setup(test_privilege_check, setup),
-		cmocka_unit_test_setup(test_xen_version, setup),
-		cmocka_unit_test_setup(test_xen_version_bad_pointers, setup),
-		cmocka_unit_test_setup(test_commandline_privileged, setup),
-		cmocka_unit_test_setup(test_console_io, setup),
-		cmocka_unit_test_setup(test_sched_op, setup),
-		cmocka_unit_test_setup(test_vcpu_op, setup),
-		cmocka_unit_test_setup(test_memory_op, setup),
-		cmocka_unit_test_setup(test_memory_op_reservation_and_map, setup),
-		cmocka_unit_test_setup(test_event_channel_op, setup),
-		cmocka_unit_test_setup(test_hvm_params, setup),
+	    cmocka_unit_test_setup(test_unknown_numbers, setup),
+	    cmocka_unit_test_setup(test_privilege_check, setup),
+	    cmocka_unit_test_setup(test_xen_version, setup),
+	    cmocka_unit_test_setup(test_xen_version_bad_pointers, setup),
+	    cmocka_unit_test_setup(test_commandline_privileged, setup),
+	    cmocka_unit_test_setup(test_console_io, setup),
+	    cmocka_unit_test_setup(test_sched_op, setup),
+	    cmocka_unit_test_setup(test_vcpu_op, setup),
+	    cmocka_unit_test_setup(test_sched_poll, setup),
+	    cmocka_unit_test_setup(test_vcpu_up_down, setup),
+	    cmocka_unit_test_setup(test_vcpu_context_32, setup),
+	    cmocka_unit_test_setup(test_vcpu_timers, setup),
+	    cmocka_unit_test_setup(test_register_vcpu_info, setup),
+	    cmocka_unit_test_setup(test_memory_op, setup),
+	    cmocka_unit_test_setup(test_memory_op_reservation_and_map, setup),
+	    cmocka_unit_test_setup(test_event_channel_op, setup),
+	    cmocka_unit_test_setup(test_hvm_params, setup),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

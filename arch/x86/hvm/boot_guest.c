@@ -1,9 +1,11 @@
 /*
- * Boot guests: until domains are built by a toolstack, every boot module is
- * started as a PVH guest, module i as domain i + 1 on CPU i. Its ELF is
- * checked, loaded into fresh guest RAM, given a struct hvm_start_info, and
- * run until it shuts down or crashes; then it is destroyed and every page
- * goes back to the allocator.
+ * Boot-time domains (Xen's dom0less, Bao's static partitions): every boot
+ * module is built as a PVH domain, module i as domain i + 1 unless its
+ * parameters (mica/boot_domain_cfg.h, docs/boot.md) say otherwise. Its ELF is
+ * checked, loaded into fresh guest RAM and given a struct hvm_start_info;
+ * then the scheduler runs all of them on every CPU their affinity allows.
+ * When one stops, its on_poweroff / on_reboot / on_crash policy applies; a
+ * restart builds it again from its module, which stays in memory.
  */
 #include <asm/boot_guest.h>
 #include <asm/hvm.h>
@@ -11,33 +13,36 @@
 #include <asm/percpu.h>
 #include <asm/setup.h>
 #include <asm/smp.h>
+#include <mica/boot_domain_cfg.h>
 #include <mica/cmdline.h>
 #include <mica/domain.h>
 #include <mica/guest_mem.h>
 #include <mica/mm.h>
 #include <mica/printk.h>
 #include <mica/pvh.h>
+#include <mica/sched.h>
 #include <mica/string.h>
 
 #define GUEST_MEM_DEFAULT (64ULL << 20)
 #define GUEST_MEM_MIN (2ULL << 20)
 #define START_INFO_AREA (64ULL << 10)
 
-void hvm_vcpu_loop(struct vcpu *v);
-
 static int guest_copy(void *ctx, uint64_t gpa, const void *src, size_t len)
 {
 	return copy_to_guest_phys(ctx, gpa, src, len);
 }
 
-static int guest_zero(void *ctx, uint64_t gpa, size_t len) { return zero_guest_phys(ctx, gpa, len); }
+static int guest_zero(void *ctx, uint64_t gpa, size_t len)
+{
+	return zero_guest_phys(ctx, gpa, len);
+}
 
 static const struct pvh_mem_ops guest_mem_ops = {
-	.copy_to_guest = guest_copy,
-	.zero_guest = guest_zero,
+    .copy_to_guest = guest_copy,
+    .zero_guest = guest_zero,
 };
 
-/* guest_mem=<size>: RAM of the boot guest. Returns 0 (after saying why) when unusable. */
+/* guest_mem=<size>: the default RAM of a boot domain. Returns 0 (after saying why) when unusable. */
 static uint64_t guest_mem_size(void)
 {
 	char val[32];
@@ -54,23 +59,6 @@ static uint64_t guest_mem_size(void)
 		return 0;
 	}
 	return mem;
-}
-
-/* Splits "file args..." into the module's name and the guest's command line. */
-static const char *split_cmdline(const char *line, char *name, size_t size)
-{
-	size_t n = 0;
-
-	while (line[n] && line[n] != ' ' && n + 1 < size) {
-		name[n] = line[n];
-		n++;
-	}
-	name[n] = '\0';
-	while (line[n] && line[n] != ' ')
-		n++;
-	while (line[n] == ' ')
-		n++;
-	return line + n;
 }
 
 static int build(struct domain *d, const struct boot_module *m, const char *args, uint64_t mem, uint32_t *entry,
@@ -115,118 +103,146 @@ static int build(struct domain *d, const struct boot_module *m, const char *args
 }
 
 /*
- * One boot domain: built on the boot CPU, run on the CPU it was given, and
- * destroyed on the boot CPU once every boot domain has stopped (so that no
- * event channel peer can still reach it).
+ * A domain that asks to be restarted more than RESTART_STORM times within
+ * RESTART_WINDOW_NS is destroyed instead: it would only keep failing.
  */
+#define RESTART_STORM 3
+#define RESTART_WINDOW_NS (30ULL * 1000000000)
+
 struct boot_domain {
-	struct domain *d;
-	const char *args;
-	uint32_t entry;
-	uint64_t start_info;
-	uint64_t mem;
+	struct boot_domain_cfg cfg;
+	unsigned int module;
+	unsigned int restarts;
+	uint64_t window_start;
 };
 
 static struct boot_domain boot_domains[BOOT_MAX_MODULES];
-static unsigned int boot_domains_running;
+static uint64_t free_before;
 
-/*
- * The vCPU's control structure is created on the CPU that runs it (a VMCS is
- * tied to one CPU), and the domain is destroyed there too.
- */
-static void boot_domain_run(void *arg)
+static const enum domain_action actions[] = {
+    [BOOT_DOMAIN_DESTROY] = DOMAIN_ACTION_DESTROY,
+    [BOOT_DOMAIN_RESTART] = DOMAIN_ACTION_RESTART,
+    [BOOT_DOMAIN_PRESERVE] = DOMAIN_ACTION_PRESERVE,
+};
+
+static void boot_domain_restart(struct domain *d);
+
+/* Builds a boot domain with this id; NULL (after saying why) if it cannot be. */
+static struct domain *boot_domain_build(struct boot_domain *b, domid_t id)
 {
-	struct boot_domain *b = arg;
-	struct domain *d = b->d;
-	struct vcpu *v = vcpu_create(d, 0);
+	const struct boot_domain_cfg *c = &b->cfg;
+	uint64_t affinity = c->cpus & cpus_online_mask();
+	struct domain *d;
+	uint32_t entry;
+	uint64_t start_info;
 
-	if (!v) {
-		printk("Mica: cannot create vCPU0 of d%u (%s)\n", d->domain_id, d->name);
-	} else {
-		hvm->vcpu_set_pvh_state(v, b->entry, (uint32_t)b->start_info);
-		v->up = true;
-		d->state = DOMAIN_RUNNING;
-		printk("Mica: d%u (%s): PVH guest, %lu MiB, entry 0x%x, start info at 0x%lx, on CPU%u, command line "
-		       "'%s'\n",
-		       d->domain_id, d->name, b->mem >> 20, b->entry, b->start_info, smp_processor_id(), b->args);
-		hvm_vcpu_loop(v);
-		printk("Mica: d%u (%s) stopped after %lu exits and %lu hypercalls\n", d->domain_id, d->name,
-		       v->arch.hvm.exits, v->hypercalls);
+	if (!affinity) {
+		printk("Mica: boot domain '%s' not started: cpus= names no online CPU\n", c->name);
+		return NULL;
 	}
-	domain_destroy_vcpus(d); /* here: a VMCS belongs to the CPU that ran it */
-	__atomic_fetch_sub(&boot_domains_running, 1, __ATOMIC_RELEASE);
+	if (c->memory > mm_free_bytes() / 2) {
+		printk("Mica: boot domain '%s' not started: memory=%lu MiB is more than half of what is free\n",
+		       c->name, c->memory >> 20);
+		return NULL;
+	}
+	d = domain_create(id, c->name, c->vcpus);
+	if (!d) {
+		printk("Mica: cannot create domain %u for boot domain '%s' (id in use, or no memory)\n", id, c->name);
+		return NULL;
+	}
+	d->on_poweroff = actions[c->on_poweroff];
+	d->on_reboot = actions[c->on_reboot];
+	d->on_crash = actions[c->on_crash];
+	d->restart = boot_domain_restart;
+	d->builder = b;
+	if (sched_set_domain_params(d, c->weight, c->cap) < 0)
+		printk("Mica: boot domain '%s': weight=%u cap=%u refused; using the defaults\n", c->name, c->weight,
+		       c->cap);
+	for (unsigned int i = 0; i < c->vcpus; i++)
+		vcpu_set_affinity(d->vcpus[i], affinity);
+	if (build(d, &boot_info.modules[b->module], c->args, c->memory, &entry, &start_info) < 0) {
+		domain_destroy(d);
+		return NULL;
+	}
+	vcpu_start_pvh(d->vcpus[0], entry, (uint32_t)start_info);
+	printk("Mica: d%u (%s): PVH guest, %lu MiB, %u vCPU%s, CPUs 0x%lx, entry 0x%x, start info at 0x%lx, "
+	       "command line '%s'\n",
+	       d->domain_id, d->name, c->memory >> 20, c->vcpus, c->vcpus == 1 ? "" : "s", affinity, entry, start_info,
+	       c->args);
+	return d;
 }
 
-/* Builds boot module i as domain i + 1; false (after saying why) if it cannot run. */
-static bool boot_domain_build(unsigned int i, uint64_t mem)
+/* The restart policy: the same module, built again under the same id. */
+static void boot_domain_restart(struct domain *d)
 {
-	const struct boot_module *m = &boot_info.modules[i];
-	struct boot_domain *b = &boot_domains[i];
-	char name[DOMAIN_NAME_MAX];
+	struct boot_domain *b = d->builder;
+	domid_t id = d->domain_id;
+	uint64_t now = now_ns();
+	struct domain *nd;
 
-	b->args = split_cmdline(m->cmdline, name, sizeof(name));
-	b->mem = mem;
-	if (mem > mm_free_bytes() / 2) {
-		printk("Mica: boot guest '%s' not started: guest_mem=%lu MiB is more than half of what is free\n",
-		       name, mem >> 20);
-		return false;
+	if (!b->restarts || now - b->window_start > RESTART_WINDOW_NS) {
+		b->window_start = now;
+		b->restarts = 0;
 	}
-	b->d = domain_create((domid_t)(i + 1), name, 1);
-	if (!b->d) {
-		printk("Mica: cannot create a domain for boot guest '%s'\n", name);
-		return false;
+	if (++b->restarts > RESTART_STORM) {
+		printk("Mica: d%u (%s) restarted %u times within %llu s; destroying it instead\n", id, d->name,
+		       RESTART_STORM, RESTART_WINDOW_NS / 1000000000);
+		domain_destroy(d);
+		return;
 	}
-	if (build(b->d, m, b->args, mem, &b->entry, &b->start_info) < 0) {
-		domain_destroy(b->d);
-		b->d = NULL;
-		return false;
+	domain_destroy_keep(d); /* a restart is not the last domain going */
+	nd = boot_domain_build(b, id);
+	if (nd) {
+		printk("Mica: d%u (%s) restarted\n", id, nd->name);
+		domain_start(nd);
+	} else if (!domain_count()) {
+		arch_domains_gone();
 	}
-	return true;
 }
 
 /*
- * Every boot module becomes a PVH domain of its own (domain i + 1 for module
- * i) on a CPU of its own, as in a statically partitioned system: module 0 on
- * the boot CPU, the others on application processors. Returns when all have
- * stopped.
+ * Every boot module becomes a domain; returns whether any was started (the
+ * scheduler then runs them, and arch_domains_gone() follows the last one).
  */
-void boot_guest_run(void)
+bool boot_guest_run(void)
 {
-	unsigned int n = MIN(boot_info.nr_modules, nr_cpus);
-	uint64_t mem, free_before = mm_free_bytes();
-	bool own = false;
+	struct domain *started[BOOT_MAX_MODULES];
+	unsigned int n = 0;
+	uint64_t mem;
 
 	if (!boot_info.nr_modules)
-		return;
+		return false;
 	if (!hvm) {
 		printk("Mica: boot modules not started as guests: no usable hardware virtualization\n");
-		return;
+		return false;
 	}
 	mem = guest_mem_size();
 	if (!mem)
-		return;
-	for (unsigned int i = n; i < boot_info.nr_modules; i++)
-		printk("Mica: boot module %u not started: one guest per CPU and there are %u CPUs\n", i, nr_cpus);
-	for (unsigned int i = 0; i < n; i++) {
-		if (!boot_domain_build(i, mem))
+		return false;
+	free_before = mm_free_bytes();
+	for (unsigned int i = 0; i < boot_info.nr_modules && i < BOOT_MAX_MODULES; i++) {
+		struct boot_domain *b = &boot_domains[i];
+		char err[160];
+		struct domain *d;
+
+		b->module = i;
+		if (boot_domain_cfg_parse(boot_info.modules[i].cmdline, mem, &b->cfg, err, sizeof(err)) < 0) {
+			printk("Mica: boot module %u not started: %s\n", i, err);
 			continue;
-		__atomic_fetch_add(&boot_domains_running, 1, __ATOMIC_ACQUIRE);
-		if (i == 0)
-			own = true;
-		else if (smp_run_on(i, boot_domain_run, &boot_domains[i]) < 0)
-			boot_domain_run(&boot_domains[i]); /* that CPU cannot take it: run it here, in turn */
+		}
+		d = boot_domain_build(b, b->cfg.domid ? b->cfg.domid : (domid_t)(i + 1));
+		if (d)
+			started[n++] = d;
 	}
-	if (own)
-		boot_domain_run(&boot_domains[0]);
-	while (__atomic_load_n(&boot_domains_running, __ATOMIC_ACQUIRE))
-		__asm__ volatile("sti; hlt" ::: "memory");
-	for (unsigned int i = 0; i < n; i++) {
-		if (!boot_domains[i].d)
-			continue;
-		domain_destroy(boot_domains[i].d);
-		boot_domains[i].d = NULL;
-		printk("Mica: d%u destroyed\n", i + 1);
-	}
+	for (unsigned int i = 0; i < n; i++)
+		domain_start(started[i]);
+	return n > 0;
+}
+
+/* The last domain is gone: the boot CPU reports the memory and follows on_idle=. */
+void arch_domains_gone(void)
+{
 	printk("Mica: boot guests stopped: %lu KiB free (%lu KiB before they were built)\n", mm_free_bytes() >> 10,
 	       free_before >> 10);
+	platform_idle_policy();
 }

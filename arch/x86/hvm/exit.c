@@ -9,6 +9,7 @@
 #include <mica/domain.h>
 #include <mica/hypercall.h>
 #include <mica/printk.h>
+#include <mica/sched.h>
 
 #define VEC_UD 6
 #define VEC_GP 13
@@ -16,7 +17,10 @@
 
 typedef bool (*exit_handler_t)(struct vcpu *v, struct hvm_exit *e);
 
-static bool handle_nothing(struct vcpu *v, struct hvm_exit *e) { return true; }
+static bool handle_nothing(struct vcpu *v, struct hvm_exit *e)
+{
+	return true;
+}
 
 static bool handle_cpuid(struct vcpu *v, struct hvm_exit *e)
 {
@@ -31,17 +35,21 @@ static bool handle_cpuid(struct vcpu *v, struct hvm_exit *e)
 	return true;
 }
 
-/* No virtual interrupts exist yet: a halt with interrupts masked can never end. */
+/*
+ * HLT with interrupts enabled waits for the next event upcall, as SCHEDOP_block
+ * does: the vCPU gives up its CPU until an event is pending. With interrupts
+ * masked nothing can ever end the halt, so the vCPU goes down.
+ */
 static bool handle_hlt(struct vcpu *v, struct hvm_exit *e)
 {
 	hvm->advance_rip(v);
 	if (!(v->arch.hvm.regs.rflags & RFLAGS_IF)) {
-		printk("(d%u) vCPU%u halted with interrupts disabled: it will not run again\n",
-		       v->domain->domain_id, v->vcpu_id);
-		v->up = false;
+		printk("(d%u) vCPU%u halted with interrupts disabled: it will not run again\n", v->domain->domain_id,
+		       v->vcpu_id);
+		vcpu_pause_flags_set(v, VPF_DOWN);
 		return false;
 	}
-	__asm__ volatile("sti; hlt" ::: "memory"); /* until the next host interrupt */
+	vcpu_block(v);
 	return true;
 }
 
@@ -112,7 +120,10 @@ static bool handle_triple_fault(struct vcpu *v, struct hvm_exit *e)
 static bool handle_npf(struct vcpu *v, struct hvm_exit *e)
 {
 	domain_crash(v->domain, "vCPU%u: %s of guest-physical 0x%lx, which is not mapped", v->vcpu_id,
-		     e->npf.write ? "write" : e->npf.exec ? "instruction fetch" : "read", e->npf.gpa);
+		     e->npf.write  ? "write"
+		     : e->npf.exec ? "instruction fetch"
+				   : "read",
+		     e->npf.gpa);
 	return false;
 }
 
@@ -124,31 +135,49 @@ static bool handle_fatal(struct vcpu *v, struct hvm_exit *e)
 }
 
 static const exit_handler_t exit_handlers[HVM_EXIT_COUNT] = {
-	[HVM_EXIT_UNKNOWN] = handle_fatal,
-	[HVM_EXIT_EXTINT] = handle_nothing,
-	[HVM_EXIT_NMI] = handle_nothing,
-	[HVM_EXIT_CPUID] = handle_cpuid,
-	[HVM_EXIT_HLT] = handle_hlt,
-	[HVM_EXIT_IO] = handle_io,
-	[HVM_EXIT_MSR_READ] = handle_msr_read,
-	[HVM_EXIT_MSR_WRITE] = handle_msr_write,
-	[HVM_EXIT_CR_ACCESS] = handle_fatal,
-	[HVM_EXIT_EXCEPTION] = handle_fatal,
-	[HVM_EXIT_TRIPLE_FAULT] = handle_triple_fault,
-	[HVM_EXIT_NPF] = handle_npf,
-	[HVM_EXIT_HYPERCALL] = handle_hypercall,
-	[HVM_EXIT_VIRT_INSN] = handle_virt_insn,
-	[HVM_EXIT_INVALID] = handle_fatal,
-	[HVM_EXIT_PREEMPT] = handle_nothing,
+    [HVM_EXIT_UNKNOWN] = handle_fatal,
+    [HVM_EXIT_EXTINT] = handle_nothing,
+    [HVM_EXIT_NMI] = handle_nothing,
+    [HVM_EXIT_CPUID] = handle_cpuid,
+    [HVM_EXIT_HLT] = handle_hlt,
+    [HVM_EXIT_IO] = handle_io,
+    [HVM_EXIT_MSR_READ] = handle_msr_read,
+    [HVM_EXIT_MSR_WRITE] = handle_msr_write,
+    [HVM_EXIT_CR_ACCESS] = handle_fatal,
+    [HVM_EXIT_EXCEPTION] = handle_fatal,
+    [HVM_EXIT_TRIPLE_FAULT] = handle_triple_fault,
+    [HVM_EXIT_NPF] = handle_npf,
+    [HVM_EXIT_HYPERCALL] = handle_hypercall,
+    [HVM_EXIT_VIRT_INSN] = handle_virt_insn,
+    [HVM_EXIT_INVALID] = handle_fatal,
+    [HVM_EXIT_PREEMPT] = handle_nothing,
+    [HVM_EXIT_INTR_WINDOW] = handle_nothing, /* the next entry injects what is due */
 };
 
 static const char *const exit_names[HVM_EXIT_COUNT] = {
-	"unknown", "external interrupt", "NMI", "CPUID", "HLT", "I/O", "RDMSR", "WRMSR", "CR access",
-	"exception", "triple fault", "nested page fault", "hypercall", "virtualization instruction",
-	"invalid guest state", "preemption",
+    "unknown",
+    "external interrupt",
+    "NMI",
+    "CPUID",
+    "HLT",
+    "I/O",
+    "RDMSR",
+    "WRMSR",
+    "CR access",
+    "exception",
+    "triple fault",
+    "nested page fault",
+    "hypercall",
+    "virtualization instruction",
+    "invalid guest state",
+    "preemption",
+    "interrupt window",
 };
 
-const char *hvm_exit_name(enum hvm_exit_reason r) { return r < HVM_EXIT_COUNT ? exit_names[r] : "?"; }
+const char *hvm_exit_name(enum hvm_exit_reason r)
+{
+	return r < HVM_EXIT_COUNT ? exit_names[r] : "?";
+}
 
 bool hvm_handle_exit(struct vcpu *v)
 {

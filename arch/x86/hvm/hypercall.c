@@ -5,18 +5,19 @@
  */
 #include <asm/cpu.h>
 #include <asm/hvm.h>
+#include <asm/percpu.h>
 #include <mica/domain.h>
 #include <mica/errno.h>
 #include <mica/hypercall.h>
-
-#define EFER_LMA (1ULL << 10)
 
 void hvm_hypercall(struct vcpu *v)
 {
 	uint64_t *g = v->arch.hvm.regs.gpr, efer = 0, args[HYPERCALL_MAX_ARGS];
 	bool long_mode;
 	long ret;
+	struct cpu *c = this_cpu();
 
+	__atomic_fetch_add(&c->hypercall_seq, 1, __ATOMIC_SEQ_CST);
 	hvm->get_msr(v, MSR_EFER, &efer);
 	long_mode = efer & EFER_LMA;
 	if (hvm->get_cpl(v) != 0) {
@@ -37,4 +38,5 @@ void hvm_hypercall(struct vcpu *v)
 		ret = hypercall_dispatch(v, (uint32_t)g[GPR_RAX], args);
 	}
 	g[GPR_RAX] = long_mode ? (uint64_t)ret : (uint32_t)ret;
+	__atomic_fetch_add(&c->hypercall_seq, 1, __ATOMIC_SEQ_CST);
 }

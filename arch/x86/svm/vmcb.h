@@ -13,6 +13,7 @@
 #define SVM_INTERCEPT_NMI (1u << 1)
 #define SVM_INTERCEPT_SMI (1u << 2)
 #define SVM_INTERCEPT_INIT (1u << 3)
+#define SVM_INTERCEPT_VINTR (1u << 4)
 #define SVM_INTERCEPT_CPUID (1u << 18)
 #define SVM_INTERCEPT_INVD (1u << 22)
 #define SVM_INTERCEPT_HLT (1u << 24)
@@ -33,6 +34,7 @@
 #define SVM_EXIT_NMI 0x061
 #define SVM_EXIT_SMI 0x062
 #define SVM_EXIT_INIT 0x063
+#define SVM_EXIT_VINTR 0x064
 #define SVM_EXIT_CPUID 0x072
 #define SVM_EXIT_INVD 0x076
 #define SVM_EXIT_HLT 0x078
@@ -57,6 +59,7 @@
 /* EVENTINJ, APM §15.20 */
 #define SVM_EVENT_VALID (1ULL << 31)
 #define SVM_EVENT_ERROR_VALID (1ULL << 11)
+#define SVM_EVENT_TYPE_INTR (0ULL << 8)
 #define SVM_EVENT_TYPE_EXCEPTION (3ULL << 8)
 
 struct vmcb_seg {

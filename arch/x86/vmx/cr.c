@@ -15,7 +15,6 @@
 #define CR3_PDPT_MASK 0xffffffe0ULL
 #define CR3_NO_FLUSH (1ULL << 63)
 #define CR4_PCIDE (1ULL << 17)
-#define EFER_LMA (1ULL << 10)
 #define PDPTE_P 1ULL
 #define PDPTE_RESERVED 0xfff00000000001e6ULL /* bits 2:1, 8:5, 63:52 */
 #define TSS_BUSY_32_64 11                    /* TR type required for IA-32e mode */

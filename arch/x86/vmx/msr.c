@@ -97,12 +97,15 @@ void vmx_msrs_switch(struct vcpu *v)
 	*owner = v;
 }
 
-void vmx_msrs_forget(struct vcpu *v)
+void vmx_msrs_put(struct vcpu *v)
 {
-	struct vcpu **owner = &lazy_owner[to_vmx(v)->cpu];
+	struct vcpu **owner = &lazy_owner[smp_processor_id()];
 
-	if (*owner == v)
-		*owner = NULL;
+	if (*owner != v)
+		return;
+	for (unsigned int i = 0; i < VMX_LAZY_MSRS; i++)
+		to_vmx(v)->lazy_msrs[i] = rdmsr(lazy_msrs[i]);
+	*owner = NULL;
 }
 
 static int lazy_index(uint32_t msr)

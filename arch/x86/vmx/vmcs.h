@@ -146,6 +146,7 @@ enum vmx_seg { SEG_ES, SEG_CS, SEG_SS, SEG_DS, SEG_FS, SEG_GS, SEG_LDTR, SEG_TR 
 #define PIN_NMI_EXITING (1u << 3)
 
 /* Primary processor-based VM-execution controls (§25.6.2) */
+#define CPU_INTR_WINDOW_EXITING (1u << 2)
 #define CPU_HLT_EXITING (1u << 7)
 #define CPU_CR3_LOAD_EXITING (1u << 15)
 #define CPU_CR3_STORE_EXITING (1u << 16)
@@ -206,6 +207,7 @@ enum vmx_exit_reason {
 	EXIT_EXTERNAL_INTERRUPT = 1,
 	EXIT_TRIPLE_FAULT = 2,
 	EXIT_INIT_SIGNAL = 3,
+	EXIT_INTERRUPT_WINDOW = 7,
 	EXIT_CPUID = 10,
 	EXIT_GETSEC = 11,
 	EXIT_HLT = 12,

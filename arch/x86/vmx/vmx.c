@@ -231,17 +231,15 @@ void vmx_flush_guest_tlb(struct vcpu *v)
 }
 
 /*
- * INVEPT (§29.4.3.3): single-context drops the guest-physical and combined
- * translations derived from this EPTP, all-context every one. vCPUs run only
- * on the boot CPU for now, so flushing the calling CPU is enough; once vCPUs
- * move, every CPU that ran the domain has to do this too.
+ * INVEPT (§29.4.3.3): single-context drops this CPU's guest-physical and
+ * combined translations derived from the domain's EPTP, all-context every
+ * one. Other CPUs do the same before they next enter the domain
+ * (arch/x86/hvm/domain.c tracks which still have to).
  */
-static void vmx_invept_domain(struct domain *d)
+static void vmx_p2m_flush_local(struct vcpu *v)
 {
-	if (!vmx_cpus[smp_processor_id()].on)
-		return;
 	if (vmx_caps.ept_vpid & EPT_CAP_INVEPT_SINGLE)
-		vmx_invept(INVEPT_SINGLE_CONTEXT, p2m_ept_pointer(&d->arch.p2m));
+		vmx_invept(INVEPT_SINGLE_CONTEXT, p2m_ept_pointer(&v->domain->arch.p2m));
 	else
 		vmx_invept(INVEPT_ALL_CONTEXT, 0);
 }
@@ -315,41 +313,47 @@ static uint16_t vmx_alloc_vpid(void)
 	return (uint16_t)(__atomic_fetch_add(&vpid_counter, 1, __ATOMIC_RELAXED) % 0xffff + 1);
 }
 
-static void vmx_set_segment(enum vmx_seg s, uint16_t sel, uint32_t ar, uint32_t limit, uint64_t base)
+static void vmx_set_segment(enum vmx_seg s, const struct hvm_seg *h)
 {
-	vmcs_write16(seg_selector(s), sel);
+	/* Xen's attribute bits 11:8 are the VMCS's 15:12; a null data segment is unusable (§25.4.1). */
+	uint32_t ar = h->ar ? (h->ar & 0xffu) | ((uint32_t)(h->ar & 0xf00u) << 4) : AR_UNUSABLE;
+
+	vmcs_write16(seg_selector(s), h->sel);
 	vmcs_write32(seg_ar(s), ar);
-	vmcs_write32(seg_limit(s), limit);
-	vmcs_writenat(seg_base(s), base);
+	vmcs_write32(seg_limit(s), h->limit);
+	vmcs_writenat(seg_base(s), h->base);
 }
 
 /*
- * Xen PVH entry (docs/misc/pvh.pandoc): 32-bit protected mode with paging
- * off, flat 4 GiB code (0xc09b: present, DPL 0, execute/read, accessed,
- * 32-bit, 4 KiB granularity) and data (0xc093) segments, a busy 32-bit TSS
- * in TR, no LDT, EFLAGS with only bit 1, ebx = start info. The guest-state
- * checks of §27.3.1.2 accept this with unrestricted guest.
+ * Loads a start state (the PVH entry state, or a VCPUOP_initialise context)
+ * into the current VMCS. The guest-state checks of §27.3.1 accept a 32-bit
+ * protected-mode start with paging off thanks to unrestricted guest, and a
+ * long-mode start with EFER.LMA and the IA-32e entry control set together.
  */
-static void vmx_vcpu_set_pvh_state(struct vcpu *v, uint32_t entry, uint32_t start_info)
+static void vmx_load_init_state(struct vcpu *v)
 {
-	struct guest_regs *r = &v->arch.hvm.regs;
+	const struct hvm_init_state *in = &v->arch.hvm.init;
+	static const struct hvm_seg ldtr = {0, 0, 0, 0};
+	uint32_t entry = vmcs_read32(VM_ENTRY_CONTROLS) & ~ENTRY_IA32E_MODE;
 
-	vmx_load_vmcs(v);
-	vmx_set_segment(SEG_CS, 0x08, 0xc09b, 0xffffffff, 0);
-	vmx_set_segment(SEG_SS, 0x10, 0xc093, 0xffffffff, 0);
-	vmx_set_segment(SEG_DS, 0x10, 0xc093, 0xffffffff, 0);
-	vmx_set_segment(SEG_ES, 0x10, 0xc093, 0xffffffff, 0);
-	vmx_set_segment(SEG_FS, 0x10, 0xc093, 0xffffffff, 0);
-	vmx_set_segment(SEG_GS, 0x10, 0xc093, 0xffffffff, 0);
-	vmx_set_segment(SEG_TR, 0x18, 0x008b, 0x67, 0);
-	vmx_set_segment(SEG_LDTR, 0, AR_UNUSABLE, 0, 0);
+	vmx_set_segment(SEG_CS, &in->cs);
+	vmx_set_segment(SEG_SS, &in->ss);
+	vmx_set_segment(SEG_DS, &in->ds);
+	vmx_set_segment(SEG_ES, &in->es);
+	vmx_set_segment(SEG_FS, &in->fs);
+	vmx_set_segment(SEG_GS, &in->gs);
+	vmx_set_segment(SEG_TR, &in->tr);
+	vmx_set_segment(SEG_LDTR, &ldtr);
 	vmcs_writenat(GUEST_GDTR_BASE, 0);
 	vmcs_write32(GUEST_GDTR_LIMIT, 0);
 	vmcs_writenat(GUEST_IDTR_BASE, 0);
 	vmcs_write32(GUEST_IDTR_LIMIT, 0);
-	vmx_cr_reset(v, CR0_PE | CR0_ET, 0);
-	vmcs_write64(GUEST_IA32_EFER, 0);
-	vmcs_write32(VM_ENTRY_CONTROLS, vmcs_read32(VM_ENTRY_CONTROLS) & ~ENTRY_IA32E_MODE);
+	vmx_cr_reset(v, in->cr0, in->cr4);
+	vmcs_writenat(GUEST_CR3, in->cr3);
+	vmcs_write64(GUEST_IA32_EFER, in->efer);
+	if (in->efer & EFER_LMA)
+		entry |= ENTRY_IA32E_MODE;
+	vmcs_write32(VM_ENTRY_CONTROLS, entry);
 	vmcs_write64(GUEST_IA32_PAT, GUEST_PAT_DEFAULT);
 	vmcs_write64(GUEST_IA32_DEBUGCTL, 0);
 	vmcs_writenat(GUEST_DR7, DR7_DEFAULT);
@@ -360,18 +364,18 @@ static void vmx_vcpu_set_pvh_state(struct vcpu *v, uint32_t entry, uint32_t star
 	vmcs_write32(GUEST_INTERRUPTIBILITY_INFO, 0);
 	vmcs_writenat(GUEST_PENDING_DBG_EXCEPTIONS, 0);
 	vmcs_write32(VM_ENTRY_INTR_INFO, 0);
-	memset(r, 0, sizeof(*r));
-	r->rip = entry;
-	r->rflags = 0x2;
-	r->gpr[GPR_RBX] = start_info;
+	vmcs_write32(CPU_BASED_VM_EXEC_CONTROL, vmx_caps.cpu);
+	v->arch.hvm.regs = in->regs;
+	v->arch.hvm.init_pending = false;
+	vmx_flush_guest_tlb(v);
 }
 
 static void vmx_vcpu_destroy(struct vcpu *v);
 
+/* Only memory here: the VMCS is set up on the first CPU that runs the vCPU (vmx_vcpu_load). */
 static int vmx_vcpu_create(struct vcpu *v)
 {
 	struct vmx_vcpu *x = xzalloc(sizeof(*x));
-	unsigned int errors = vmwrite_errors;
 
 	if (!x)
 		return -ENOMEM;
@@ -382,46 +386,107 @@ static int vmx_vcpu_create(struct vcpu *v)
 	}
 	memset(pa_to_va(x->vmcs_pa), 0, PAGE_SIZE);
 	*(uint32_t *)pa_to_va(x->vmcs_pa) = vmx_caps.revision; /* bit 31 clear: an ordinary VMCS */
-	x->cpu = smp_processor_id();
-	v->arch.hvm.vendor = x;
-	/* VMCLEAR initializes the region and sets its launch state to "clear" (§25.11.3). */
-	if (!vmx_vmclear(x->vmcs_pa)) {
-		printk("VMX: VMCLEAR of a new VMCS failed\n");
-		vmx_vcpu_destroy(v);
-		return -EIO;
-	}
-	vmx_load_vmcs(v);
+	x->cpu = VMX_NO_CPU;
 	if (vmx_caps.vpid)
 		x->vpid = vmx_alloc_vpid();
-	vmx_set_controls(v);
-	vmx_set_host_state();
-	vmx_vcpu_set_pvh_state(v, 0, 0);
-	if (vmwrite_errors != errors) {
-		vmx_vcpu_destroy(v);
-		return -EIO;
-	}
-	/* The VPID and the EPT root may have been used before: drop what is cached under them. */
-	vmx_flush_guest_tlb(v);
-	vmx_invept_domain(v->domain);
+	v->arch.hvm.vendor = x;
 	return 0;
 }
 
+/* The vCPU was put (its VMCS cleared) or never ran: the VMCS is active on no CPU. */
 static void vmx_vcpu_destroy(struct vcpu *v)
+{
+	struct vmx_vcpu *x = to_vmx(v);
+
+	if (!x)
+		return;
+	free_pages(x->vmcs_pa, 0);
+	xfree(x);
+	v->arch.hvm.vendor = NULL;
+}
+
+/*
+ * The vCPU gets this CPU: its VMCS becomes current here (VMPTRLD). The first
+ * time, VMCLEAR initializes the region (§25.11.3) and the controls are
+ * written; whenever it arrives from another CPU, the host state is this
+ * CPU's and the translations its VPID may have cached here earlier are
+ * dropped. The guest's CR2 is live in the register while it owns the CPU.
+ */
+static void vmx_vcpu_load(struct vcpu *v)
+{
+	struct vmx_vcpu *x = to_vmx(v);
+	struct vmx_cpu *c = &vmx_cpus[smp_processor_id()];
+	unsigned int errors = vmwrite_errors;
+
+	if (!x->ready && !vmx_vmclear(x->vmcs_pa))
+		panic("VMX: VMCLEAR of d%u vCPU%u's new VMCS failed", v->domain->domain_id, v->vcpu_id);
+	if (!vmx_vmptrld(x->vmcs_pa))
+		panic("VMX: VMPTRLD of d%u vCPU%u's VMCS at 0x%lx failed", v->domain->domain_id, v->vcpu_id,
+		      x->vmcs_pa);
+	c->current_vmcs = x->vmcs_pa;
+	if (!x->ready) {
+		vmx_set_controls(v);
+		x->ready = true;
+	}
+	if (x->cpu != smp_processor_id()) {
+		x->cpu = smp_processor_id();
+		vmx_set_host_state();
+		vmx_flush_guest_tlb(v);
+	}
+	if (vmwrite_errors != errors)
+		panic("VMX: cannot set up d%u vCPU%u's VMCS", v->domain->domain_id, v->vcpu_id);
+	write_cr2(x->cr2);
+}
+
+/* The vCPU leaves this CPU: VMCLEAR writes its VMCS back and makes it movable (§25.11.1). */
+static void vmx_vcpu_put(struct vcpu *v)
 {
 	struct vmx_vcpu *x = to_vmx(v);
 	struct vmx_cpu *c = &vmx_cpus[smp_processor_id()];
 
-	if (!x)
-		return;
-	ASSERT(x->cpu == smp_processor_id());
-	vmx_msrs_forget(v);
-	/* VMCLEAR writes back the VMCS and, if it was current, leaves the CPU with none (§31.3). */
+	x->cr2 = read_cr2();
+	vmx_msrs_put(v);
 	vmx_vmclear(x->vmcs_pa);
 	if (c->current_vmcs == x->vmcs_pa)
 		c->current_vmcs = 0;
-	free_pages(x->vmcs_pa, 0);
-	xfree(x);
-	v->arch.hvm.vendor = NULL;
+	x->launched = false; /* a cleared VMCS is entered with VMLAUNCH again */
+}
+
+/*
+ * External interrupts are injected through the VM-entry interruption field
+ * (§26.6), which does not look at the guest's RFLAGS.IF or its STI / MOV SS
+ * blocking: they are checked here, and while the guest cannot take the
+ * interrupt, interrupt-window exiting (§25.6.2) makes it exit as soon as it can.
+ */
+static void vmx_deliver_irq(struct vcpu *v, int vector)
+{
+	uint32_t ctl = vmcs_read32(CPU_BASED_VM_EXEC_CONTROL), want = ctl & ~CPU_INTR_WINDOW_EXITING;
+	bool can = !(vmcs_read32(VM_ENTRY_INTR_INFO) & INTR_INFO_VALID) && (v->arch.hvm.regs.rflags & RFLAGS_IF) &&
+		   !(vmcs_read32(GUEST_INTERRUPTIBILITY_INFO) & (INTERRUPTIBILITY_STI | INTERRUPTIBILITY_MOV_SS));
+
+	if (vector >= 0 && can)
+		vmcs_write32(VM_ENTRY_INTR_INFO, (uint8_t)vector | INTR_INFO_VALID); /* type 0: external */
+	else if (vector >= 0)
+		want |= CPU_INTR_WINDOW_EXITING;
+	if (want != ctl)
+		vmcs_write32(CPU_BASED_VM_EXEC_CONTROL, want);
+}
+
+/*
+ * An event whose delivery the exit interrupted (IDT-vectoring information,
+ * §28.2.4) is delivered again on the next entry, with its error code and
+ * instruction length.
+ */
+static void vmx_reinject(void)
+{
+	uint32_t info = vmcs_read32(IDT_VECTORING_INFO);
+
+	if (!(info & INTR_INFO_VALID))
+		return;
+	if (info & INTR_INFO_DELIVER_CODE)
+		vmcs_write32(VM_ENTRY_EXCEPTION_ERROR_CODE, vmcs_read32(IDT_VECTORING_ERROR_CODE));
+	vmcs_write32(VM_ENTRY_INSTRUCTION_LEN, vmcs_read32(VM_EXIT_INSTRUCTION_LEN));
+	vmcs_write32(VM_ENTRY_INTR_INFO, info & ~(1u << 12)); /* bit 12 is undefined here */
 }
 
 /*
@@ -438,8 +503,9 @@ static void vmx_vcpu_run(struct vcpu *v)
 	struct guest_regs *r = &v->arch.hvm.regs;
 	int fail;
 
-	irq_disable();
 	vmx_load_vmcs(v);
+	if (v->arch.hvm.init_pending)
+		vmx_load_init_state(v);
 	vmx_msrs_switch(v);
 	for (;;) {
 		vmcs_writenat(GUEST_RIP, r->rip);
@@ -454,6 +520,7 @@ static void vmx_vcpu_run(struct vcpu *v)
 		r->gpr[GPR_RSP] = vmcs_readnat(GUEST_RSP);
 		r->rflags = vmcs_readnat(GUEST_RFLAGS);
 		vmx_translate_exit(v);
+		vmx_reinject();
 		/* A VMCS becomes "launched" only by an entry that did not fail (§27.1, §27.8). */
 		if (!(x->exit_reason & EXIT_REASON_ENTRY_FAILED))
 			x->launched = true;
@@ -488,15 +555,17 @@ const struct hvm_ops vmx_ops = {
     .cpu_enable = vmx_cpu_enable,
     .vcpu_create = vmx_vcpu_create,
     .vcpu_destroy = vmx_vcpu_destroy,
-    .vcpu_set_pvh_state = vmx_vcpu_set_pvh_state,
+    .vcpu_load = vmx_vcpu_load,
+    .vcpu_put = vmx_vcpu_put,
     .vcpu_run = vmx_vcpu_run,
+    .deliver_irq = vmx_deliver_irq,
+    .p2m_flush_local = vmx_p2m_flush_local,
     .advance_rip = vmx_advance_rip,
     .inject_exception = vmx_inject_exception,
     .get_cr = vmx_get_cr,
     .get_cpl = vmx_get_cpl,
     .get_msr = vmx_get_msr,
     .set_msr = vmx_set_msr,
-    .p2m_flush = vmx_invept_domain,
     .dump = vmx_dump,
     .p2m_format = &p2m_ept_ops,
     .p2m_page_sizes = vmx_p2m_page_sizes,

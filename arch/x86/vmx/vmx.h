@@ -19,18 +19,22 @@ struct vmx_caps {
 };
 
 #define VMX_LAZY_MSRS 5
+#define VMX_NO_CPU (~0u)
 
 /*
- * One vCPU. Its VMCS is made active on the CPU that created it and stays
- * there: a VMCS may be current on only one CPU at a time and moving it needs
- * a VMCLEAR on the old CPU (SDM §25.11.1). Mica runs every vCPU on the boot
- * CPU for now; vmx_load_vmcs() checks the assumption.
+ * One vCPU. A VMCS may be active on only one CPU at a time and moving it
+ * needs a VMCLEAR on the old CPU (SDM §25.11.1), so it is made current when
+ * the scheduler gives the vCPU a CPU (vmx_vcpu_load) and cleared when it
+ * takes the CPU away (vmx_vcpu_put); vmx_load_vmcs() checks that it is used
+ * only on the CPU that holds it.
  */
 struct vmx_vcpu {
 	paddr_t vmcs_pa;
-	unsigned int cpu;
-	uint16_t vpid; /* 0 when VPIDs are not in use */
-	bool launched; /* VMLAUNCH succeeded: VMRESUME from now on */
+	unsigned int cpu; /* the CPU it last ran on (its host state is that CPU's), VMX_NO_CPU before */
+	bool ready;       /* the controls are written: VMCLEAR'd and set up once */
+	uint64_t cr2;     /* the guest's CR2 while it is off the CPU (no VMCS field holds it) */
+	uint16_t vpid;    /* 0 when VPIDs are not in use */
+	bool launched;    /* VMLAUNCH succeeded: VMRESUME from now on */
 	/* the last exit, for advance_rip and dump */
 	uint32_t exit_reason;
 	uint64_t exit_qual;
@@ -67,7 +71,8 @@ uint64_t vmx_get_cr(struct vcpu *v, unsigned int cr);
 /* msr.c */
 int vmx_msr_bitmap_init(void);
 void vmx_msrs_switch(struct vcpu *v);
-void vmx_msrs_forget(struct vcpu *v);
+/* Saves the lazily switched MSRs of v if this CPU holds them, and forgets the ownership. */
+void vmx_msrs_put(struct vcpu *v);
 int vmx_get_msr(struct vcpu *v, uint32_t msr, uint64_t *val);
 int vmx_set_msr(struct vcpu *v, uint32_t msr, uint64_t val);
 

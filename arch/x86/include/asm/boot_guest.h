@@ -1,8 +1,12 @@
-/* The one guest Mica starts from the first boot module, until domains are built by a toolstack. */
+/* Boot-time domains: every boot module built as a PVH domain at boot (docs/boot.md). */
 #ifndef ASM_BOOT_GUEST_H
 #define ASM_BOOT_GUEST_H
 
-/* Builds the first boot module as a PVH guest and runs it on this CPU until it stops. */
-void boot_guest_run(void);
+#include <mica/types.h>
+
+/* Builds every boot module as a domain and makes it runnable; true if any was started. */
+bool boot_guest_run(void);
+/* After the last domain: on_idle= (platform.c). */
+void platform_idle_policy(void);
 
 #endif

@@ -83,6 +83,15 @@ DEFINE_CR(3)
 DEFINE_CR(4)
 #undef DEFINE_CR
 
+static inline void fxsave(void *area)
+{
+	__asm__ volatile("fxsaveq %0" : "=m"(*(uint8_t(*)[512])area));
+}
+static inline void fxrstor(const void *area)
+{
+	__asm__ volatile("fxrstorq %0" ::"m"(*(const uint8_t(*)[512])area));
+}
+
 static inline uint64_t read_rflags(void)
 {
 	uint64_t f;
@@ -135,6 +144,7 @@ static inline __noreturn void cpu_halt_forever(void)
 #define MSR_EFER 0xC0000080
 #define EFER_SCE (1ULL << 0)
 #define EFER_LME (1ULL << 8)
+#define EFER_LMA (1ULL << 10)
 #define EFER_NXE (1ULL << 11)
 #define EFER_SVME (1ULL << 12)
 #define MSR_APIC_BASE 0x1B

@@ -17,6 +17,8 @@ struct arch_domain {
 	unsigned int nr_ram_chunks, ram_chunks_cap;
 	uint64_t hypercall_page_gfn;
 	uint64_t ram_end_gfn; /* RAM lies below this guest frame */
+	/* CPUs that must drop cached translations of this p2m before entering the domain again */
+	uint64_t flush_pending;
 };
 
 struct arch_vcpu {

@@ -15,8 +15,22 @@ struct p2m_pte_ops;
 
 /* Guest general-purpose registers, in the x86 encoding order (index = register number). */
 enum guest_gpr {
-	GPR_RAX, GPR_RCX, GPR_RDX, GPR_RBX, GPR_RSP, GPR_RBP, GPR_RSI, GPR_RDI,
-	GPR_R8, GPR_R9, GPR_R10, GPR_R11, GPR_R12, GPR_R13, GPR_R14, GPR_R15,
+	GPR_RAX,
+	GPR_RCX,
+	GPR_RDX,
+	GPR_RBX,
+	GPR_RSP,
+	GPR_RBP,
+	GPR_RSI,
+	GPR_RDI,
+	GPR_R8,
+	GPR_R9,
+	GPR_R10,
+	GPR_R11,
+	GPR_R12,
+	GPR_R13,
+	GPR_R14,
+	GPR_R15,
 	GPR_COUNT
 };
 
@@ -39,11 +53,12 @@ enum hvm_exit_reason {
 	HVM_EXIT_CR_ACCESS,
 	HVM_EXIT_EXCEPTION,
 	HVM_EXIT_TRIPLE_FAULT,
-	HVM_EXIT_NPF,        /* NPT or EPT violation */
-	HVM_EXIT_HYPERCALL,  /* VMMCALL / VMCALL */
-	HVM_EXIT_VIRT_INSN,  /* the guest used VMRUN, VMXON, ...: it gets #UD */
-	HVM_EXIT_INVALID,    /* the hardware refused the guest state */
-	HVM_EXIT_PREEMPT,    /* the backend stopped the guest to let the host run */
+	HVM_EXIT_NPF,         /* NPT or EPT violation */
+	HVM_EXIT_HYPERCALL,   /* VMMCALL / VMCALL */
+	HVM_EXIT_VIRT_INSN,   /* the guest used VMRUN, VMXON, ...: it gets #UD */
+	HVM_EXIT_INVALID,     /* the hardware refused the guest state */
+	HVM_EXIT_PREEMPT,     /* the backend stopped the guest to let the host run */
+	HVM_EXIT_INTR_WINDOW, /* the guest can take an interrupt now (requested by deliver_irq) */
 	HVM_EXIT_COUNT
 };
 
@@ -74,24 +89,60 @@ struct hvm_exit {
 	};
 };
 
+/* A segment as Xen's vcpu_hvm_context describes it: attributes are descriptor bits 47:40 and 55:52. */
+struct hvm_seg {
+	uint16_t sel;
+	uint16_t ar; /* type, S, DPL, P in 7:0; AVL, L, D/B, G in 11:8 (0 = unusable for data segments) */
+	uint32_t limit;
+	uint64_t base;
+};
+
+/* The state a vCPU starts from (PVH entry, VCPUOP_initialise); backends load it on the next entry. */
+struct hvm_init_state {
+	uint64_t cr0, cr3, cr4, efer;
+	struct hvm_seg cs, ds, es, fs, gs, ss, tr;
+	struct guest_regs regs;
+};
+
+/* The x87/SSE state (FXSAVE format), switched with the vCPU. */
+struct fxsave_area {
+	uint8_t bytes[512];
+} __attribute__((aligned(16)));
+
 struct hvm_vcpu {
 	struct guest_regs regs;
 	struct hvm_exit exit;
 	void *vendor; /* VMCB or VMCS state, owned by the backend */
 	uint64_t exits;
+	struct hvm_init_state init; /* valid while init_pending */
+	bool init_pending;
+	struct fxsave_area *fpu;
 };
 
 struct hvm_ops {
 	const char *name;
 	/* Turns virtualization on for the calling CPU (EFER.SVME + host save area, or VMXON). */
 	int (*cpu_enable)(void);
-	/* Allocates and sets up the control structure of a vCPU of a domain whose p2m exists. */
+	/* Allocates the control structure of a vCPU of a domain whose p2m exists (on any CPU). */
 	int (*vcpu_create)(struct vcpu *v);
+	/* Frees it; the vCPU's context is loaded on no CPU. */
 	void (*vcpu_destroy)(struct vcpu *v);
-	/* Xen PVH entry state (docs/misc/pvh.pandoc): 32-bit protected mode, paging off, ebx = start info. */
-	void (*vcpu_set_pvh_state)(struct vcpu *v, uint32_t entry, uint32_t start_info);
-	/* Runs the guest until an exit; v->hvm.exit and v->hvm.regs describe it afterwards. */
+	/* The scheduler gives v this CPU / takes it away (between them, v may run here only). */
+	void (*vcpu_load)(struct vcpu *v);
+	void (*vcpu_put)(struct vcpu *v);
+	/*
+	 * Runs the guest until an exit; v->hvm.exit and v->hvm.regs describe it afterwards. Called
+	 * with host interrupts off (they stay off); a pending v->arch.hvm.init is loaded first.
+	 */
 	void (*vcpu_run)(struct vcpu *v);
+	/*
+	 * Before an entry: an external interrupt on vector is due (level: asked again before every
+	 * entry while it is). Injected now if the guest can take it, else an interrupt-window exit is
+	 * requested. vector < 0: nothing is due, cancel any window request.
+	 */
+	void (*deliver_irq)(struct vcpu *v, int vector);
+	/* Drops this CPU's cached guest-physical translations of v's domain (before entering v). */
+	void (*p2m_flush_local)(struct vcpu *v);
 	/* Moves RIP past the instruction that caused the current exit. */
 	void (*advance_rip)(struct vcpu *v);
 	void (*inject_exception)(struct vcpu *v, uint8_t vector, bool has_error, uint32_t error);
@@ -101,8 +152,6 @@ struct hvm_ops {
 	/* MSRs whose guest value lives in the backend's state. -ENOENT if not one of those. */
 	int (*get_msr)(struct vcpu *v, uint32_t msr, uint64_t *val);
 	int (*set_msr)(struct vcpu *v, uint32_t msr, uint64_t val);
-	/* Invalidates cached translations of the domain's p2m on every CPU. */
-	void (*p2m_flush)(struct domain *d);
 	/* Dumps the control structure for a crash report. */
 	void (*dump)(struct vcpu *v);
 	const struct p2m_pte_ops *p2m_format;
@@ -118,6 +167,13 @@ extern const struct hvm_ops svm_ops, vmx_ops;
 bool hvm_init(void);
 /* Enables the chosen backend on an application processor. */
 void hvm_cpu_enable_ap(void);
+
+/* The x87/SSE state a new vCPU starts with. */
+void hvm_fpu_init(struct fxsave_area *f);
+/* Sets the state v starts from (loaded by the backend before its next entry). */
+void hvm_vcpu_set_init_state(struct vcpu *v, const struct hvm_init_state *st);
+/* The Xen PVH entry state (docs/misc/pvh.pandoc): 32-bit protected mode, paging off, ebx = start info. */
+void hvm_pvh_init_state(struct hvm_init_state *st, uint32_t entry, uint32_t start_info);
 
 /* Generic exit handling: returns false when the vCPU must not run again. */
 bool hvm_handle_exit(struct vcpu *v);

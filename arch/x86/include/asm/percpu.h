@@ -3,6 +3,8 @@
 #define ASM_PERCPU_H
 
 #include <asm/desc.h>
+
+struct domain;
 #include <mica/types.h>
 
 #define MAX_CPUS 64
@@ -23,6 +25,10 @@ struct cpu {
 	uint64_t idle_halts;
 	uint64_t timer_ticks;
 	uint64_t nmis;
+	/* the domain whose vCPU this CPU is about to enter or runs, NULL in the hypervisor (p2m flushes) */
+	struct domain *volatile in_guest;
+	/* odd while a hypercall runs here (arch_synchronize_hypercalls) */
+	volatile uint64_t hypercall_seq;
 	/* work handed to this CPU's idle loop by smp_run_on() */
 	void (*volatile work)(void *arg);
 	void *work_arg;

@@ -15,4 +15,9 @@ __noreturn void cpu_idle_loop(void);
 /* Runs fn(arg) on an idle application processor from its idle loop; -EBUSY if it has work. */
 int smp_run_on(unsigned int cpu, void (*fn)(void *), void *arg);
 
+/* Makes a CPU leave its guest (an IPI whose handler does nothing): it then sees what changed. */
+void smp_kick(unsigned int cpu);
+/* Bit n set for every online CPU n. */
+uint64_t cpus_online_mask(void);
+
 #endif
