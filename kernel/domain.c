@@ -1,6 +1,5 @@
 /* Domains: creation, vCPUs, shutdown and crash, console output, destruction. */
 #include <stdarg.h>
-#include <xen/sched.h>
 #include <asm/hvm.h>
 #include <mica/domain.h>
 #include <mica/errno.h>
@@ -12,6 +11,7 @@
 #include <mica/spinlock.h>
 #include <mica/string.h>
 #include <mica/timer.h>
+#include <xen/sched.h>
 
 static const char *const shutdown_names[] = {
     [SHUTDOWN_poweroff] = "poweroff", [SHUTDOWN_reboot] = "reboot",     [SHUTDOWN_suspend] = "suspend",

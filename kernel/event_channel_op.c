@@ -10,16 +10,16 @@
 #include <xen/event_channel.h>
 
 /* One operation: copy in op of type T, run call, copy out when out is true. */
-#define EVTCHN_CALL(T, call, out)                                                      \
-	do {                                                                           \
-		T op;                                                                  \
-		long rc;                                                               \
-		if (copy_from_guest(v, &op, arg, sizeof(op)))                          \
-			return -EFAULT;                                                \
-		rc = call;                                                             \
-		if (rc == 0 && (out) && copy_to_guest(v, arg, &op, sizeof(op)))        \
-			return -EFAULT;                                                \
-		return rc;                                                             \
+#define EVTCHN_CALL(T, call, out)                                               \
+	do {                                                                    \
+		T op;                                                           \
+		long rc;                                                        \
+		if (copy_from_guest(v, &op, arg, sizeof(op)))                   \
+			return -EFAULT;                                         \
+		rc = call;                                                      \
+		if (rc == 0 && (out) && copy_to_guest(v, arg, &op, sizeof(op))) \
+			return -EFAULT;                                         \
+		return rc;                                                      \
 	} while (0)
 
 long do_event_channel_op(struct vcpu *v, const uint64_t *args)

@@ -4,12 +4,12 @@
  * (the event-channel callback). The privileged domain reads and sets any
  * domain's, as a toolstack does for the store and console pages.
  */
-#include <xen/hvm/hvm_op.h>
-#include <xen/hvm/params.h>
 #include <mica/domain.h>
 #include <mica/errno.h>
 #include <mica/guest_mem.h>
 #include <mica/hypercall.h>
+#include <xen/hvm/hvm_op.h>
+#include <xen/hvm/params.h>
 
 static bool guest_may_set(uint32_t index)
 {

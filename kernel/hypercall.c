@@ -1,8 +1,8 @@
 /* Hypercall dispatch: a declarative table indexed by Xen's hypercall numbers. */
-#include <xen/xen.h>
 #include <mica/domain.h>
 #include <mica/errno.h>
 #include <mica/hypercall.h>
+#include <xen/xen.h>
 
 long hypercall_dispatch_table(const struct hypercall_entry *table, size_t size, struct vcpu *v, uint64_t nr,
 			      const uint64_t *args)

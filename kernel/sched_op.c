@@ -1,10 +1,10 @@
 /* HYPERVISOR_sched_op (xen/include/public/sched.h): yield, block, poll, shutdown. */
-#include <xen/sched.h>
 #include <mica/domain.h>
 #include <mica/errno.h>
 #include <mica/guest_mem.h>
 #include <mica/hypercall.h>
 #include <mica/sched.h>
+#include <xen/sched.h>
 
 #define POLL_MAX_PORTS 128 /* as Xen */
 

@@ -3,8 +3,6 @@
  * (with a vcpu_hvm_context, as for PVH), their one-shot timers, and where
  * their vcpu_info lives.
  */
-#include <xen/hvm/hvm_vcpu.h>
-#include <xen/vcpu.h>
 #include <asm/hvm.h>
 #include <mica/domain.h>
 #include <mica/errno.h>
@@ -12,6 +10,8 @@
 #include <mica/hypercall.h>
 #include <mica/sched.h>
 #include <mica/string.h>
+#include <xen/hvm/hvm_vcpu.h>
+#include <xen/vcpu.h>
 
 #define CR0_PE (1ULL << 0)
 #define CR0_PG (1ULL << 31)

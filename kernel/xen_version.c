@@ -1,12 +1,12 @@
 /* HYPERVISOR_xen_version (xen/include/public/version.h). */
-#include <xen/features.h>
-#include <xen/version.h>
 #include <mica/domain.h>
 #include <mica/errno.h>
 #include <mica/guest_mem.h>
 #include <mica/hypercall.h>
 #include <mica/string.h>
 #include <mica/version.h>
+#include <xen/features.h>
+#include <xen/version.h>
 
 /*
  * The features Mica offers today, submap 0 (xen/include/public/features.h):

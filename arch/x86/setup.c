@@ -90,7 +90,10 @@ static void reserve_boot_memory(void)
 		bootmem_reserve(bm, boot_info.modules[i].base, boot_info.modules[i].size, "boot module");
 }
 
-const char *mica_hypervisor_cmdline(void) { return boot_info.cmdline; }
+const char *mica_hypervisor_cmdline(void)
+{
+	return boot_info.cmdline;
+}
 
 void boot_main(uint64_t arg, uint64_t magic, paddr_t image_phys)
 {

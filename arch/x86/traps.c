@@ -161,7 +161,7 @@ void trap_dispatch(struct cpu_regs *r)
 		return;
 	if (v == VEC_NMI && cpus_stopping)
 		cpu_halt_forever();
-	if (v == VEC_NMI) { /* a platform NMI (watchdog, button): count it and carry on; */
+	if (v == VEC_NMI) {         /* a platform NMI (watchdog, button): count it and carry on; */
 		this_cpu()->nmis++; /* no printk here: the NMI may have interrupted one */
 		return;
 	}

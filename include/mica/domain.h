@@ -2,13 +2,13 @@
 #ifndef MICA_DOMAIN_H
 #define MICA_DOMAIN_H
 
-#include <xen/hvm/params.h>
 #include <asm/domain.h>
 #include <mica/event_channel.h>
 #include <mica/sched.h>
 #include <mica/sched_credit.h>
 #include <mica/timer.h>
 #include <mica/types.h>
+#include <xen/hvm/params.h>
 
 #define DOMAIN_MAX_VCPUS 8
 #define DOMAIN_NAME_MAX 32

@@ -11,6 +11,12 @@
 
 #include <cmocka.h>
 
+#include <asm/hvm.h>
+#include <mica/domain.h>
+#include <mica/errno.h>
+#include <mica/guest_mem.h>
+#include <mica/hypercall.h>
+
 #include <xen/event_channel.h>
 #include <xen/features.h>
 #include <xen/hvm/hvm_op.h>
@@ -21,11 +27,6 @@
 #include <xen/vcpu.h>
 #include <xen/version.h>
 #include <xen/xen.h>
-#include <asm/hvm.h>
-#include <mica/domain.h>
-#include <mica/errno.h>
-#include <mica/guest_mem.h>
-#include <mica/hypercall.h>
 
 /* ---- fakes: guest memory is GUEST_SIZE bytes at guest-virtual GUEST_BASE ---- */
 #define GUEST_BASE 0x10000ULL

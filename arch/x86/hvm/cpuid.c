@@ -10,15 +10,17 @@
 #include <mica/version.h>
 
 /* CPUID.1 */
-#define C1_ECX_HIDE ((1u << 3) | (1u << 5) | (1u << 6) | (1u << 7) | (1u << 8) | (1u << 15) | (1u << 21) | \
-		     (1u << 24) | (1u << 26) | (1u << 27) | (1u << 28) | (1u << 12))
+#define C1_ECX_HIDE                                                                                         \
+	((1u << 3) | (1u << 5) | (1u << 6) | (1u << 7) | (1u << 8) | (1u << 15) | (1u << 21) | (1u << 24) | \
+	 (1u << 26) | (1u << 27) | (1u << 28) | (1u << 12))
 #define C1_ECX_HYPERVISOR (1u << 31)
 #define C1_EDX_HIDE ((1u << 7) | (1u << 9) | (1u << 12) | (1u << 14) | (1u << 21) | (1u << 22) | (1u << 29))
 /* CPUID.0x80000001: SVM, extended APIC space, SKINIT, watchdog, topology extensions */
 #define E1_ECX_HIDE ((1u << 2) | (1u << 3) | (1u << 12) | (1u << 13) | (1u << 22))
 /* CPUID.7.0 EBX: AVX2, AVX-512 (bits 16, 17, 21, 26-28, 30, 31) */
-#define L7_EBX_HIDE ((1u << 5) | (1u << 16) | (1u << 17) | (1u << 21) | (1u << 26) | (1u << 27) | (1u << 28) | \
-		     (1u << 30) | (1u << 31))
+#define L7_EBX_HIDE                                                                                             \
+	((1u << 5) | (1u << 16) | (1u << 17) | (1u << 21) | (1u << 26) | (1u << 27) | (1u << 28) | (1u << 30) | \
+	 (1u << 31))
 
 static struct cpuid_regs xen_leaf(struct vcpu *v, uint32_t leaf)
 {
@@ -40,7 +42,7 @@ static struct cpuid_regs xen_leaf(struct vcpu *v, uint32_t leaf)
 		break;
 	case 3: /* time: no TSC mode information yet */
 		break;
-	case 4: /* HVM features: none of the optional ones yet; EBX = vCPU id is valid */
+	case 4:                  /* HVM features: none of the optional ones yet; EBX = vCPU id is valid */
 		r.eax = 1u << 3; /* XEN_HVM_CPUID_VCPU_ID_PRESENT */
 		r.ebx = v->vcpu_id;
 		break;
@@ -61,10 +63,10 @@ struct cpuid_regs guest_cpuid(struct vcpu *v, uint32_t leaf, uint32_t subleaf)
 		r.edx &= ~C1_EDX_HIDE;
 		r.ebx &= 0x0000ffff; /* no APIC ID, one logical processor */
 		break;
-	case 5:  /* MONITOR/MWAIT */
-	case 6:  /* thermal and power */
-	case 0xa: /* performance monitoring */
-	case 0xd: /* XSAVE */
+	case 5:          /* MONITOR/MWAIT */
+	case 6:          /* thermal and power */
+	case 0xa:        /* performance monitoring */
+	case 0xd:        /* XSAVE */
 	case 0x8000000a: /* SVM */
 		r = (struct cpuid_regs){0, 0, 0, 0};
 		break;

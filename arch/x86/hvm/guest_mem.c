@@ -6,8 +6,8 @@
  */
 #include <asm/cpu.h>
 #include <asm/hvm.h>
-#include <asm/page.h>
 #include <asm/p2m.h>
+#include <asm/page.h>
 #include <mica/domain.h>
 #include <mica/errno.h>
 #include <mica/guest_mem.h>
@@ -59,7 +59,8 @@ static int walk(struct domain *d, uint64_t table, uint64_t gva, bool write, bool
 		writable = writable && (pte & GPTE_RW);
 		if (level == 1 || (large_ok && (pte & GPTE_PS) && level <= 3)) {
 			uint64_t page_mask = (1ULL << shift) - 1;
-			uint64_t base = size == 4 && level == 2 ? (pte & 0xffc00000ULL) : (pte & GPTE_ADDR & ~page_mask);
+			uint64_t base =
+			    size == 4 && level == 2 ? (pte & 0xffc00000ULL) : (pte & GPTE_ADDR & ~page_mask);
 			if (write && wp && !writable)
 				return -EFAULT;
 			*gpa = base | (gva & page_mask);
@@ -121,7 +122,10 @@ static int copy_guest(struct vcpu *v, uint64_t gva, void *buf, size_t len, bool 
 	return 0;
 }
 
-int copy_from_guest(struct vcpu *v, void *dst, uint64_t gva, size_t len) { return copy_guest(v, gva, dst, len, false); }
+int copy_from_guest(struct vcpu *v, void *dst, uint64_t gva, size_t len)
+{
+	return copy_guest(v, gva, dst, len, false);
+}
 
 int copy_to_guest(struct vcpu *v, uint64_t gva, const void *src, size_t len)
 {
@@ -155,4 +159,7 @@ int copy_to_guest_phys(struct domain *d, uint64_t gpa, const void *src, size_t l
 	return phys_op(d, gpa, src, len);
 }
 
-int zero_guest_phys(struct domain *d, uint64_t gpa, size_t len) { return phys_op(d, gpa, NULL, len); }
+int zero_guest_phys(struct domain *d, uint64_t gpa, size_t len)
+{
+	return phys_op(d, gpa, NULL, len);
+}

@@ -1,5 +1,4 @@
 /* Choosing the hardware-container backend once at boot, and the vCPU run loop. */
-#include <xen/hvm/params.h>
 #include <asm/cpu.h>
 #include <asm/cpufeature.h>
 #include <asm/hvm.h>
@@ -7,6 +6,7 @@
 #include <mica/domain.h>
 #include <mica/printk.h>
 #include <mica/string.h>
+#include <xen/hvm/params.h>
 
 const struct hvm_ops *hvm;
 
