@@ -182,7 +182,7 @@ options=$TEST_OPTS"
 boot_guest() {
 	local backend=$1 guest=$2
 	shift 2
-	local opts="console=com1,115200 on_idle=poweroff" iso="$WORK/$backend-$guest.iso"
+	local opts="console=com1,115200 on_idle=poweroff dom0=none" iso="$WORK/$backend-$guest.iso"
 	local elf="$WORK/$guest.elf"
 	cp "$BUILD/guests/$guest.elf" "$elf" || { FAILS+=("no $BUILD/guests/$guest.elf"); return 1; }
 	elf="$elf${*:+ $*}"
@@ -257,7 +257,7 @@ sc_svm_not_pvh() {
 
 # Two boot modules become two domains, each on a CPU of its own, running at the same time.
 two_guests() { # BACKEND
-	local opts="console=com1,115200 on_idle=poweroff" iso="$WORK/$1-two.iso"
+	local opts="console=com1,115200 on_idle=poweroff dom0=none" iso="$WORK/$1-two.iso"
 	cp "$BUILD/guests/test-xen-version.elf" "$BUILD/guests/test-bad-hypercalls.elf" "$WORK/"
 	if [ "$1" = svm ]; then
 		scripts/mkiso.sh "$BUILD/mica.elf" "$iso" "$opts" "$WORK/test-xen-version.elf cpus=0" \
@@ -284,7 +284,7 @@ two_guests() { # BACKEND
 }
 # Two domains bounce 10,000 events over an interdomain event channel (shared_info polling).
 pingpong() { # BACKEND
-	local opts="console=com1,115200 on_idle=poweroff" iso="$WORK/$1-pp.iso" elf="$WORK/pingpong.elf"
+	local opts="console=com1,115200 on_idle=poweroff dom0=none" iso="$WORK/$1-pp.iso" elf="$WORK/pingpong.elf"
 	cp "$BUILD/guests/test-evtchn-pingpong.elf" "$elf"
 	if [ "$1" = svm ]; then
 		scripts/mkiso.sh "$BUILD/mica.elf" "$iso" "$opts" "$elf ping" "$elf pong" || { FAILS+=("mkiso"); return; }
@@ -304,12 +304,34 @@ pingpong() { # BACKEND
 		"every page of both returned"
 	expect_not "$LOG" 'Test result: (FAILURE|ERROR)|fatal exception|PANIC' "no failure"
 }
+# The first module is dom0 (domain 0, privileged) and a non-ELF module after it is its ramdisk;
+# the next module is domain 2.
+sc_svm_dom0() {
+	local iso="$WORK/dom0.iso"
+	cp "$BUILD/guests/test-pvh-entry.elf" "$BUILD/guests/test-xen-version.elf" "$WORK/"
+	head -c 70000 /dev/urandom >"$WORK/initrd.img"
+	scripts/mkiso.sh "$BUILD/mica.elf" "$iso" "console=com1,115200 on_idle=poweroff" \
+		"$WORK/test-pvh-entry.elf pvh-entry-test" "$WORK/initrd.img" "$WORK/test-xen-version.elf" ||
+		{ FAILS+=("mkiso"); return; }
+	emu_run "$LOG" 120 "" qemu-system-x86_64 -accel tcg -machine pc -cpu "$QEMU_CPU" -smp 2 -m 512 \
+		-display none -serial file:"$LOG" -no-reboot -cdrom "$iso"
+	expect_rc "$EMU_RC" 0 "QEMU (ACPI power-off after the guests)"
+	expect "$LOG" "^Mica: d0 \(test-pvh-entry\.elf\): PVH guest \(dom0, privileged\).*, with a ramdisk" \
+		"dom0 built with its ramdisk"
+	expect "$LOG" '^\(d0\)   ok: module list present when modules are' "dom0 finds its ramdisk module"
+	expect "$LOG" '^\(d0\) Test result: SUCCESS' "dom0 reports SUCCESS"
+	expect "$LOG" '^Mica: d2 \(test-xen-version\.elf\): PVH guest,' "the next module is an unprivileged d2"
+	expect "$LOG" '^\(d2\) Test result: SUCCESS' "d2 reports SUCCESS"
+	expect "$LOG" "^Mica: boot guests stopped: ([0-9]+) KiB free \\(\\1 KiB before they were built\\)" \
+		"every page returned"
+	expect_not "$LOG" 'Test result: (FAILURE|ERROR)|fatal exception|PANIC' "no failure"
+}
 sc_svm_evtchn_pingpong() { pingpong svm; }
 sc_vmx_evtchn_pingpong() { pingpong vmx; }
 sc_svm_two_guests() { two_guests svm; }
 sc_vmx_two_guests() { two_guests vmx; }
 
-GUEST_SCENARIOS=(svm_not_pvh)
+GUEST_SCENARIOS=(svm_not_pvh svm_dom0)
 for b in ${GUEST_BACKENDS:-svm vmx}; do GUEST_SCENARIOS+=("${b}_two_guests" "${b}_evtchn_pingpong"); done
 for b in ${GUEST_BACKENDS:-svm vmx}; do
 	for g in pvh_entry cpuid xen_version console msr memory_op bad_hypercalls hypercall_loop shutdown_reboot shutdown_crash npf \

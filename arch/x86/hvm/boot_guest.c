@@ -61,13 +61,19 @@ static uint64_t guest_mem_size(void)
 	return mem;
 }
 
-static int build(struct domain *d, const struct boot_module *m, const char *args, uint64_t mem, uint32_t *entry,
-		 uint64_t *start_info)
+/*
+ * Loads the kernel where it is linked, the start info above it and, for
+ * dom0, its ramdisk above that (as the start info's one module).
+ */
+static int build(struct domain *d, const struct boot_module *m, const struct boot_module *ramdisk, const char *args,
+		 uint64_t mem, uint32_t *entry, uint64_t *start_info)
 {
 	const void *image = pa_to_va(m->base);
 	struct hvm_memmap_table_entry ram = {.addr = 0, .size = mem, .type = XEN_HVM_MEMMAP_TYPE_RAM};
+	struct pvh_module mod;
 	struct pvh_elf_info info;
 	struct pvh_start_params sp;
+	uint64_t top;
 	char err[160];
 	int rc;
 
@@ -76,13 +82,22 @@ static int build(struct domain *d, const struct boot_module *m, const char *args
 		return -1;
 	}
 	/* Loaded where it is linked (reloc offset 0), which every PHYS32_RELOC range allows. */
-	if (info.paddr_hi + START_INFO_AREA > mem) {
-		printk("Mica: boot guest '%s' does not fit in guest_mem=%lu MiB\n", d->name, mem >> 20);
+	top = ALIGN_UP(info.paddr_hi, PAGE_SIZE) + START_INFO_AREA;
+	mod.gpa = top;
+	mod.size = ramdisk ? ramdisk->size : 0;
+	mod.cmdline = NULL;
+	if (ramdisk)
+		top += ALIGN_UP(ramdisk->size, PAGE_SIZE);
+	if (top > mem) {
+		printk("Mica: boot guest '%s' does not fit in %lu MiB%s\n", d->name, mem >> 20,
+		       ramdisk ? " with its ramdisk" : "");
 		return -1;
 	}
 	rc = domain_populate_ram(d, 0, mem >> PAGE_SHIFT);
 	if (rc == 0)
 		rc = pvh_load_segments(image, &info, 0, &guest_mem_ops, d);
+	if (rc == 0 && ramdisk)
+		rc = copy_to_guest_phys(d, mod.gpa, pa_to_va(ramdisk->base), ramdisk->size);
 	if (rc < 0) {
 		printk("Mica: cannot load boot guest '%s' (error %d)\n", d->name, rc);
 		return -1;
@@ -93,6 +108,8 @@ static int build(struct domain *d, const struct boot_module *m, const char *args
 	sp.cmdline = args;
 	sp.memmap = &ram;
 	sp.nr_memmap = 1;
+	sp.modules = ramdisk ? &mod : NULL;
+	sp.nr_modules = ramdisk ? 1 : 0;
 	rc = pvh_build_start_info(&sp, &guest_mem_ops, d, start_info);
 	if (rc < 0) {
 		printk("Mica: cannot build the start info of boot guest '%s' (error %d)\n", d->name, rc);
@@ -112,6 +129,8 @@ static int build(struct domain *d, const struct boot_module *m, const char *args
 struct boot_domain {
 	struct boot_domain_cfg cfg;
 	unsigned int module;
+	int ramdisk; /* dom0's ramdisk module, -1 for none */
+	bool dom0;
 	unsigned int restarts;
 	uint64_t window_start;
 };
@@ -160,15 +179,18 @@ static struct domain *boot_domain_build(struct boot_domain *b, domid_t id)
 		       c->cap);
 	for (unsigned int i = 0; i < c->vcpus; i++)
 		vcpu_set_affinity(d->vcpus[i], affinity);
-	if (build(d, &boot_info.modules[b->module], c->args, c->memory, &entry, &start_info) < 0) {
+	d->privileged = b->dom0;
+	if (build(d, &boot_info.modules[b->module], b->ramdisk >= 0 ? &boot_info.modules[b->ramdisk] : NULL, c->args,
+		  c->memory, &entry, &start_info) < 0) {
 		domain_destroy(d);
 		return NULL;
 	}
 	vcpu_start_pvh(d->vcpus[0], entry, (uint32_t)start_info);
-	printk("Mica: d%u (%s): PVH guest, %lu MiB, %u vCPU%s, CPUs 0x%lx, entry 0x%x, start info at 0x%lx, "
-	       "command line '%s'\n",
-	       d->domain_id, d->name, c->memory >> 20, c->vcpus, c->vcpus == 1 ? "" : "s", affinity, entry, start_info,
-	       c->args);
+	printk("Mica: d%u (%s): PVH guest%s, %lu MiB, %u vCPU%s, CPUs 0x%lx, entry 0x%x, start info at 0x%lx, "
+	       "command line '%s'%s\n",
+	       d->domain_id, d->name, b->dom0 ? " (dom0, privileged)" : "", c->memory >> 20, c->vcpus,
+	       c->vcpus == 1 ? "" : "s", affinity, entry, start_info, c->args,
+	       b->ramdisk >= 0 ? ", with a ramdisk" : "");
 	return d;
 }
 
@@ -200,14 +222,28 @@ static void boot_domain_restart(struct domain *d)
 	}
 }
 
+static bool is_elf(const struct boot_module *m)
+{
+	return m->size >= 4 && !memcmp(pa_to_va(m->base),
+				       "\x7f"
+				       "ELF",
+				       4);
+}
+
 /*
- * Every boot module becomes a domain; returns whether any was started (the
+ * As in Xen, the first module (mica.cfg's kernel=) is dom0: domain 0,
+ * privileged; a module right after it that is not an ELF file is its ramdisk
+ * (mica.cfg's ramdisk=). Every other module is an unprivileged boot-time
+ * domain, module i as domain i. With dom0=none there is no dom0 (dom0less):
+ * module i is domain i + 1. Returns whether any domain was started (the
  * scheduler then runs them, and arch_domains_gone() follows the last one).
  */
 bool boot_guest_run(void)
 {
 	struct domain *started[BOOT_MAX_MODULES];
-	unsigned int n = 0;
+	unsigned int n = 0, first = 0;
+	char opt[16];
+	bool with_dom0 = !cmdline_get_str(boot_info.cmdline, "dom0", opt, sizeof(opt)) || strcmp(opt, "none");
 	uint64_t mem;
 
 	if (!boot_info.nr_modules)
@@ -220,17 +256,35 @@ bool boot_guest_run(void)
 	if (!mem)
 		return false;
 	free_before = mm_free_bytes();
+	for (unsigned int i = 0; i < boot_info.nr_modules && i < BOOT_MAX_MODULES; i++)
+		boot_domains[i].ramdisk = -1;
+	if (with_dom0) {
+		boot_domains[0].dom0 = true;
+		if (boot_info.nr_modules > 1 && !is_elf(&boot_info.modules[1])) {
+			boot_domains[0].ramdisk = 1;
+			first = 2;
+		}
+	}
 	for (unsigned int i = 0; i < boot_info.nr_modules && i < BOOT_MAX_MODULES; i++) {
 		struct boot_domain *b = &boot_domains[i];
 		char err[160];
 		struct domain *d;
+		domid_t id;
 
+		if (i > 0 && i < first)
+			continue; /* dom0's ramdisk */
 		b->module = i;
 		if (boot_domain_cfg_parse(boot_info.modules[i].cmdline, mem, &b->cfg, err, sizeof(err)) < 0) {
 			printk("Mica: boot module %u not started: %s\n", i, err);
 			continue;
 		}
-		d = boot_domain_build(b, b->cfg.domid ? b->cfg.domid : (domid_t)(i + 1));
+		id = b->cfg.domid ? b->cfg.domid : (domid_t)(with_dom0 ? i : i + 1);
+		if (b->dom0) {
+			if (b->cfg.domid)
+				printk("Mica: dom0 is domain 0: domid=%u ignored\n", b->cfg.domid);
+			id = 0;
+		}
+		d = boot_domain_build(b, id);
 		if (d)
 			started[n++] = d;
 	}
