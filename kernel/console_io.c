@@ -24,6 +24,17 @@ static long console_write(struct vcpu *v, uint64_t count, uint64_t buf)
 	return 0;
 }
 
+/* What was typed while dom0 had the input (Ctrl-A three times), up to count bytes: how many. */
+static long console_read(struct vcpu *v, uint64_t count, uint64_t buf)
+{
+	char chunk[DOMAIN_CONSOLE_INPUT];
+	size_t n = domain_console_read(v->domain, chunk, MIN(count, sizeof(chunk)));
+
+	if (n && copy_to_guest(v, buf, chunk, n))
+		return -EFAULT; /* the input is lost, as a guest that gives a bad buffer asked */
+	return (long)n;
+}
+
 long do_console_io(struct vcpu *v, const uint64_t *args)
 {
 	/* Xen's count is an unsigned int: the upper half of the register is ignored. */
@@ -33,8 +44,8 @@ long do_console_io(struct vcpu *v, const uint64_t *args)
 	case CONSOLEIO_write:
 		return console_write(v, count, buf);
 	case CONSOLEIO_read:
-		/* Input goes to the control domain only; none is routed to guests yet. */
-		return v->domain->privileged ? 0 : -EPERM;
+		/* Input goes to the control domain only (others have their PV console ring). */
+		return v->domain->privileged ? console_read(v, count, buf) : -EPERM;
 	default:
 		return -ENOSYS;
 	}

@@ -1,6 +1,8 @@
 /* Debug keys: polled from the serial console by a timer on the boot CPU. */
 #include <mica/console.h>
 #include <mica/debugkeys.h>
+#include <mica/domain.h>
+#include <mica/sched.h>
 #include <mica/printk.h>
 #include <mica/timer.h>
 
@@ -40,18 +42,24 @@ void debugkey_handle(char key)
 		printk("Mica: no debug key '%c' (press 'h' for help)\n", key);
 }
 
+static void key_domains(char k) { domain_dump_all(); }
+static void key_runqueues(char k) { sched_dump_runqueues(); }
+
 static void poll(void *unused)
 {
 	int c;
 
 	while ((c = console_getc()) >= 0)
-		debugkey_handle((char)c);
+		console_route_input((char)c);
+	domain_consoles_poll();
 	timer_set(&poll_timer, now_ns() + POLL_NS);
 }
 
 void debugkeys_init(void)
 {
 	debugkey_register('h', show_help, "show this help");
+	debugkey_register('q', key_domains, "show domains and vCPUs");
+	debugkey_register('r', key_runqueues, "show the scheduler's run queues");
 	timer_init(&poll_timer, poll, NULL);
 	timer_set(&poll_timer, now_ns() + POLL_NS);
 	printk("Mica: debug keys on this console: 'h' for help.\n");

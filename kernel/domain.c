@@ -18,6 +18,35 @@ static const char *const shutdown_names[] = {
     [SHUTDOWN_crash] = "crash",       [SHUTDOWN_watchdog] = "watchdog", [SHUTDOWN_soft_reset] = "soft_reset",
 };
 
+static const char *const state_names[] = {"building", "running", "shut down", "crashed"};
+
+void domain_dump_all(void)
+{
+	for (unsigned int id = 0; id < DOMAIN_ID_MAX; id++) {
+		struct domain *d = domain_lookup((domid_t)id);
+
+		if (!d)
+			continue;
+		printk("d%u (%s): %s%s%s, %lu KiB, %u vCPUs, pause count %d\n", id, d->name, state_names[d->state],
+		       d->state == DOMAIN_SHUTDOWN ? " for " : "",
+		       d->state == DOMAIN_SHUTDOWN ? domain_shutdown_reason_name(d->shutdown_reason) : "",
+		       d->mem_pages * 4, d->max_vcpus, d->pause_count);
+		for (unsigned int i = 0; i < d->max_vcpus; i++) {
+			struct vcpu *v = d->vcpus[i];
+
+			if (!v)
+				continue;
+			printk("  vCPU%u: %s%s%s%s, on CPU %d (last %u), %lu ms run, %lu exits, %lu hypercalls, "
+			       "upcall pending %u\n",
+			       i, v->pause_flags & VPF_DOWN ? "down" : "up",
+			       v->pause_flags & VPF_BLOCKED ? ", blocked" : "",
+			       v->pause_flags & VPF_PAUSED ? ", paused" : "", v->polling ? ", polling" : "", v->ctx_cpu,
+			       v->sched.cpu, v->sched.run_ns / 1000000, v->arch.hvm.exits, v->hypercalls,
+			       vcpu_info_of(v)->evtchn_upcall_pending);
+		}
+	}
+}
+
 const char *domain_shutdown_reason_name(unsigned int reason)
 {
 	return reason <= SHUTDOWN_MAX ? shutdown_names[reason] : "unknown";
@@ -103,6 +132,7 @@ void domain_update_time(struct domain *d)
 
 static void domain_free(struct domain *d)
 {
+	domain_console_free(d);
 	if (d->shared_info)
 		free_pages_va(d->shared_info, 0);
 	xfree(d->evtchn_ports);
@@ -290,16 +320,22 @@ unsigned int domain_count(void)
 	return __atomic_load_n(&domains_alive, __ATOMIC_ACQUIRE);
 }
 
+static void line_flush(struct domain *d, struct console_line *l)
+{
+	if (!l->len)
+		return;
+	printk("(d%u) %.*s\n", d->domain_id, (int)l->len, l->buf);
+	l->len = 0;
+}
+
 static void console_flush(struct domain *d)
 {
-	if (!d->console_len)
-		return;
-	printk("(d%u) %.*s\n", d->domain_id, (int)d->console_len, d->console_line);
-	d->console_len = 0;
+	line_flush(d, &d->console_line);
+	line_flush(d, &d->ring_line);
 }
 
 /* Control characters other than tab and newline are shown as '.', as Xen does. */
-void domain_console_write(struct domain *d, const char *buf, size_t len)
+static void line_write(struct domain *d, struct console_line *l, const char *buf, size_t len)
 {
 	unsigned long f = spin_lock_irqsave(&d->console_lock);
 
@@ -307,18 +343,28 @@ void domain_console_write(struct domain *d, const char *buf, size_t len)
 		char c = buf[i];
 
 		if (c == '\n') {
-			console_flush(d);
+			line_flush(d, l);
 			continue;
 		}
 		if (c == '\r')
 			continue;
 		if ((unsigned char)c < 0x20 && c != '\t')
 			c = '.';
-		if (d->console_len == sizeof(d->console_line))
-			console_flush(d);
-		d->console_line[d->console_len++] = c;
+		if (l->len == sizeof(l->buf))
+			line_flush(d, l);
+		l->buf[l->len++] = c;
 	}
 	spin_unlock_irqrestore(&d->console_lock, f);
+}
+
+void domain_console_write(struct domain *d, const char *buf, size_t len)
+{
+	line_write(d, &d->console_line, buf, len);
+}
+
+void domain_ring_write(struct domain *d, const char *buf, size_t len)
+{
+	line_write(d, &d->ring_line, buf, len);
 }
 
 static enum domain_action stop_action(const struct domain *d)

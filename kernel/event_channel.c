@@ -534,3 +534,19 @@ int evtchn_send_virq(struct evtchn_domain *d, uint32_t virq, uint32_t vcpu)
 	unlock_one(d, flags);
 	return port ? 0 : -ENOENT;
 }
+
+int evtchn_raise(struct evtchn_domain *d, evtchn_port_t port)
+{
+	unsigned long flags;
+	int rc = -EINVAL;
+
+	if (port == 0 || port >= d->max_ports)
+		return -EINVAL;
+	flags = lock_one(d);
+	if (d->ports[port].state != EVTCHN_FREE && d->ports[port].state != EVTCHN_RESERVED) {
+		set_pending(d, port);
+		rc = 0;
+	}
+	unlock_one(d, flags);
+	return rc;
+}

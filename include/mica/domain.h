@@ -15,6 +15,9 @@
 #define DOMAIN_CONSOLE_LINE 256
 #define DOMAIN_ID_MAX 64 /* boot domains for now */
 #define DOMAIN_EVTCHN_PORTS 1024
+/* Where a domain finds its PV console ring: a hypervisor page in the hole below 4 GiB, as Xen's magic pages. */
+#define DOMAIN_CONSOLE_GFN 0xfefffULL
+#define DOMAIN_CONSOLE_INPUT 256
 
 typedef uint16_t domid_t;
 
@@ -70,9 +73,15 @@ struct domain {
 	struct evtchn *evtchn_ports;
 	uint64_t hvm_params[HVM_NR_PARAMS]; /* HVMOP_get/set_param */
 	/* console_io output is collected per line and printed with a "(dN) " prefix */
-	char console_line[DOMAIN_CONSOLE_LINE];
-	size_t console_len;
+	struct console_line {
+		char buf[DOMAIN_CONSOLE_LINE];
+		size_t len;
+	} console_line, ring_line; /* console_io and port 0xe9; the PV console ring */
 	spinlock_t console_lock; /* also orders state changes to SHUTDOWN / CRASHED */
+	struct xencons_interface *console_ring; /* PV console (unprivileged domains), served by the hypervisor */
+	evtchn_port_t console_port;
+	char console_in[DOMAIN_CONSOLE_INPUT]; /* dom0's input, read with CONSOLEIO_read */
+	size_t console_in_len;
 };
 
 static inline bool domain_is_dead(const struct domain *d)
@@ -116,6 +125,18 @@ void domain_update_time(struct domain *d);
 /* The live domain with this id, or NULL. */
 struct domain *domain_lookup(domid_t id);
 
+/* Output of the domain's PV console ring, collected per line like console_io's. */
+void domain_ring_write(struct domain *d, const char *buf, size_t len);
+/* The PV console (kernel/domain_console.c). */
+int domain_console_setup(struct domain *d);
+void domain_console_free(struct domain *d);
+size_t domain_console_read(struct domain *d, char *buf, size_t len);
+void domain_consoles_poll(void);
+/* One character typed on the hypervisor console: debug keys, or the domain that has the input. */
+void console_route_input(char c);
+/* Debug key dumps. */
+void domain_dump_all(void);
+
 /* Live domains (created, not yet destroyed). */
 unsigned int domain_count(void);
 
@@ -134,6 +155,8 @@ void arch_vcpu_dump(struct vcpu *v);
 uint64_t domain_ram_end(const struct domain *d);
 /* Maps the domain's shared_info page at guest frame gfn (over whatever was there). */
 int arch_map_shared_info(struct domain *d, uint64_t gfn);
+/* Maps a hypervisor page (va) into the domain at guest frame gfn, read-write. */
+int arch_map_hyp_page(struct domain *d, uint64_t gfn, void *va);
 /* Gives the domain RAM at guest frames [gfn, gfn + nr), 2 MiB pieces where possible. */
 int domain_populate_ram(struct domain *d, uint64_t gfn, uint64_t nr);
 

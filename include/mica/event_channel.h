@@ -85,6 +85,8 @@ int evtchn_op_reset(struct evtchn_domain *d, bool privileged, const struct evtch
 
 /* Raise virq for vcpu (global VIRQs: vcpu is ignored). 0, -EINVAL bad virq/vcpu, -ENOENT not bound. */
 int evtchn_send_virq(struct evtchn_domain *d, uint32_t virq, uint32_t vcpu);
+/* The hypervisor's end of an unbound port (a ring it serves itself): raise the port. -EINVAL if free. */
+int evtchn_raise(struct evtchn_domain *d, evtchn_port_t port);
 bool evtchn_virq_is_global(uint32_t virq);
 
 #endif

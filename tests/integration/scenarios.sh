@@ -219,6 +219,12 @@ for b in svm vmx; do
 		expect \"\$LOG\" '^\\(d1\\) ok' 'port 0xe9 output reaches the console'
 	}"
 	eval "sc_${b}_bad_hypercalls() { guest_success $b test-bad-hypercalls; }"
+	eval "sc_${b}_pv_console() {
+		guest_success $b test-pv-console
+		expect \"\$LOG\" '^\\(d1\\) ring: hello from the PV console' 'first line through the ring'
+		expect \"\$LOG\" '^\\(d1\\) ring: line 39 n{64}' 'more than a ring full, in order'
+		expect \"\$LOG\" '^\\(d1\\) ring: done' 'last line through the ring'
+	}"
 	eval "sc_${b}_memory_op() { guest_success $b test-memory-op; }"
 	eval "sc_${b}_hypercall_loop() {
 		guest_success $b test-hypercall-loop
@@ -334,7 +340,7 @@ sc_vmx_two_guests() { two_guests vmx; }
 GUEST_SCENARIOS=(svm_not_pvh svm_dom0)
 for b in ${GUEST_BACKENDS:-svm vmx}; do GUEST_SCENARIOS+=("${b}_two_guests" "${b}_evtchn_pingpong"); done
 for b in ${GUEST_BACKENDS:-svm vmx}; do
-	for g in pvh_entry cpuid xen_version console msr memory_op bad_hypercalls hypercall_loop shutdown_reboot shutdown_crash npf \
+	for g in pvh_entry cpuid xen_version console pv_console msr memory_op bad_hypercalls hypercall_loop shutdown_reboot shutdown_crash npf \
 		triple_fault; do
 		GUEST_SCENARIOS+=("${b}_$g")
 	done

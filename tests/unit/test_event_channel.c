@@ -521,12 +521,27 @@ static void test_ping_pong(void **state)
 	assert_false(pending(2, b));
 }
 
+/* The hypervisor raising its end of a port it serves (the PV console): any bound port, never a free one. */
+static void test_raise(void **state)
+{
+	evtchn_port_t p = unbound(D1, 0);
+
+	assert_int_equal(evtchn_raise(D1, 0), -EINVAL);
+	assert_int_equal(evtchn_raise(D1, p + 1), -EINVAL); /* free */
+	assert_int_equal(evtchn_raise(D1, EVTCHN_MAX_PORTS), -EINVAL);
+	assert_int_equal(evtchn_raise(D1, p), 0);
+	assert_true(pending(1, p));
+	assert_int_equal(shared[1].vcpu_info[0].evtchn_upcall_pending, 1);
+	assert_int_equal(kicks[1][0], 1);
+}
+
 #define T(f) cmocka_unit_test_setup(f, setup)
 
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    T(test_init_errors),
+	    T(test_raise),
 	    T(test_alloc_unbound),
 	    T(test_ports_exhausted),
 	    T(test_bind_interdomain),

@@ -180,6 +180,11 @@ static struct domain *boot_domain_build(struct boot_domain *b, domid_t id)
 	for (unsigned int i = 0; i < c->vcpus; i++)
 		vcpu_set_affinity(d->vcpus[i], affinity);
 	d->privileged = b->dom0;
+	if (!b->dom0 && domain_console_setup(d) < 0) {
+		printk("Mica: no memory for the console of boot domain '%s'\n", c->name);
+		domain_destroy(d);
+		return NULL;
+	}
 	if (build(d, &boot_info.modules[b->module], b->ramdisk >= 0 ? &boot_info.modules[b->ramdisk] : NULL, c->args,
 		  c->memory, &entry, &start_info) < 0) {
 		domain_destroy(d);

@@ -152,13 +152,15 @@ uint64_t domain_ram_end(const struct domain *d)
 	return d->arch.ram_end_gfn << PAGE_SHIFT;
 }
 
-int arch_map_shared_info(struct domain *d, uint64_t gfn)
+int arch_map_hyp_page(struct domain *d, uint64_t gfn, void *va)
 {
 	if (gfn >= d->arch.p2m.max_gfn)
 		return -EINVAL;
-	return p2m_map(&d->arch.p2m, _gfn(gfn), _mfn(va_to_pa(d->shared_info) >> PAGE_SHIFT), 1,
-		       P2M_ACCESS_R | P2M_ACCESS_W, P2M_MT_WB);
+	return p2m_map(&d->arch.p2m, _gfn(gfn), _mfn(va_to_pa(va) >> PAGE_SHIFT), 1, P2M_ACCESS_R | P2M_ACCESS_W,
+		       P2M_MT_WB);
 }
+
+int arch_map_shared_info(struct domain *d, uint64_t gfn) { return arch_map_hyp_page(d, gfn, d->shared_info); }
 
 int arch_vcpu_create(struct vcpu *v)
 {

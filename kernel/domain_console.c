@@ -1,0 +1,178 @@
+/*
+ * Consoles of domains, served by the hypervisor itself until a dom0 console
+ * backend exists:
+ *  - every unprivileged domain gets a PV console ring (xen/io/console.h) in a
+ *    hypervisor page mapped at CONSOLE_GFN, and an unbound event channel
+ *    (remote domain 0, where a console backend would live), both announced
+ *    in HVM_PARAM_CONSOLE_PFN / HVM_PARAM_CONSOLE_EVTCHN;
+ *  - dom0 writes with console_io and reads its input with CONSOLEIO_read,
+ *    told by VIRQ_CONSOLE that some arrived, as on Xen.
+ * The boot CPU polls the rings (every DOMAIN_CONSOLE_POLL_NS): output is
+ * printed with the domain's "(dN) " prefix, and the domain is notified when
+ * its ring has room again or input arrived.
+ *
+ * Input from the hypervisor console goes to the debug keys or to one domain:
+ * Ctrl-A three times in a row moves it on, from the hypervisor to dom0, to
+ * each other domain with a console ring, and back, as Xen does.
+ */
+#include <mica/console.h>
+#include <mica/debugkeys.h>
+#include <mica/domain.h>
+#include <mica/errno.h>
+#include <mica/heap.h>
+#include <mica/hypercall.h>
+#include <mica/mm.h>
+#include <mica/printk.h>
+#include <mica/string.h>
+
+#include <xen/hvm/params.h>
+#include <xen/io/console.h>
+
+#define CTRL_A 0x01
+#define INPUT_HYPERVISOR (-1)
+
+static int input_focus = INPUT_HYPERVISOR; /* a domain id, or INPUT_HYPERVISOR */
+static unsigned int ctrl_a_run;
+
+int domain_console_setup(struct domain *d)
+{
+	struct evtchn_alloc_unbound op = {.dom = DOMID_SELF, .remote_dom = 0};
+	int rc;
+
+	d->console_ring = alloc_pages_va(0);
+	if (!d->console_ring)
+		return -ENOMEM;
+	memset(d->console_ring, 0, PAGE_SIZE);
+	rc = arch_map_hyp_page(d, DOMAIN_CONSOLE_GFN, d->console_ring);
+	if (rc < 0)
+		return rc;
+	rc = evtchn_op_alloc_unbound(&d->evtchn, true, &op);
+	if (rc < 0)
+		return rc;
+	d->console_port = op.port;
+	d->hvm_params[HVM_PARAM_CONSOLE_PFN] = DOMAIN_CONSOLE_GFN;
+	d->hvm_params[HVM_PARAM_CONSOLE_EVTCHN] = op.port;
+	return 0;
+}
+
+void domain_console_free(struct domain *d)
+{
+	if (d->console_ring)
+		free_pages_va(d->console_ring, 0);
+	d->console_ring = NULL;
+}
+
+/* Prints what the domain wrote to its ring. True if anything was taken. */
+static bool drain_output(struct domain *d)
+{
+	struct xencons_interface *r = d->console_ring;
+	XENCONS_RING_IDX cons = __atomic_load_n(&r->out_cons, __ATOMIC_RELAXED);
+	XENCONS_RING_IDX prod = __atomic_load_n(&r->out_prod, __ATOMIC_ACQUIRE);
+	char buf[sizeof(r->out)];
+	size_t n = 0;
+
+	if (prod == cons)
+		return false;
+	if (prod - cons > sizeof(r->out)) { /* the guest wrote nonsense: drop it, not the hypervisor */
+		__atomic_store_n(&r->out_cons, prod, __ATOMIC_RELEASE);
+		return true;
+	}
+	while (cons != prod)
+		buf[n++] = r->out[MASK_XENCONS_IDX(cons++, r->out)];
+	__atomic_store_n(&r->out_cons, cons, __ATOMIC_RELEASE);
+	domain_ring_write(d, buf, n);
+	return true;
+}
+
+/* Puts one input character into the domain's ring or dom0's buffer. */
+static void input_to(struct domain *d, char c)
+{
+	if (d->console_ring) {
+		struct xencons_interface *r = d->console_ring;
+		XENCONS_RING_IDX prod = __atomic_load_n(&r->in_prod, __ATOMIC_RELAXED);
+
+		if (prod - __atomic_load_n(&r->in_cons, __ATOMIC_ACQUIRE) >= sizeof(r->in))
+			return; /* full: the character is lost, as on a real serial line */
+		r->in[MASK_XENCONS_IDX(prod, r->in)] = c;
+		__atomic_store_n(&r->in_prod, prod + 1, __ATOMIC_RELEASE);
+		evtchn_raise(&d->evtchn, d->console_port);
+		return;
+	}
+	if (d->console_in_len < sizeof(d->console_in)) {
+		unsigned long f = spin_lock_irqsave(&d->console_lock);
+
+		d->console_in[d->console_in_len++] = c;
+		spin_unlock_irqrestore(&d->console_lock, f);
+		evtchn_send_virq(&d->evtchn, VIRQ_CONSOLE, 0);
+	}
+}
+
+/* CONSOLEIO_read for dom0: takes what arrived, up to len bytes. */
+size_t domain_console_read(struct domain *d, char *buf, size_t len)
+{
+	unsigned long f = spin_lock_irqsave(&d->console_lock);
+	size_t n = MIN(len, d->console_in_len);
+
+	memcpy(buf, d->console_in, n);
+	memmove(d->console_in, d->console_in + n, d->console_in_len - n);
+	d->console_in_len -= n;
+	spin_unlock_irqrestore(&d->console_lock, f);
+	return n;
+}
+
+/* Where input goes after the current focus: dom0, then the domains with rings, then the hypervisor. */
+static int next_focus(int from)
+{
+	for (int id = from + 1; id < DOMAIN_ID_MAX; id++) {
+		struct domain *d = domain_lookup((domid_t)id);
+
+		if (d && (d->console_ring || d->privileged))
+			return id;
+	}
+	return INPUT_HYPERVISOR;
+}
+
+static void switch_focus(void)
+{
+	input_focus = next_focus(input_focus);
+	if (input_focus == INPUT_HYPERVISOR)
+		printk("Mica: console input goes to the hypervisor (debug keys; Ctrl-A three times to switch)\n");
+	else
+		printk("Mica: console input goes to d%d (Ctrl-A three times to switch)\n", input_focus);
+}
+
+void console_route_input(char c)
+{
+	struct domain *d;
+
+	if (c == CTRL_A) {
+		if (++ctrl_a_run == 3) {
+			ctrl_a_run = 0;
+			switch_focus();
+		}
+		return;
+	}
+	d = input_focus == INPUT_HYPERVISOR ? NULL : domain_lookup((domid_t)input_focus);
+	if (input_focus != INPUT_HYPERVISOR && !d) {
+		printk("Mica: d%d is gone: console input goes to the hypervisor\n", input_focus);
+		input_focus = INPUT_HYPERVISOR;
+	}
+	/* One or two Ctrl-As that did not make a switch belong to whoever has the input. */
+	for (; ctrl_a_run; ctrl_a_run--)
+		d ? input_to(d, CTRL_A) : debugkey_handle(CTRL_A);
+	d ? input_to(d, c) : debugkey_handle(c);
+}
+
+/*
+ * On the boot CPU (which is also the only one that destroys domains, so a
+ * domain found here stays while this runs): every ring is drained.
+ */
+void domain_consoles_poll(void)
+{
+	for (unsigned int id = 0; id < DOMAIN_ID_MAX; id++) {
+		struct domain *d = domain_lookup((domid_t)id);
+
+		if (d && d->console_ring && drain_output(d))
+			evtchn_raise(&d->evtchn, d->console_port);
+	}
+}
