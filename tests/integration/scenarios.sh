@@ -310,6 +310,37 @@ pingpong() { # BACKEND
 		"every page of both returned"
 	expect_not "$LOG" 'Test result: (FAILURE|ERROR)|fatal exception|PANIC' "no failure"
 }
+# Typing on the serial line: debug keys reach the hypervisor; Ctrl-A three times moves the input to
+# the domain, whose PV console ring receives it.
+sc_svm_console_input() {
+	local iso="$WORK/input.iso" fifo="$WORK/serial"
+	cp "$BUILD/guests/test-pv-console.elf" "$WORK/"
+	scripts/mkiso.sh "$BUILD/mica.elf" "$iso" "console=com1,115200 on_idle=poweroff dom0=none" \
+		"$WORK/test-pv-console.elf -- input" || { FAILS+=("mkiso"); return; }
+	rm -f "$fifo.in" "$fifo.out"
+	mkfifo "$fifo.in"
+	: >"$fifo.out"
+	( # the typist: waits for the guest, then types
+		exec 3<>"$fifo.in"
+		for _ in $(seq 600); do grep -q 'ring: waiting for input' "$fifo.out" && break; sleep 0.1; done
+		printf 'q' >&3
+		sleep 1
+		printf '\001\001\001' >&3
+		sleep 1
+		printf 'hello mica\r' >&3
+		sleep 5
+	) &
+	emu_run "$LOG" 120 "" qemu-system-x86_64 -accel tcg -machine pc -cpu "$QEMU_CPU" -smp 2 -m 512 \
+		-display none -chardev pipe,id=ser0,path="$fifo" -serial chardev:ser0 -no-reboot -cdrom "$iso"
+	cp "$fifo.out" "$LOG"
+	wait
+	expect_rc "$EMU_RC" 0 "QEMU (ACPI power-off after the guest)"
+	expect "$LOG" '^d1 \(test-pv-console\.elf\): running' "debug key q lists the domain"
+	expect "$LOG" '^Mica: console input goes to d1' "Ctrl-A three times moves the input to d1"
+	expect "$LOG" "^\\(d1\\)   ok: input arrived through the ring: 'hello mica'" "typed line reaches the guest's ring"
+	expect "$LOG" '^\(d1\) Test result: SUCCESS' "guest reports SUCCESS"
+}
+
 # The first module is dom0 (domain 0, privileged) and a non-ELF module after it is its ramdisk;
 # the next module is domain 2.
 sc_svm_dom0() {
@@ -337,7 +368,7 @@ sc_vmx_evtchn_pingpong() { pingpong vmx; }
 sc_svm_two_guests() { two_guests svm; }
 sc_vmx_two_guests() { two_guests vmx; }
 
-GUEST_SCENARIOS=(svm_not_pvh svm_dom0)
+GUEST_SCENARIOS=(svm_not_pvh svm_dom0 svm_console_input)
 for b in ${GUEST_BACKENDS:-svm vmx}; do GUEST_SCENARIOS+=("${b}_two_guests" "${b}_evtchn_pingpong"); done
 for b in ${GUEST_BACKENDS:-svm vmx}; do
 	for g in pvh_entry cpuid xen_version console pv_console msr memory_op bad_hypercalls hypercall_loop shutdown_reboot shutdown_crash npf \

@@ -51,6 +51,33 @@ static bool ring_write(volatile struct xencons_interface *r, evtchn_port_t port,
 	return true;
 }
 
+/* With the argument "input": what is typed for this domain arrives in the input ring. */
+static void check_input(volatile struct xencons_interface *r, evtchn_port_t port)
+{
+	static char got[64];
+	unsigned int n = 0;
+	uint64_t spins = 0;
+
+	ring_write(r, port, "ring: waiting for input\n", 24);
+	while (n < sizeof(got) - 1 && ++spins < 400000000ULL) {
+		XENCONS_RING_IDX cons = r->in_cons;
+		char c;
+
+		if (cons == r->in_prod) {
+			HYPERVISOR_sched_op(SCHEDOP_yield, NULL);
+			continue;
+		}
+		c = r->in[MASK_XENCONS_IDX(cons, r->in)];
+		__atomic_thread_fence(__ATOMIC_ACQUIRE);
+		r->in_cons = cons + 1;
+		if (c == '\r' || c == '\n')
+			break;
+		got[n++] = c;
+	}
+	got[n] = '\0';
+	xtf_check(n > 0, "input arrived through the ring: '%s'", got);
+}
+
 void test_main(void)
 {
 	uint64_t pfn = 0, port = 0;
@@ -82,6 +109,8 @@ void test_main(void)
 		HYPERVISOR_sched_op(SCHEDOP_yield, NULL);
 	xtf_check(r->out_cons == r->out_prod, "the backend took everything (cons %u, prod %u)", r->out_cons,
 		  r->out_prod);
+	if (start_info->cmdline_paddr && strstr((const char *)(uintptr_t)start_info->cmdline_paddr, "input"))
+		check_input(r, (evtchn_port_t)port);
 	ring_write(r, (evtchn_port_t)port, "ring: done\n", 11);
 	while (r->out_cons != r->out_prod && ++spins < 4000000)
 		HYPERVISOR_sched_op(SCHEDOP_yield, NULL);
