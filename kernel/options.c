@@ -5,7 +5,7 @@
 
 /* Every option Mica understands; docs/boot.md describes them. */
 static const char *const known_options[] = {
-    "console", "on_idle", "maxcpus", "x2apic", "hpet", "selftest", "guest_mem",
+    "console", "on_idle", "maxcpus", "x2apic", "hpet", "selftest", "guest_mem", "dom0",
 };
 
 unsigned int options_report_unknown(const char *cmdline)

@@ -154,6 +154,8 @@ int sched_add_vcpu(struct vcpu *v, uint64_t affinity)
 	v->sched.priv = v;
 	v->pause_flags = VPF_DOWN;
 	v->ctx_cpu = -1;
+	v->runstate.state = RUNSTATE_offline;
+	v->runstate.state_entry_time = now_ns();
 	if (rc == 0 && affinity)
 		rc = csched_set_affinity(&policy, &v->sched, affinity);
 	spin_unlock_irqrestore(&sched_lock, f);
@@ -176,6 +178,28 @@ void sched_remove_vcpu(struct vcpu *v)
 	vcpu_sync_context(v);
 }
 
+/* Moves the vCPU's runstate on, accounting the time spent in the old one. Called with the lock held. */
+static void runstate_set(struct vcpu *v, int state, uint64_t now)
+{
+	struct vcpu_runstate_info *r = &v->runstate;
+
+	if (r->state == state)
+		return;
+	if (now > r->state_entry_time)
+		r->time[r->state] += now - r->state_entry_time;
+	r->state = state;
+	r->state_entry_time = now;
+	v->runstate_dirty = true;
+}
+
+/* What a vCPU that does not run is: runnable if it waits for a CPU, else blocked or offline. */
+static int idle_runstate(const struct vcpu *v)
+{
+	if (v->sched.state == CSCHED_RUNNABLE)
+		return RUNSTATE_runnable;
+	return v->pause_flags & VPF_BLOCKED ? RUNSTATE_blocked : RUNSTATE_offline;
+}
+
 /* Makes the policy agree with v's flags and domain. Called with the lock held. */
 static void update_locked(struct vcpu *v)
 {
@@ -185,6 +209,8 @@ static void update_locked(struct vcpu *v)
 		csched_wake(&policy, &v->sched, now_ns());
 	else
 		csched_sleep(&policy, &v->sched);
+	if (v->runstate.state != RUNSTATE_running)
+		runstate_set(v, idle_runstate(v), now_ns());
 }
 
 void vcpu_sched_update(struct vcpu *v)
@@ -343,6 +369,10 @@ __noreturn void sched_run(void)
 		spin_lock(&sched_lock);
 		sv = csched_do_schedule(&policy, cpu, now, &slice);
 		next = sv ? sv->priv : NULL;
+		if (sc->curr && sc->curr != next)
+			runstate_set(sc->curr, idle_runstate(sc->curr), now);
+		if (next)
+			runstate_set(next, RUNSTATE_running, now);
 		{
 			uint64_t tickled = csched_take_tickled(&policy);
 

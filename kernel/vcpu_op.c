@@ -145,6 +145,24 @@ static long register_vcpu_info(struct vcpu *v, struct vcpu *target, uint64_t arg
 	return 0;
 }
 
+/*
+ * VCPUOP_register_runstate_memory_area: a guest-virtual address (Xen's rule
+ * on x86), written through the vCPU's own page tables whenever its runstate
+ * changed, before it next runs. 0 stops the updates.
+ */
+static long register_runstate(struct vcpu *v, struct vcpu *target, uint64_t arg)
+{
+	struct vcpu_register_runstate_memory_area a;
+
+	if (copy_from_guest(v, &a, arg, sizeof(a)))
+		return -EFAULT;
+	target->runstate_gva = a.addr.p;
+	target->runstate_dirty = true;
+	if (target == v && a.addr.p && copy_to_guest(v, a.addr.p, &v->runstate, sizeof(v->runstate)))
+		return -EFAULT;
+	return 0;
+}
+
 static long set_singleshot(struct vcpu *v, uint64_t arg)
 {
 	struct vcpu_set_singleshot_timer t;
@@ -190,10 +208,14 @@ long do_vcpu_op(struct vcpu *v, const uint64_t *args)
 			return -EINVAL;
 		timer_stop(&v->singleshot_timer);
 		return 0;
+	case VCPUOP_get_runstate_info:
+		return copy_to_guest(v, arg, &target->runstate, sizeof(target->runstate)) ? -EFAULT : 0;
+	case VCPUOP_register_runstate_memory_area:
+		return register_runstate(v, target, arg);
 	case VCPUOP_stop_periodic_timer:
 		return 0; /* there is no periodic timer: nothing to stop */
 	default:
-		/* periodic timers, runstate areas, NMIs, physical ids: not offered */
+		/* periodic timers, NMIs, physical ids, vcpu_time areas: not offered */
 		return -ENOSYS;
 	}
 }

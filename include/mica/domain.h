@@ -9,6 +9,7 @@
 #include <mica/timer.h>
 #include <mica/types.h>
 #include <xen/hvm/params.h>
+#include <xen/vcpu.h>
 
 #define DOMAIN_MAX_VCPUS 8
 #define DOMAIN_NAME_MAX 32
@@ -47,6 +48,10 @@ struct vcpu {
 	struct csched_vcpu sched;
 	struct timer singleshot_timer; /* VCPUOP_set_singleshot_timer / set_timer_op: VIRQ_TIMER */
 	struct timer poll_timer;       /* SCHEDOP_poll's timeout */
+	/* RUNSTATE_* and time in each (xen/vcpu.h), under the scheduler lock */
+	struct vcpu_runstate_info runstate;
+	uint64_t runstate_gva; /* VCPUOP_register_runstate_memory_area, 0 = none */
+	bool runstate_dirty;   /* the guest's copy is older: written before the next entry */
 	uint64_t hypercalls;
 	struct arch_vcpu arch;
 };

@@ -531,6 +531,30 @@ static void test_register_vcpu_info(void **state)
 	assert_int_equal(call(__HYPERVISOR_vcpu_op, VCPUOP_register_vcpu_info, 0, GUEST_BASE), -EINVAL); /* once */
 }
 
+static void test_runstate(void **state)
+{
+	struct vcpu_runstate_info ri;
+	struct vcpu_register_runstate_memory_area a = {.addr.p = GUEST_BASE + 0x200};
+
+	vcpu1.runstate.state = RUNSTATE_blocked;
+	vcpu1.runstate.time[RUNSTATE_running] = 1234;
+	assert_int_equal(call(__HYPERVISOR_vcpu_op, VCPUOP_get_runstate_info, 1, GUEST_BASE), 0);
+	memcpy(&ri, guest, sizeof(ri));
+	assert_int_equal(ri.state, RUNSTATE_blocked);
+	assert_int_equal(ri.time[RUNSTATE_running], 1234);
+	assert_int_equal(call(__HYPERVISOR_vcpu_op, VCPUOP_get_runstate_info, 1, 0), -EFAULT);
+	/* the caller's own area is written at once; another vCPU's before it next runs */
+	vcpu0.runstate.state = RUNSTATE_running;
+	memcpy(guest, &a, sizeof(a));
+	assert_int_equal(call(__HYPERVISOR_vcpu_op, VCPUOP_register_runstate_memory_area, 0, GUEST_BASE), 0);
+	assert_int_equal(vcpu0.runstate_gva, GUEST_BASE + 0x200);
+	memcpy(&ri, guest + 0x200, sizeof(ri));
+	assert_int_equal(ri.state, RUNSTATE_running);
+	assert_int_equal(call(__HYPERVISOR_vcpu_op, VCPUOP_register_runstate_memory_area, 1, GUEST_BASE), 0);
+	assert_true(vcpu1.runstate_dirty);
+	assert_int_equal(call(__HYPERVISOR_vcpu_op, VCPUOP_register_runstate_memory_area, 1, 0), -EFAULT);
+}
+
 static void test_vcpu_op(void **state)
 {
 	assert_int_equal(call(__HYPERVISOR_vcpu_op, VCPUOP_is_up, 0, 0), 1);
@@ -684,6 +708,7 @@ int main(void)
 	    cmocka_unit_test_setup(test_vcpu_context_32, setup),
 	    cmocka_unit_test_setup(test_vcpu_timers, setup),
 	    cmocka_unit_test_setup(test_register_vcpu_info, setup),
+	    cmocka_unit_test_setup(test_runstate, setup),
 	    cmocka_unit_test_setup(test_memory_op, setup),
 	    cmocka_unit_test_setup(test_memory_op_reservation_and_map, setup),
 	    cmocka_unit_test_setup(test_event_channel_op, setup),

@@ -4,6 +4,7 @@
 #include <asm/hvm.h>
 #include <asm/percpu.h>
 #include <mica/domain.h>
+#include <mica/guest_mem.h>
 #include <mica/printk.h>
 #include <mica/string.h>
 #include <xen/hvm/params.h>
@@ -126,8 +127,14 @@ void arch_vcpu_run(struct vcpu *v, volatile bool *resched)
 			__atomic_fetch_and(&d->arch.flush_pending, ~bit, __ATOMIC_SEQ_CST);
 			hvm->p2m_flush_local(v);
 		}
-		if (!v->arch.hvm.init_pending)
+		if (!v->arch.hvm.init_pending) {
+			if (v->runstate_dirty && v->runstate_gva) {
+				/* the guest's copy, through its own page tables: a bad address is its loss */
+				copy_to_guest(v, v->runstate_gva, &v->runstate, sizeof(v->runstate));
+				v->runstate_dirty = false;
+			}
 			hvm->deliver_irq(v, vcpu_event_pending(v) ? upcall_vector(v) : -1);
+		}
 		hvm->vcpu_run(v);
 		__atomic_store_n(&c->in_guest, NULL, __ATOMIC_RELEASE);
 		irq_enable();
