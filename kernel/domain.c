@@ -97,12 +97,14 @@ static const struct evtchn_hooks evtchn_hooks = {
 
 static int domain_evtchn_init(struct domain *d)
 {
+	unsigned int ports = d->domain_id == 0 ? DOMAIN_EVTCHN_PORTS_DOM0 : DOMAIN_EVTCHN_PORTS;
+
 	d->shared_info = alloc_pages_va(0);
-	d->evtchn_ports = xzalloc_array(DOMAIN_EVTCHN_PORTS, sizeof(struct evtchn));
+	d->evtchn_ports = xzalloc_array(ports, sizeof(struct evtchn));
 	if (!d->shared_info || !d->evtchn_ports)
 		return -ENOMEM;
 	memset(d->shared_info, 0, PAGE_SIZE);
-	if (evtchn_domain_init(&d->evtchn, d->domain_id, d->shared_info, d->evtchn_ports, DOMAIN_EVTCHN_PORTS,
+	if (evtchn_domain_init(&d->evtchn, d->domain_id, d->shared_info, d->evtchn_ports, ports,
 			       d->max_vcpus, &evtchn_hooks) < 0)
 		return -EINVAL;
 	d->evtchn.owner = d;
@@ -291,6 +293,7 @@ static void destroy(struct domain *d, bool last_may_go)
 	unsigned long f = spin_lock_irqsave(&domain_table_lock);
 	domid_t id = d->domain_id;
 	bool was_alive = false;
+	uint64_t t0;
 
 	if (id < DOMAIN_ID_MAX && domain_table[id] == d) {
 		__atomic_store_n(&domain_table[id], NULL, __ATOMIC_RELEASE);
@@ -298,9 +301,10 @@ static void destroy(struct domain *d, bool last_may_go)
 		domains_alive--;
 	}
 	spin_unlock_irqrestore(&domain_table_lock, f);
+	t0 = cycles_now();
 	arch_synchronize_hypercalls();
 	domain_teardown(d);
-	printk("Mica: d%u destroyed\n", id);
+	printk("Mica: d%u destroyed (%lu TSC cycles)\n", id, cycles_now() - t0);
 	if (was_alive && last_may_go && !__atomic_load_n(&domains_alive, __ATOMIC_ACQUIRE))
 		arch_domains_gone();
 }
@@ -394,13 +398,19 @@ static void domain_stopped(void *arg)
 	struct domain *d = arg;
 	enum domain_action a = stop_action(d);
 
+	uint64_t exits = 0, hypercalls = 0;
+
 	for (unsigned int i = 0; i < d->max_vcpus; i++) {
 		if (!d->vcpus[i])
 			continue;
+		exits += d->vcpus[i]->arch.hvm.exits;
+		hypercalls += d->vcpus[i]->hypercalls;
 		vcpu_sync_context(d->vcpus[i]);
 		timer_kill(&d->vcpus[i]->singleshot_timer);
 		timer_kill(&d->vcpus[i]->poll_timer);
 	}
+	printk("Mica: d%u (%s) stopped after %lu exits and %lu hypercalls\n", d->domain_id, d->name, exits,
+	       hypercalls);
 	if (a == DOMAIN_ACTION_RESTART && !d->restart) {
 		printk("Mica: d%u (%s) cannot be restarted (nothing to rebuild it from); destroying it\n", d->domain_id,
 		       d->name);

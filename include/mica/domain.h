@@ -14,8 +14,10 @@
 #define DOMAIN_MAX_VCPUS 8
 #define DOMAIN_NAME_MAX 32
 #define DOMAIN_CONSOLE_LINE 256
-#define DOMAIN_ID_MAX 64 /* boot domains for now */
-#define DOMAIN_EVTCHN_PORTS 1024
+#define DOMAIN_ID_MAX 1024 /* domain ids 0 .. 1023 */
+/* Event channel ports: dom0 (backends for everyone) gets many, other domains what a guest needs. */
+#define DOMAIN_EVTCHN_PORTS_DOM0 1024
+#define DOMAIN_EVTCHN_PORTS 256
 /* Where a domain finds its PV console ring: a hypervisor page in the hole below 4 GiB, as Xen's magic pages. */
 #define DOMAIN_CONSOLE_GFN 0xfefffULL
 #define DOMAIN_CONSOLE_INPUT 256

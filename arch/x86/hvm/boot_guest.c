@@ -153,7 +153,7 @@ static struct domain *boot_domain_build(struct boot_domain *b, domid_t id)
 	uint64_t affinity = c->cpus & cpus_online_mask();
 	struct domain *d;
 	uint32_t entry;
-	uint64_t start_info;
+	uint64_t start_info, t0, free0, overhead;
 
 	if (!affinity) {
 		printk("Mica: boot domain '%s' not started: cpus= names no online CPU\n", c->name);
@@ -164,6 +164,8 @@ static struct domain *boot_domain_build(struct boot_domain *b, domid_t id)
 		       c->name, c->memory >> 20);
 		return NULL;
 	}
+	t0 = cycles_now();
+	free0 = mm_free_bytes();
 	d = domain_create(id, c->name, c->vcpus);
 	if (!d) {
 		printk("Mica: cannot create domain %u for boot domain '%s' (id in use, or no memory)\n", id, c->name);
@@ -179,6 +181,8 @@ static struct domain *boot_domain_build(struct boot_domain *b, domid_t id)
 		       c->cap);
 	for (unsigned int i = 0; i < c->vcpus; i++)
 		vcpu_set_affinity(d->vcpus[i], affinity);
+	/* what the hypervisor keeps for the domain itself: all but its RAM, its console page, its p2m tables */
+	overhead = free0 - mm_free_bytes() - d->arch.p2m.nr_tables * PAGE_SIZE;
 	d->privileged = b->dom0;
 	if (!b->dom0 && domain_console_setup(d) < 0) {
 		printk("Mica: no memory for the console of boot domain '%s'\n", c->name);
@@ -191,11 +195,12 @@ static struct domain *boot_domain_build(struct boot_domain *b, domid_t id)
 		return NULL;
 	}
 	vcpu_start_pvh(d->vcpus[0], entry, (uint32_t)start_info);
+	t0 = cycles_now() - t0;
 	printk("Mica: d%u (%s): PVH guest%s, %lu MiB, %u vCPU%s, CPUs 0x%lx, entry 0x%x, start info at 0x%lx, "
-	       "command line '%s'%s\n",
+	       "command line '%s'%s; built in %lu TSC cycles, %lu KiB of hypervisor memory\n",
 	       d->domain_id, d->name, b->dom0 ? " (dom0, privileged)" : "", c->memory >> 20, c->vcpus,
 	       c->vcpus == 1 ? "" : "s", affinity, entry, start_info, c->args,
-	       b->ramdisk >= 0 ? ", with a ramdisk" : "");
+	       b->ramdisk >= 0 ? ", with a ramdisk" : "", t0, overhead >> 10);
 	return d;
 }
 
