@@ -10,22 +10,29 @@ cd "$(dirname "$0")/.."
 BUILD=${BUILD:-build}
 W=$(mktemp -d "${TMPDIR:-/tmp}/mica-bench.XXXXXX")
 trap 'rm -rf "$W"' EXIT
-opts="console=com1,115200 on_idle=poweroff"
+opts="console=com1,115200 on_idle=poweroff dom0=none"
 cp "$BUILD/guests/test-hypercall-loop.elf" "$W/loop.elf"
 
-scripts/mkiso.sh "$BUILD/mica.elf" "$W/svm.iso" "$opts" "$W/loop.elf" || exit 1
+# The loop guest as a 16 MiB domain: its build and destroy are timed by Mica in TSC cycles, which
+# under -icount shift=0 (and in Bochs) count instructions.
+scripts/mkiso.sh "$BUILD/mica.elf" "$W/svm.iso" "$opts" "$W/loop.elf memory=16M" || exit 1
 timeout 300 qemu-system-x86_64 -accel tcg,thread=single -icount shift=0 -machine pc -cpu qemu64,+svm,+npt -smp 1 \
 	-m 256 -display none -serial file:"$W/svm.log" -no-reboot -cdrom "$W/svm.iso" >/dev/null 2>&1
-GFXPAYLOAD=text scripts/mkiso.sh "$BUILD/mica.elf" "$W/vmx.iso" "$opts" "$W/loop.elf" || exit 1
+GFXPAYLOAD=text scripts/mkiso.sh "$BUILD/mica.elf" "$W/vmx.iso" "$opts" "$W/loop.elf memory=16M" || exit 1
 scripts/run-bochs.sh "$W/vmx.iso" "$W/vmx.log" corei7_haswell_4770 1 290 >/dev/null 2>&1
 
 report() { # NAME LOG
-	local per exits boot=n/a
+	local per exits boot=n/a build destroy mem
 	per=$(grep -a 'hypercall loop: 100000 calls' "$2" | sed -n 's/.* \([0-9]*\) per call.*/\1/p')
 	exits=$(grep -a 'stopped after' "$2" | sed -n 's/.*after \([0-9]*\) exits.*/\1/p')
 	[ -n "$exits" ] && boot=$((exits - 100000))
-	printf '%-34s %12s %14s %22s\n' "$1" "${per:-n/a}" "${exits:-n/a}" "$boot"
+	build=$(grep -a 'PVH guest' "$2" | sed -n 's/.*built in \([0-9]*\) TSC cycles.*/\1/p')
+	mem=$(grep -a 'PVH guest' "$2" | sed -n 's/.* \([0-9]*\) KiB of hypervisor memory.*/\1/p')
+	destroy=$(grep -a 'destroyed (' "$2" | sed -n 's/.*destroyed (\([0-9]*\) TSC cycles.*/\1/p')
+	printf '%-30s %10s %10s %12s %14s %14s %10s\n' "$1" "${per:-n/a}" "${exits:-n/a}" "$boot" "${build:-n/a}" \
+		"${destroy:-n/a}" "${mem:-n/a}"
 }
-printf '%-34s %12s %14s %22s\n' "backend (emulator)" "insns/call" "VM exits (run)" "exits besides the loop"
-report "SVM+NPT (QEMU TCG, -icount 0)" "$W/svm.log"
+printf '%-30s %10s %10s %12s %14s %14s %10s\n' "backend (emulator)" "insns/call" "VM exits" "exits-besides" \
+	"build 16 MiB" "destroy" "hyp. KiB"
+report "SVM+NPT (QEMU, -icount 0)" "$W/svm.log"
 report "VMX+EPT (Bochs, Haswell)" "$W/vmx.log"

@@ -1,9 +1,18 @@
 /* Freestanding string and memory functions for the hypervisor (the compiler may emit calls to these). */
 #include <mica/string.h>
 
+/* Large fills (guest RAM, page tables) go eight bytes at a time: an eighth of the iterations. */
 void *memset(void *d, int c, size_t n)
 {
 	void *ret = d;
+
+	if (n >= 64 && !((uintptr_t)d & 7)) {
+		uint64_t pattern = 0x0101010101010101ULL * (uint8_t)c;
+		size_t q = n / 8;
+
+		__asm__ volatile("rep stosq" : "+D"(d), "+c"(q) : "a"(pattern) : "memory");
+		n &= 7;
+	}
 	__asm__ volatile("rep stosb" : "+D"(d), "+c"(n) : "a"(c) : "memory");
 	return ret;
 }

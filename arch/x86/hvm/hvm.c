@@ -133,7 +133,10 @@ void arch_vcpu_run(struct vcpu *v, volatile bool *resched)
 				copy_to_guest(v, v->runstate_gva, &v->runstate, sizeof(v->runstate));
 				v->runstate_dirty = false;
 			}
-			hvm->deliver_irq(v, vcpu_event_pending(v) ? upcall_vector(v) : -1);
+			int vector = vcpu_event_pending(v) ? upcall_vector(v) : -1;
+
+			if (vector >= 0 || v->arch.hvm.irq_window)
+				hvm->deliver_irq(v, vector);
 		}
 		hvm->vcpu_run(v);
 		__atomic_store_n(&c->in_guest, NULL, __ATOMIC_RELEASE);

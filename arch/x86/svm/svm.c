@@ -240,6 +240,7 @@ static void svm_load_init_state(struct vcpu *v)
 	to_svm(v)->vmcb->control.intercept_misc1 &= ~SVM_INTERCEPT_VINTR;
 	v->arch.hvm.regs = in->regs;
 	v->arch.hvm.init_pending = false;
+	v->arch.hvm.irq_window = false;
 }
 
 static void svm_vcpu_run(struct vcpu *v)
@@ -377,6 +378,7 @@ static void svm_deliver_irq(struct vcpu *v, int vector)
 		c->eventinj = (uint8_t)vector | SVM_EVENT_TYPE_INTR | SVM_EVENT_VALID;
 		vector = -1; /* no window needed */
 	}
+	v->arch.hvm.irq_window = vector >= 0;
 	if (vector >= 0) {
 		c->vintr |= VINTR_IRQ | VINTR_IGN_TPR | (0xfULL << VINTR_PRIO_SHIFT);
 		c->intercept_misc1 |= SVM_INTERCEPT_VINTR;

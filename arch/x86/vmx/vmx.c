@@ -367,6 +367,7 @@ static void vmx_load_init_state(struct vcpu *v)
 	vmcs_write32(CPU_BASED_VM_EXEC_CONTROL, vmx_caps.cpu);
 	v->arch.hvm.regs = in->regs;
 	v->arch.hvm.init_pending = false;
+	v->arch.hvm.irq_window = false;
 	vmx_flush_guest_tlb(v);
 }
 
@@ -468,6 +469,7 @@ static void vmx_deliver_irq(struct vcpu *v, int vector)
 		vmcs_write32(VM_ENTRY_INTR_INFO, (uint8_t)vector | INTR_INFO_VALID); /* type 0: external */
 	else if (vector >= 0)
 		want |= CPU_INTR_WINDOW_EXITING;
+	v->arch.hvm.irq_window = want & CPU_INTR_WINDOW_EXITING;
 	if (want != ctl)
 		vmcs_write32(CPU_BASED_VM_EXEC_CONTROL, want);
 }
