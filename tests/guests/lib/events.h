@@ -18,8 +18,8 @@
 #define SHARED_INFO_GFN 0xfe000ULL /* a free guest frame below 4 GiB, above our RAM (identity-mapped) */
 #define UPCALL_VECTOR 0xf3         /* the event channel upcall's interrupt vector */
 #define EVTCHN_TRACKED 128         /* ports below this get a counter and may get a handler */
-#define NS_PER_MS 1000000ULL
-#define NS_PER_SEC 1000000000ULL
+#define NS_PER_MS 1000000UL
+#define NS_PER_SEC 1000000000UL
 
 /* ---- shared_info and this vCPU */
 extern volatile struct shared_info *xen_shared_info; /* NULL until xen_map_shared_info() */
