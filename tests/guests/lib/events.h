@@ -69,7 +69,7 @@ extern volatile unsigned long evtchn_untracked;  /* events dispatched on ports >
 /* ---- scheduling and waiting */
 enum block_how {
 	BLOCK_HLT,     /* sti; hlt */
-	BLOCK_SCHEDOP, /* sti; SCHEDOP_block (vmcall in the STI shadow: no wake-up can slip in between) */
+	BLOCK_SCHEDOP, /* sti; SCHEDOP_block, skipped if an upcall comes just before it (evtchn.c) */
 };
 long sched_yield(void);
 long sched_block_irq_enable(void); /* returns with interrupts enabled */

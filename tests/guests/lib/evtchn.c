@@ -25,6 +25,8 @@ static volatile unsigned long counts[EVTCHN_TRACKED];
 static volatile uint32_t *xapic; /* the per-vCPU vector on a CPU with a local APIC: EOI needed */
 static bool x2apic_eoi;
 
+static void sched_block_fixup(struct cpu_regs *regs);
+
 volatile struct shared_info *xen_map_shared_info(void)
 {
 	struct xen_add_to_physmap xatp = {
@@ -191,6 +193,7 @@ static void upcall(struct cpu_regs *regs)
 	volatile xen_ulong_t *pending = xen_shared_info->evtchn_pending, *mask = xen_shared_info->evtchn_mask;
 
 	apic_eoi();
+	sched_block_fixup(regs);
 	__atomic_fetch_add(&evtchn_upcalls, 1, __ATOMIC_RELAXED);
 	do {
 		/* Acknowledge first: an event set from here on raises the upcall again. */
@@ -274,26 +277,48 @@ long sched_yield(void)
 	return HYPERVISOR_sched_op(SCHEDOP_yield, NULL);
 }
 
-/* The hypercall instruction right after STI, inside its one-instruction interrupt shadow. */
-static long sti_vmcall(unsigned long a1, unsigned long a2, unsigned long a3, unsigned long a4, unsigned long a5)
-{
-	HYPERCALL_ASM("sti; vmcall", "a"((unsigned long)__HYPERVISOR_sched_op));
-}
-
-static long sti_vmmcall(unsigned long a1, unsigned long a2, unsigned long a3, unsigned long a4, unsigned long a5)
-{
-	HYPERCALL_ASM("sti; vmmcall", "a"((unsigned long)__HYPERVISOR_sched_op));
-}
-
 /*
- * SCHEDOP_block from an HVM guest sleeps unless an interrupt is deliverable, which Xen judges by
- * the guest's EFLAGS.IF at the call: so IF must be 1 then, yet an upcall taken between STI and
- * the call would be consumed before the block and leave us asleep. Issuing the hypercall
- * instruction in STI's shadow closes that window.
+ * SCHEDOP_block from an HVM guest sleeps unless an interrupt is deliverable at the call, which
+ * Xen judges by the guest's EFLAGS.IF and interrupt shadow: IF must be 1 and the call outside
+ * STI's shadow ("sti; vmcall" sleeps through an upcall that is already pending). So: STI, a NOP
+ * that ends the shadow, the call. An upcall can then arrive just before the call, consume the
+ * event and leave us to sleep through it: upcall() moves such an interrupted return address past
+ * the call (sched_block_fixup), so the block is skipped as if it had returned at once. Callers
+ * have interrupts off, so nothing can come before the STI.
  */
-long sched_block_irq_enable(void)
+extern const char sched_block_vmcall[], sched_block_vmcall_done[], sched_block_vmmcall[], sched_block_vmmcall_done[];
+
+#define BLOCK_ASM(insn, label)                                                                          \
+	asm volatile("sti\n\tnop\n\t.globl " label "\n" label ":\n\t" insn "\n\t.globl " label "_done\n" label \
+		     "_done:"                                                                           \
+		     : "+a"(ret), "+D"(a1), "+S"(a2), "+d"(a3), "+r"(r10), "+r"(r8)                    \
+		     :                                                                                  \
+		     : "memory")
+
+/* noipa: the global labels inside must exist exactly once. */
+__attribute__((noipa)) long sched_block_irq_enable(void)
 {
-	return xen.amd ? sti_vmmcall(SCHEDOP_block, 0, 0, 0, 0) : sti_vmcall(SCHEDOP_block, 0, 0, 0, 0);
+	register unsigned long r10 asm("r10") = 0;
+	register unsigned long r8 asm("r8") = 0;
+	unsigned long a1 = SCHEDOP_block, a2 = 0, a3 = 0;
+	long ret = __HYPERVISOR_sched_op;
+
+	if (xen.amd)
+		BLOCK_ASM("vmmcall", "sched_block_vmmcall");
+	else
+		BLOCK_ASM("vmcall", "sched_block_vmcall");
+	return ret;
+}
+
+static void sched_block_fixup(struct cpu_regs *regs)
+{
+	if (regs->rip == (uintptr_t)sched_block_vmcall)
+		regs->rip = (uintptr_t)sched_block_vmcall_done;
+	else if (regs->rip == (uintptr_t)sched_block_vmmcall)
+		regs->rip = (uintptr_t)sched_block_vmmcall_done;
+	else
+		return;
+	regs->rax = 0;
 }
 
 long sched_poll(evtchn_port_t *ports, unsigned int nr_ports, uint64_t timeout)
