@@ -22,14 +22,14 @@
 #define NS_PER_SEC 1000000000UL
 
 /* ---- shared_info and this vCPU */
-extern volatile struct shared_info *xen_shared_info; /* NULL until xen_map_shared_info() */
-volatile struct shared_info *xen_map_shared_info(void); /* XENMEM_add_to_physmap; fails the test on error */
-unsigned int xen_vcpu_id(void);                          /* CPUID leaf base+4 EBX; 0 if not offered */
+extern volatile struct shared_info *xen_shared_info;         /* NULL until xen_map_shared_info() */
+volatile struct shared_info *xen_map_shared_info(void);      /* XENMEM_add_to_physmap; fails the test on error */
+unsigned int xen_vcpu_id(void);                              /* CPUID leaf base+4 EBX; 0 if not offered */
 volatile struct vcpu_info *xen_vcpu_info(unsigned int vcpu); /* in shared_info (vCPUs 0-31) */
 
 /* ---- time: pvclock system time in ns (xen.h vcpu_time_info); needs shared_info */
 uint64_t pvclock_read(const volatile struct vcpu_time_info *t);
-uint64_t now_ns(void); /* this vCPU's vcpu_time_info */
+uint64_t now_ns(void);     /* this vCPU's vcpu_time_info */
 void spin_ns(uint64_t ns); /* busy-waits (PAUSE) for ns */
 
 /* ---- event channel operations (return Xen's 0 / -errno) */

@@ -136,8 +136,7 @@ bool evtchn_is_pending(evtchn_port_t port)
 
 bool evtchn_test_and_clear_pending(evtchn_port_t port)
 {
-	return __atomic_fetch_and(port_word(xen_shared_info->evtchn_pending, port), ~PORT_BIT(port),
-				  __ATOMIC_SEQ_CST) &
+	return __atomic_fetch_and(port_word(xen_shared_info->evtchn_pending, port), ~PORT_BIT(port), __ATOMIC_SEQ_CST) &
 	       PORT_BIT(port);
 }
 
@@ -288,11 +287,11 @@ long sched_yield(void)
  */
 extern const char sched_block_vmcall[], sched_block_vmcall_done[], sched_block_vmmcall[], sched_block_vmmcall_done[];
 
-#define BLOCK_ASM(insn, label)                                                                          \
+#define BLOCK_ASM(insn, label)                                                                                 \
 	asm volatile("sti\n\tnop\n\t.globl " label "\n" label ":\n\t" insn "\n\t.globl " label "_done\n" label \
-		     "_done:"                                                                           \
-		     : "+a"(ret), "+D"(a1), "+S"(a2), "+d"(a3), "+r"(r10), "+r"(r8)                    \
-		     :                                                                                  \
+		     "_done:"                                                                                  \
+		     : "+a"(ret), "+D"(a1), "+S"(a2), "+d"(a3), "+r"(r10), "+r"(r8)                            \
+		     :                                                                                         \
 		     : "memory")
 
 /* noipa: the global labels inside must exist exactly once. */

@@ -74,8 +74,8 @@ void irq_set_handler(uint8_t vector, irq_handler_t fn);
 void traps_load(void); /* loads the IDT on this vCPU (a secondary vCPU's first step) */
 
 /* ---- command line (cmdline.c): space-separated words; unknown words are ignored */
-const char *cmdline_str(void);                         /* "" if there is none */
-bool cmdline_flag(const char *word);                   /* the exact word is present */
+const char *cmdline_str(void);                        /* "" if there is none */
+bool cmdline_flag(const char *word);                  /* the exact word is present */
 uint64_t cmdline_uint(const char *key, uint64_t def); /* key=N (decimal or 0x hex), else def */
 
 /* ---- guest-physical memory (memmap.c) */

@@ -151,8 +151,8 @@ static void bring_up(unsigned int vcpu, bool mode64)
 	xtf_check(rc == 0, "vCPU%u: VCPUOP_up again returns 0 (%ld)", vcpu, rc);
 	bool resumed = wait_flag(&s->resumed);
 
-	xtf_check(resumed && s->down_rc == 0, "vCPU%u: resumed after its VCPUOP_down, which returned 0 (%ld)",
-		  vcpu, s->down_rc);
+	xtf_check(resumed && s->down_rc == 0, "vCPU%u: resumed after its VCPUOP_down, which returned 0 (%ld)", vcpu,
+		  s->down_rc);
 	rc = wait_is_up(vcpu, 0);
 	xtf_check(rc == 0, "vCPU%u: down for good: is_up 0 (%ld)", vcpu, rc);
 	printk("smp: vCPU%u: %s start, down, up, down: done\n", vcpu, mode);
@@ -172,7 +172,8 @@ void test_main(void)
 	if (n < 2) {
 		vcpu_context_64(&ctx, 1, ap_main, &aps[1], aps[1].stack + sizeof(aps[1].stack));
 		rc = vcpu_initialise(1, &ctx);
-		xtf_failure("the domain has one vCPU: VCPUOP_initialise(vCPU1) returned %ld (boot it with vcpus=2)", rc);
+		xtf_failure("the domain has one vCPU: VCPUOP_initialise(vCPU1) returned %ld (boot it with vcpus=2)",
+			    rc);
 	}
 
 	rc = vcpu_is_up(0);
@@ -199,6 +200,6 @@ void test_main(void)
 		bring_up(2, false);
 	else
 		printk("smp: no vCPU2: 32-bit VCPUOP_initialise not tried\n");
-	printk("smp: %u vCPUs started and stopped\n", n >= 3 ? 2 : 1);
+	printk("smp: secondary vCPUs started and stopped: %u\n", n >= 3 ? 2 : 1);
 	xtf_report();
 }

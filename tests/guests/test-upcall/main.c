@@ -21,7 +21,7 @@
 const char test_title[] = "interdomain events through upcalls, blocking";
 
 #define ROUNDS 1000
-#define WAIT_NS (30 * NS_PER_SEC)  /* for any one event: the peer may still be booting */
+#define WAIT_NS (30 * NS_PER_SEC) /* for any one event: the peer may still be booting */
 #define LATE_SEND_NS (20 * NS_PER_MS)
 #define MAX_REMOTE_PORT 64
 
