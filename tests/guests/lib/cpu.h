@@ -2,11 +2,16 @@
 #ifndef XTF_CPU_H
 #define XTF_CPU_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #define CR0_PE (1u << 0)
 #define CR0_ET (1u << 4)
 #define CR0_PG (1u << 31)
+#define CR4_PAE (1u << 5)
+#define MSR_EFER 0xc0000080
+#define EFER_LME (1u << 8)
+#define EFER_LMA (1u << 10)
 #define X86_EFLAGS_TF (1u << 8)
 #define X86_EFLAGS_IF (1u << 9)
 #define X86_EFLAGS_VM (1u << 17)
@@ -76,6 +81,63 @@ static inline uint64_t read_cr3(void)
 static inline void write_cr3(uint64_t v)
 {
 	asm volatile("mov %0, %%cr3" : : "r"(v) : "memory");
+}
+
+static inline uint64_t read_cr4(void)
+{
+	uint64_t v;
+
+	asm volatile("mov %%cr4, %0" : "=r"(v));
+	return v;
+}
+
+static inline uint64_t read_rflags(void)
+{
+	uint64_t v;
+
+	asm volatile("pushfq; popq %0" : "=r"(v));
+	return v;
+}
+
+/* Interrupts (EFLAGS.IF). The "memory" clobbers keep accesses from moving across them. */
+static inline void irq_enable(void)
+{
+	asm volatile("sti" : : : "memory");
+}
+
+static inline void irq_disable(void)
+{
+	asm volatile("cli" : : : "memory");
+}
+
+static inline bool irqs_enabled(void)
+{
+	return read_rflags() & X86_EFLAGS_IF;
+}
+
+/*
+ * Enables interrupts and halts in one step: STI delays interrupt recognition
+ * until after the next instruction (SDM vol. 2, STI), so an interrupt that is
+ * already pending wakes the HLT instead of slipping in before it.
+ */
+static inline void safe_halt(void)
+{
+	asm volatile("sti; hlt" : : : "memory");
+}
+
+/* The body of a busy-wait loop: PAUSE tells the CPU (and a hypervisor's PLE) that we spin. */
+static inline void cpu_relax(void)
+{
+	asm volatile("pause" : : : "memory");
+}
+
+/* RDTSC ordered after earlier loads (LFENCE), as the pvclock protocol needs. */
+static inline uint64_t rdtsc_ordered(void)
+{
+	uint32_t lo, hi;
+
+	asm volatile("lfence; rdtsc" : "=a"(lo), "=d"(hi) : : "memory");
+	return (uint64_t)hi << 32 | lo;
 }
 
 static inline void outb(uint16_t port, uint8_t v)

@@ -1,9 +1,11 @@
 /*
- * Exception entry stubs for vectors 0-31: each pushes a dummy error code when
- * the CPU does not, then its vector, and joins exception_common, which saves
- * the general registers as a struct cpu_regs (xtf.h) and calls
- * exception_handler(). If that returns, the registers are restored and iretq
- * resumes at regs->rip (a test's hook may have moved it).
+ * Entry stubs for all 256 vectors, 16 bytes apart: exceptions 0-31, then
+ * interrupts 32-255 (traps.c installs a gate only for a vector that has a
+ * handler). Each stub pushes a dummy error code when the CPU does not, then its
+ * vector, and joins exception_common, which saves the general registers as a
+ * struct cpu_regs (xtf.h) and calls exception_handler(). If that returns, the
+ * registers are restored and iretq resumes at regs->rip (a test's hook may have
+ * moved it).
  */
 	.text
 
@@ -25,6 +27,15 @@ exc_stub_\vec:
 exception_stubs:
 	.irp v, 0,1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,16,17,18,19,20,21,22,23,24,25,26,27,28,29,30,31
 	stub \v
+	.endr
+	/* Interrupts: never an error code. At most 2 + 5 + 5 bytes each, so the 16-byte stride holds. */
+	.set irq_vec, 32
+	.rept 256 - 32
+	.balign 16
+	push	$0
+	push	$irq_vec
+	jmp	exception_common
+	.set irq_vec, irq_vec + 1
 	.endr
 
 exception_common:

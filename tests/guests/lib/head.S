@@ -100,6 +100,69 @@ long_mode:
 	hlt
 	jmp	3b
 
+	/*
+	 * Secondary vCPUs, started by VCPUOP_initialise (lib/smp.c). %rsp, %rdi (vCPU id), %rsi
+	 * (function) and %rdx (argument) come from the context; interrupts are off.
+	 * VCPU_HVM_MODE_64B: long mode on our page tables, but only the hidden parts of the
+	 * segment registers are set up (xen/hvm/hvm_vcpu.h): the selectors are null and GDTR and
+	 * IDTR are what they were at reset. So load our GDT and reload every selector (CS with a
+	 * far return) before anything can fault or return from an interrupt, then join C.
+	 */
+	.text
+	.code64
+	.globl ap_entry64
+ap_entry64:
+	lgdt	gdt_desc(%rip)
+	mov	$0x10, %eax
+	mov	%eax, %ds
+	mov	%eax, %es
+	mov	%eax, %ss
+	mov	%eax, %fs
+	mov	%eax, %gs
+	pushq	$0x08
+	lea	1f(%rip), %rax
+	push	%rax
+	lretq
+1:	xor	%ebp, %ebp
+	and	$-16, %rsp
+	call	ap_start			/* lib/smp.c: does not return */
+2:	cli
+	hlt
+	jmp	2b
+
+	/*
+	 * VCPU_HVM_MODE_32B: flat 32-bit protected mode, paging off, as at the PVH entry. Enter
+	 * long mode on the boot vCPU's page tables as pvh_start does, then continue as above.
+	 * %esp, %edi, %esi and %edx come from the context; rdmsr/wrmsr clobber %edx, so it waits
+	 * in %ebp.
+	 */
+	.code32
+	.globl ap_entry32
+ap_entry32:
+	mov	%edx, %ebp
+	mov	%cr4, %eax
+	or	$CR4_PAE, %eax
+	mov	%eax, %cr4
+	mov	$pvh_pml4, %eax
+	mov	%eax, %cr3
+	mov	$MSR_EFER, %ecx
+	rdmsr
+	or	$EFER_LME, %eax
+	wrmsr
+	mov	%cr0, %eax
+	or	$(CR0_PG | CR0_PE), %eax
+	mov	%eax, %cr0
+	lgdt	gdt_desc
+	ljmp	$0x08, $ap_long32
+	.code64
+ap_long32:
+	/* The upper halves of the registers are undefined after the switch: 32-bit moves clear them. */
+	mov	%ebp, %edx
+	mov	%edi, %edi
+	mov	%esi, %esi
+	mov	%esp, %esp
+	jmp	ap_entry64
+
 	.section .rodata
 	.balign 16
 gdt:

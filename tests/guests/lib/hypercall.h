@@ -57,4 +57,24 @@ static inline long HYPERVISOR_vcpu_op(int cmd, unsigned int vcpu, void *arg)
 	return hypercall5(__HYPERVISOR_vcpu_op, (unsigned int)cmd, vcpu, (unsigned long)arg, 0, 0);
 }
 
+static inline long HYPERVISOR_set_timer_op(uint64_t timeout)
+{
+	return hypercall5(__HYPERVISOR_set_timer_op, timeout, 0, 0, 0, 0);
+}
+
+static inline long HYPERVISOR_memory_op(unsigned int cmd, void *arg)
+{
+	return hypercall5(__HYPERVISOR_memory_op, cmd, (unsigned long)arg, 0, 0, 0);
+}
+
+static inline long HYPERVISOR_event_channel_op(int cmd, void *arg)
+{
+	return hypercall5(__HYPERVISOR_event_channel_op, (unsigned int)cmd, (unsigned long)arg, 0, 0, 0);
+}
+
+static inline long HYPERVISOR_hvm_op(int cmd, void *arg)
+{
+	return hypercall5(__HYPERVISOR_hvm_op, (unsigned int)cmd, (unsigned long)arg, 0, 0, 0);
+}
+
 #endif

@@ -68,6 +68,16 @@ const char *strstr(const char *hay, const char *needle);
 void *memset(void *d, int c, size_t n);
 void *memcpy(void *d, const void *s, size_t n);
 
+/* ---- interrupts (traps.c): a handler for vectors 32-255, run with interrupts off */
+typedef void (*irq_handler_t)(struct cpu_regs *regs);
+void irq_set_handler(uint8_t vector, irq_handler_t fn);
+void traps_load(void); /* loads the IDT on this vCPU (a secondary vCPU's first step) */
+
+/* ---- command line (cmdline.c): space-separated words; unknown words are ignored */
+const char *cmdline_str(void);                        /* "" if there is none */
+bool cmdline_flag(const char *word);                  /* the exact word is present */
+uint64_t cmdline_uint(const char *key, uint64_t def); /* key=N (decimal or 0x hex), else def */
+
 /* ---- guest-physical memory (memmap.c) */
 uint64_t unpopulated_gpa(void); /* 2 MiB-aligned, below 3.5 GiB, in no memory map entry; 0 if none */
 
