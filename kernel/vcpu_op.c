@@ -39,6 +39,8 @@ static struct hvm_seg seg32(uint32_t base, uint32_t limit, uint16_t ar, uint16_t
 static int context_to_state(const struct vcpu_hvm_context *c, struct hvm_init_state *st)
 {
 	memset(st, 0, sizeof(*st));
+	if (c->pad)
+		return -EINVAL;
 	if (c->mode == VCPU_HVM_MODE_64B) {
 		const struct vcpu_hvm_x86_64 *r = &c->cpu_regs.x86_64;
 
@@ -68,6 +70,8 @@ static int context_to_state(const struct vcpu_hvm_context *c, struct hvm_init_st
 	if (c->mode == VCPU_HVM_MODE_32B) {
 		const struct vcpu_hvm_x86_32 *r = &c->cpu_regs.x86_32;
 
+		if (r->pad1 || r->pad2[0] || r->pad2[1] || r->pad2[2])
+			return -EINVAL;
 		if (!(r->cr0 & CR0_PE) || ((r->cr0 & CR0_PG) && (r->cr4 & CR4_PAE)) || (r->efer & ~EFER_ALLOWED) ||
 		    (r->efer & (EFER_LME | EFER_LMA)) || (r->cs_ar & 0xf000) || (r->ds_ar & 0xf000) ||
 		    (r->ss_ar & 0xf000) || (r->es_ar & 0xf000) || (r->tr_ar & 0xf000) || !(r->cs_ar & 0x80) ||

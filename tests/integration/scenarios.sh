@@ -261,6 +261,108 @@ sc_svm_not_pvh() {
 	expect "$LOG" '^Mica: powering off' "hypervisor carries on"
 }
 
+# run_modules BACKEND NAME STOP MODULE...: boots Mica (dom0less) with these modules (guest name and
+# its arguments, from $BUILD/guests) on two CPUs; STOP, if not empty, ends the run when it appears.
+run_modules() {
+	local backend=$1 name=$2 stop=$3 iso="$WORK/$1-$2.iso" mods=() m g
+	shift 3
+	for m in "$@"; do
+		g=${m%% *}
+		cp "$BUILD/guests/$g.elf" "$WORK/" || { FAILS+=("no $BUILD/guests/$g.elf"); return 1; }
+		mods+=("$WORK/$g.elf${m#"$g"}")
+	done
+	if [ "$backend" = svm ]; then
+		scripts/mkiso.sh "$BUILD/mica.elf" "$iso" "console=com1,115200 on_idle=poweroff dom0=none" "${mods[@]}" ||
+			{ FAILS+=("mkiso"); return 1; }
+		emu_run "$LOG" 180 "$stop" qemu-system-x86_64 -accel tcg -machine pc -cpu "$QEMU_CPU" -smp 2 -m 512 \
+			-display none -serial file:"$LOG" -no-reboot -cdrom "$iso"
+		expect_rc "$EMU_RC" 0 "QEMU ran to the end"
+	else
+		GFXPAYLOAD=text scripts/mkiso.sh "$BUILD/mica.elf" "$iso" "console=com1,115200 on_idle=poweroff dom0=none" \
+			"${mods[@]}" || { FAILS+=("mkiso"); return 1; }
+		emu_run "$LOG" 400 "$stop" scripts/run-bochs.sh "$iso" "$(realpath "$LOG")" corei7_haswell_4770 2 390
+	fi
+	expect_not "$LOG" 'fatal exception|PANIC' "no hypervisor fault"
+}
+
+all_pass() { # the domain ids that must report SUCCESS
+	local d
+	for d in "$@"; do expect "$LOG" "^\\(d$d\\) Test result: SUCCESS" "d$d reports SUCCESS"; done
+	expect_not "$LOG" 'Test result: (FAILURE|ERROR)' "no failure reported"
+}
+
+every_page_back() {
+	expect "$LOG" "^Mica: boot guests stopped: ([0-9]+) KiB free \\(\\1 KiB before they were built\\)" \
+		"every page returned"
+}
+
+for b in svm vmx; do
+	# One-shot timers fire, not early, woken through the callback vector or the per-vCPU vector.
+	eval "sc_${b}_timer() {
+		run_modules $b timer '' 'test-timer' || return
+		expect \"\$LOG\" '^\\(d1\\) timer: 20 one-shots, max lateness [0-9]+ us' '20 one-shots fired'
+		expect \"\$LOG\" '^\\(d1\\) timer: VCPU_SSHOTTMR_future with a past deadline: -ETIME' 'a past deadline is refused'
+		all_pass 1
+		every_page_back
+	}"
+	eval "sc_${b}_timer_percpu() {
+		run_modules $b timer-percpu '' 'test-timer percpu' || return
+		expect \"\$LOG\" '^\\(d1\\) timer: 20 one-shots' '20 one-shots through the per-vCPU vector'
+		all_pass 1
+	}"
+	# Two domains wake each other through upcalls, blocked in between; then both on one CPU.
+	eval "sc_${b}_upcall() {
+		run_modules $b upcall '' 'test-upcall ping' 'test-upcall pong' || return
+		expect \"\$LOG\" '^\\(d1\\) upcall: ping: 1000 round trips' 'd1: 1000 round trips'
+		expect \"\$LOG\" '^\\(d2\\) upcall: pong: 1000 round trips' 'd2: 1000 round trips'
+		expect \"\$LOG\" '^\\(d1\\) upcall: ping: SCHEDOP_poll on masked port [0-9]+ woken by the peer' 'poll woken on a masked port'
+		all_pass 1 2
+		every_page_back
+	}"
+	eval "sc_${b}_upcall_one_cpu() {
+		run_modules $b upcall1 '' 'test-upcall cpus=0 -- ping' 'test-upcall cpus=0 -- pong' || return
+		expect \"\$LOG\" '^\\(d1\\) upcall: ping: 1000 round trips' 'd1: 1000 round trips, sharing CPU0'
+		all_pass 1 2
+	}"
+	# A second vCPU comes up with VCPUOP_initialise + VCPUOP_up, goes down and up again.
+	eval "sc_${b}_smp() {
+		run_modules $b smp '' 'test-smp vcpus=2' || return
+		expect \"\$LOG\" '^\\(d1\\) smp: vCPU1: running on its own stack' 'vCPU1 runs'
+		expect \"\$LOG\" '^\\(d1\\) smp: vCPU1: 64-bit start, down, up, down: done' 'vCPU1 down and up again'
+		all_pass 1
+		every_page_back
+	}"
+	# Four CPU-bound domains on two CPUs, two pinned and two free to move: all make progress.
+	eval "sc_${b}_four_domains() {
+		local c=\$([ $b = svm ] && echo 33554432 || echo 4194304)
+		run_modules $b four '' \"test-spin cpus=0 -- rounds=8 chunk=\$c\" \\
+			\"test-spin cpus=1 -- rounds=8 chunk=\$c\" \"test-spin -- rounds=8 chunk=\$c\" \\
+			\"test-spin -- rounds=8 chunk=\$c\" || return
+		local d
+		for d in 1 2 3 4; do
+			expect \"\$LOG\" \"^\\\\(d\$d\\\\) spin: progress 4\" \"d\$d makes progress\"
+		done
+		all_pass 1 2 3 4
+		every_page_back
+	}"
+	# A domain that keeps crashing is restarted by its on_crash policy (until it restarts too often),
+	# while another domain goes on undisturbed.
+	eval "sc_${b}_on_crash() {
+		run_modules $b crash '' 'test-crash on_crash=restart' 'test-spin -- rounds=6' || return
+		expect \"\$LOG\" '^Mica: d1 \\(test-crash\\.elf\\) restarted' 'on_crash=restart builds it again'
+		[ \"\$(grep -ac '^(d1) crash: boot' \"\$LOG\")\" = 4 ] || FAILS+=('four boots of d1 (one and three restarts)')
+		expect \"\$LOG\" '^Mica: d1 \\(test-crash\\.elf\\) restarted 3 times within 30 s; destroying it instead' 'restart storm stopped'
+		all_pass 2
+		every_page_back
+	}"
+	eval "sc_${b}_on_crash_preserve() {
+		run_modules $b preserve 'preserved: it stays' 'test-crash on_crash=preserve -- fault' || return
+		expect \"\$LOG\" '^Mica: d1 \\(test-crash\\.elf\\) crashed: .*not mapped' 'the fault crashes the domain'
+		expect \"\$LOG\" '^Mica: d1 \\(test-crash\\.elf\\) preserved' 'on_crash=preserve keeps it'
+		expect_not \"\$LOG\" '^Mica: d1 destroyed' 'not destroyed'
+	}"
+done
+
 # Two boot modules become two domains, each on a CPU of its own, running at the same time.
 two_guests() { # BACKEND
 	local opts="console=com1,115200 on_idle=poweroff dom0=none" iso="$WORK/$1-two.iso"
@@ -369,7 +471,11 @@ sc_svm_two_guests() { two_guests svm; }
 sc_vmx_two_guests() { two_guests vmx; }
 
 GUEST_SCENARIOS=(svm_not_pvh svm_dom0 svm_console_input)
-for b in ${GUEST_BACKENDS:-svm vmx}; do GUEST_SCENARIOS+=("${b}_two_guests" "${b}_evtchn_pingpong"); done
+for b in ${GUEST_BACKENDS:-svm vmx}; do
+	GUEST_SCENARIOS+=("${b}_two_guests" "${b}_evtchn_pingpong" "${b}_timer" "${b}_upcall" "${b}_upcall_one_cpu" "${b}_smp"
+		"${b}_four_domains" "${b}_on_crash" "${b}_on_crash_preserve")
+done
+GUEST_SCENARIOS+=(svm_timer_percpu)
 for b in ${GUEST_BACKENDS:-svm vmx}; do
 	for g in pvh_entry cpuid xen_version console pv_console msr memory_op bad_hypercalls hypercall_loop shutdown_reboot shutdown_crash npf \
 		triple_fault; do
