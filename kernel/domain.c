@@ -100,6 +100,7 @@ struct domain *domain_create(domid_t id, const char *name, unsigned int max_vcpu
 	mica_strlcpy(d->name, name, sizeof(d->name));
 	d->max_vcpus = max_vcpus;
 	d->state = DOMAIN_BUILDING;
+	d->ram.lock = (spinlock_t)SPINLOCK_INIT;
 	if (domain_evtchn_init(d) < 0 || arch_domain_create(d) < 0) {
 		domain_free(d);
 		return NULL;
@@ -159,6 +160,7 @@ void domain_destroy(struct domain *d)
 	spin_unlock_irqrestore(&domain_table_lock, f);
 	domain_destroy_vcpus(d);
 	evtchn_domain_destroy(&d->evtchn);
+	guest_ram_destroy(d);
 	arch_domain_destroy(d);
 	domain_free(d);
 	heap_trim(); /* give the heap's cached empty pages back, so all of the domain's memory returns */

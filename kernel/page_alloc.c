@@ -7,6 +7,7 @@
 #include <mica/panic.h>
 #include <mica/printk.h>
 #include <mica/spinlock.h>
+#include <mica/string.h>
 
 struct bootmem boot_mem;
 static struct buddy buddy;
@@ -35,6 +36,11 @@ void free_pages(paddr_t pa, unsigned int order)
 
 	buddy_free(&buddy, pa >> PAGE_SHIFT, order);
 	spin_unlock_irqrestore(&buddy_lock, f);
+}
+
+void clear_pages(paddr_t pa, unsigned int order)
+{
+	memset(pa_to_va(pa), 0, PAGE_SIZE << order);
 }
 
 void *alloc_pages_va(unsigned int order)

@@ -4,6 +4,7 @@
 
 #include <asm/domain.h>
 #include <mica/event_channel.h>
+#include <mica/guest_ram.h>
 #include <mica/types.h>
 #include <xen/hvm/params.h>
 
@@ -36,7 +37,9 @@ struct domain {
 	bool privileged;
 	enum domain_state state;
 	unsigned int shutdown_reason; /* SHUTDOWN_* from xen/sched.h */
-	uint64_t mem_pages;
+	uint64_t mem_pages; /* RAM pages the domain owns (current_reservation) */
+	uint64_t max_pages; /* how many it may own (maximum_reservation): the builder's RAM by default */
+	struct domain_ram ram;
 	unsigned int max_vcpus;
 	struct vcpu *vcpus[DOMAIN_MAX_VCPUS];
 	struct arch_domain arch;
@@ -75,7 +78,8 @@ void arch_vcpu_dump(struct vcpu *v);
 uint64_t domain_ram_end(const struct domain *d);
 /* Maps the domain's shared_info page at guest frame gfn (over whatever was there). */
 int arch_map_shared_info(struct domain *d, uint64_t gfn);
-/* Gives the domain RAM at guest frames [gfn, gfn + nr), 2 MiB pieces where possible. */
+/* The builder gives the domain RAM at guest frames [gfn, gfn + nr), 2 MiB pieces where possible,
+ * and raises max_pages by as much. */
 int domain_populate_ram(struct domain *d, uint64_t gfn, uint64_t nr);
 
 /* Stops a domain because of something it did; prints why (and the vCPU's registers). */

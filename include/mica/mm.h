@@ -17,6 +17,8 @@ void mm_init(void);
 /* 2^order contiguous frames; 0 when exhausted. */
 paddr_t alloc_pages(unsigned int order);
 void free_pages(paddr_t pa, unsigned int order);
+/* Zeroes 2^order frames at pa. */
+void clear_pages(paddr_t pa, unsigned int order);
 void *alloc_pages_va(unsigned int order);
 void free_pages_va(void *va, unsigned int order);
 
