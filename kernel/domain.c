@@ -1,5 +1,6 @@
 /* Domains: creation, vCPUs, shutdown and crash, console output, destruction. */
 #include <mica/domain.h>
+#include <mica/domain_gnttab.h>
 #include <mica/errno.h>
 #include <mica/heap.h>
 #include <mica/mm.h>
@@ -80,6 +81,7 @@ void domain_update_time(struct domain *d)
 
 static void domain_free(struct domain *d)
 {
+	domain_gnttab_destroy(d); /* only on a failed create: domain_destroy has done it */
 	if (d->shared_info)
 		free_pages_va(d->shared_info, 0);
 	xfree(d->evtchn_ports);
@@ -102,6 +104,11 @@ struct domain *domain_create(domid_t id, const char *name, unsigned int max_vcpu
 	d->state = DOMAIN_BUILDING;
 	d->ram.lock = (spinlock_t)SPINLOCK_INIT;
 	if (domain_evtchn_init(d) < 0 || arch_domain_create(d) < 0) {
+		domain_free(d);
+		return NULL;
+	}
+	if (domain_gnttab_create(d) < 0) {
+		arch_domain_destroy(d);
 		domain_free(d);
 		return NULL;
 	}
@@ -160,6 +167,7 @@ void domain_destroy(struct domain *d)
 	spin_unlock_irqrestore(&domain_table_lock, f);
 	domain_destroy_vcpus(d);
 	evtchn_domain_destroy(&d->evtchn);
+	domain_gnttab_destroy(d); /* before the RAM and the p2m: it unmaps what d maps of others */
 	guest_ram_destroy(d);
 	arch_domain_destroy(d);
 	domain_free(d);

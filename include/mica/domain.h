@@ -16,6 +16,8 @@
 
 typedef uint16_t domid_t;
 
+struct domain_gnttab;
+
 enum domain_state {
 	DOMAIN_BUILDING,
 	DOMAIN_RUNNING,
@@ -46,6 +48,7 @@ struct domain {
 	struct shared_info *shared_info; /* hypervisor page, mapped into the guest on request */
 	struct evtchn_domain evtchn;
 	struct evtchn *evtchn_ports;
+	struct domain_gnttab *gnttab; /* kernel/grant_table_domain.c */
 	uint64_t hvm_params[HVM_NR_PARAMS]; /* HVMOP_get/set_param */
 	/* console_io output is collected per line and printed with a "(dN) " prefix */
 	char console_line[DOMAIN_CONSOLE_LINE];
