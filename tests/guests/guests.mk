@@ -3,7 +3,8 @@
 # Each guest is tests/guests/<name>/main.c plus lib/, linked to $(BUILD)/guests/<name>.elf.
 
 GUESTS := test-pvh-entry test-cpuid test-xen-version test-console test-shutdown-reboot test-shutdown-crash \
-	test-npf test-triple-fault test-bad-hypercalls test-hypercall-loop test-msr test-evtchn-pingpong test-memory-op
+	test-npf test-triple-fault test-bad-hypercalls test-hypercall-loop test-msr test-evtchn-pingpong test-memory-op \
+	test-grant
 
 BUILD ?= build
 Q ?= @
