@@ -50,13 +50,15 @@ static int16_t hook_gfn_to_frame(struct gnttab_domain *gt, gfn_t gfn, bool write
 
 	if (!d)
 		return GNTST_bad_domain;
-	if (arch_physmap_query(d, gfn, frame, &writable) < 0 || (write && !writable) ||
-	    !page_get(*frame, d->domain_id))
+	if (arch_physmap_query(d, gfn, frame, &writable) < 0 || (write && !writable) || !page_get(*frame, d->domain_id))
 		return GNTST_bad_page;
 	return GNTST_okay;
 }
 
-static void hook_put_frame(mfn_t frame) { page_put(frame); }
+static void hook_put_frame(mfn_t frame)
+{
+	page_put(frame);
+}
 
 /*
  * A host mapping replaces whatever the mapper had at gfn, read-only in the p2m for a read-only
@@ -74,7 +76,7 @@ static int16_t hook_map_into(struct gnttab_domain *gt, gfn_t gfn, mfn_t frame, b
 		return GNTST_general_error;
 	}
 	return arch_physmap_map(d, gfn, frame, 1, readonly ? PHYSMAP_RO : PHYSMAP_RW) < 0 ? GNTST_general_error
-											     : GNTST_okay;
+											  : GNTST_okay;
 }
 
 /* Removes the mapping only if gfn still shows this frame (the guest may have replaced it). */
@@ -89,17 +91,17 @@ static void hook_unmap_from(struct gnttab_domain *gt, gfn_t gfn, mfn_t frame)
 
 static void hook_copy(mfn_t src, uint16_t src_off, mfn_t dst, uint16_t dst_off, uint16_t len)
 {
-	memmove((uint8_t *)pa_to_va(mfn_to_maddr(dst)) + dst_off, (const uint8_t *)pa_to_va(mfn_to_maddr(src)) + src_off,
-		len);
+	memmove((uint8_t *)pa_to_va(mfn_to_maddr(dst)) + dst_off,
+		(const uint8_t *)pa_to_va(mfn_to_maddr(src)) + src_off, len);
 }
 
 static const struct gnttab_hooks hooks = {
-	.lookup_domain = hook_lookup,
-	.gfn_to_frame = hook_gfn_to_frame,
-	.put_frame = hook_put_frame,
-	.map_into = hook_map_into,
-	.unmap_from = hook_unmap_from,
-	.copy = hook_copy,
+    .lookup_domain = hook_lookup,
+    .gfn_to_frame = hook_gfn_to_frame,
+    .put_frame = hook_put_frame,
+    .map_into = hook_map_into,
+    .unmap_from = hook_unmap_from,
+    .copy = hook_copy,
 };
 
 /* ---- tables ---- */
@@ -124,7 +126,8 @@ int domain_gnttab_create(struct domain *d)
 	dg->active = xzalloc_array((size_t)DOMAIN_GNTTAB_FRAMES * GNTTAB_ENTRIES_PER_FRAME, sizeof(*dg->active));
 	dg->maptrack = xzalloc_array(DOMAIN_GNTTAB_MAPTRACK, sizeof(*dg->maptrack));
 	mem = (struct gnttab_mem){dg->shared, dg->active, DOMAIN_GNTTAB_FRAMES, dg->maptrack, DOMAIN_GNTTAB_MAPTRACK};
-	if (!dg->shared || !dg->active || !dg->maptrack || gnttab_domain_init(&dg->gt, d->domain_id, &hooks, &mem) < 0) {
+	if (!dg->shared || !dg->active || !dg->maptrack ||
+	    gnttab_domain_init(&dg->gt, d->domain_id, &hooks, &mem) < 0) {
 		dg_free(dg);
 		return -ENOMEM;
 	}

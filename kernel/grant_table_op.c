@@ -18,18 +18,18 @@
 #define GNTTAB_BATCH_MAX 4096u
 
 /* An operation that takes exactly one struct (Xen refuses any other count with -EINVAL). */
-#define GNTTAB_ONE(T, call)                                                             \
-	do {                                                                            \
-		T op;                                                                   \
-		long rc;                                                                \
-		if (count != 1)                                                         \
-			return -EINVAL;                                                 \
-		if (copy_from_guest(v, &op, uop, sizeof(op)))                           \
-			return -EFAULT;                                                 \
-		rc = call;                                                              \
-		if (copy_to_guest(v, uop, &op, sizeof(op)))                             \
-			return -EFAULT;                                                 \
-		return rc;                                                              \
+#define GNTTAB_ONE(T, call)                                   \
+	do {                                                  \
+		T op;                                         \
+		long rc;                                      \
+		if (count != 1)                               \
+			return -EINVAL;                       \
+		if (copy_from_guest(v, &op, uop, sizeof(op))) \
+			return -EFAULT;                       \
+		rc = call;                                    \
+		if (copy_to_guest(v, uop, &op, sizeof(op)))   \
+			return -EFAULT;                       \
+		return rc;                                    \
 	} while (0)
 
 /* setup_table: the table grows, then frame_list gets where each frame is mapped (or ~0). */

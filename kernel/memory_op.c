@@ -10,6 +10,7 @@
 #include <mica/guest_ram.h>
 #include <mica/hypercall.h>
 #include <mica/mm.h>
+
 #include <xen/memory.h>
 
 #define MEMOP_EXTENT_SHIFT 6 /* bits above the command carry Xen's continuation (start extent) */
@@ -76,8 +77,7 @@ static long reservation(struct vcpu *v, unsigned int cmd, uint64_t arg)
 	for (i = 0; i < r.nr_extents; i++) {
 		xen_pfn_t gfn = 0;
 
-		if (cmd != XENMEM_increase_reservation &&
-		    copy_from_guest(v, &gfn, list + i * sizeof(gfn), sizeof(gfn)))
+		if (cmd != XENMEM_increase_reservation && copy_from_guest(v, &gfn, list + i * sizeof(gfn), sizeof(gfn)))
 			return i ? (long)i : -EFAULT;
 		if (cmd == XENMEM_populate_physmap)
 			rc = guest_ram_populate(d, _gfn(gfn), r.extent_order);
@@ -141,7 +141,7 @@ static long add_to_physmap_batch(struct vcpu *v, uint64_t arg)
 	idxs = (uint64_t)(uintptr_t)b.idxs.p;
 	gpfns = (uint64_t)(uintptr_t)b.gpfns.p;
 	errs = (uint64_t)(uintptr_t)b.errs.p;
-	for (uint64_t i = 0; i < b.size; i++) {
+	for (unsigned int i = 0; i < b.size; i++) {
 		xen_ulong_t idx;
 		xen_pfn_t gpfn;
 		int err;

@@ -17,8 +17,8 @@
 
 struct domain;
 
-#define DOMAIN_GNTTAB_FRAMES 32      /* shared frames per domain: 16384 grant entries */
-#define DOMAIN_GNTTAB_MAPTRACK 1024  /* grant mappings a domain may hold at once */
+#define DOMAIN_GNTTAB_FRAMES 32     /* shared frames per domain: 16384 grant entries */
+#define DOMAIN_GNTTAB_MAPTRACK 1024 /* grant mappings a domain may hold at once */
 
 int domain_gnttab_create(struct domain *d);
 /* d's mappings of others' grants are dropped (d's p2m must still exist); d's own table is

@@ -55,12 +55,27 @@ static struct vcpu vcpu;
 static uint8_t mem[3 * NR_GFNS][4096];
 static int refs[3 * NR_GFNS], mapped[256], reaps;
 
-struct domain *domain_lookup(domid_t id) { return id >= 1 && id <= 2 ? &fakes[id].d : NULL; }
-struct gnttab_domain *domain_gnttab(struct domain *d) { return &fakes[d->domain_id].gt; }
-gfn_t gnttab_frame_gfn(struct domain *d, unsigned int i) { return i == 0 ? _gfn(0xabc) : INVALID_GFN; }
-void gnttab_reap(void) { reaps++; }
+struct domain *domain_lookup(domid_t id)
+{
+	return id >= 1 && id <= 2 ? &fakes[id].d : NULL;
+}
+struct gnttab_domain *domain_gnttab(struct domain *d)
+{
+	return &fakes[d->domain_id].gt;
+}
+gfn_t gnttab_frame_gfn(struct domain *d, unsigned int i)
+{
+	return i == 0 ? _gfn(0xabc) : INVALID_GFN;
+}
+void gnttab_reap(void)
+{
+	reaps++;
+}
 
-static struct gnttab_domain *lookup(domid_t id) { return id >= 1 && id <= 2 ? &fakes[id].gt : NULL; }
+static struct gnttab_domain *lookup(domid_t id)
+{
+	return id >= 1 && id <= 2 ? &fakes[id].gt : NULL;
+}
 
 static int16_t gfn_to_frame(struct gnttab_domain *d, gfn_t gfn, bool write, mfn_t *frame)
 {
@@ -71,7 +86,10 @@ static int16_t gfn_to_frame(struct gnttab_domain *d, gfn_t gfn, bool write, mfn_
 	return GNTST_okay;
 }
 
-static void put_frame(mfn_t frame) { refs[mfn_x(frame)]--; }
+static void put_frame(mfn_t frame)
+{
+	refs[mfn_x(frame)]--;
+}
 
 static int16_t map_into(struct gnttab_domain *d, gfn_t gfn, mfn_t frame, bool ro)
 {
@@ -81,7 +99,10 @@ static int16_t map_into(struct gnttab_domain *d, gfn_t gfn, mfn_t frame, bool ro
 	return GNTST_okay;
 }
 
-static void unmap_from(struct gnttab_domain *d, gfn_t gfn, mfn_t frame) { mapped[gfn_x(gfn)] = 0; }
+static void unmap_from(struct gnttab_domain *d, gfn_t gfn, mfn_t frame)
+{
+	mapped[gfn_x(gfn)] = 0;
+}
 
 static void copy(mfn_t src, uint16_t so, mfn_t dst, uint16_t dof, uint16_t len)
 {
@@ -89,12 +110,12 @@ static void copy(mfn_t src, uint16_t so, mfn_t dst, uint16_t dof, uint16_t len)
 }
 
 static const struct gnttab_hooks hooks = {
-	.lookup_domain = lookup,
-	.gfn_to_frame = gfn_to_frame,
-	.put_frame = put_frame,
-	.map_into = map_into,
-	.unmap_from = unmap_from,
-	.copy = copy,
+    .lookup_domain = lookup,
+    .gfn_to_frame = gfn_to_frame,
+    .put_frame = put_frame,
+    .map_into = map_into,
+    .unmap_from = unmap_from,
+    .copy = copy,
 };
 
 static int setup(void **state)

@@ -23,9 +23,18 @@
 #define NR 4096
 #define NR_GFNS 8192
 
-void printk(const char *fmt, ...) { (void)fmt; }
-void *xmalloc(size_t size) { return malloc(size); }
-void xfree(void *p) { free(p); }
+void printk(const char *fmt, ...)
+{
+	(void)fmt;
+}
+void *xmalloc(size_t size)
+{
+	return malloc(size);
+}
+void xfree(void *p)
+{
+	free(p);
+}
 
 /* ---- the allocator: a real buddy, as kernel/page_alloc.c wraps it ---- */
 static struct page_info frames[NR];
@@ -43,14 +52,25 @@ paddr_t alloc_pages(unsigned int order)
 	return buddy_alloc(&b, order, &pfn) ? pfn << PAGE_SHIFT : 0;
 }
 
-void clear_pages(paddr_t pa, unsigned int order) {}
+void clear_pages(paddr_t pa, unsigned int order)
+{
+}
 void page_assign(mfn_t m, unsigned int order, uint16_t domid)
 {
 	page_ref_assign(&b, mfn_x(m), order, page_owner_of_domid(domid));
 }
-bool page_get(mfn_t m, uint16_t domid) { return page_ref_get(&b, mfn_x(m), page_owner_of_domid(domid)); }
-void page_put(mfn_t m) { page_ref_put(&b, mfn_x(m)); }
-void page_release(mfn_t m, unsigned int order) { page_ref_release(&b, mfn_x(m), order); }
+bool page_get(mfn_t m, uint16_t domid)
+{
+	return page_ref_get(&b, mfn_x(m), page_owner_of_domid(domid));
+}
+void page_put(mfn_t m)
+{
+	page_ref_put(&b, mfn_x(m));
+}
+void page_release(mfn_t m, unsigned int order)
+{
+	page_ref_release(&b, mfn_x(m), order);
+}
 bool page_release_frame(mfn_t block, unsigned int order, mfn_t frame)
 {
 	return page_ref_release_frame(&b, mfn_x(block), order, mfn_x(frame));

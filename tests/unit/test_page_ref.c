@@ -109,9 +109,9 @@ static void test_release_one_frame(void **state)
 	uint64_t p = alloc_owned(9, OWNER_A);
 	unsigned int order;
 
-	assert_false(page_ref_release_frame(&b, p, 8, p + 5));      /* wrong order */
-	assert_false(page_ref_release_frame(&b, p + 1, 9, p + 5));  /* not a head */
-	assert_false(page_ref_release_frame(&b, p, 9, p + 512));    /* outside */
+	assert_false(page_ref_release_frame(&b, p, 8, p + 5));     /* wrong order */
+	assert_false(page_ref_release_frame(&b, p + 1, 9, p + 5)); /* not a head */
+	assert_false(page_ref_release_frame(&b, p, 9, p + 512));   /* outside */
 	assert_true(page_ref_release_frame(&b, p, 9, p + 5));
 	assert_int_equal(buddy_nr_free(&b), NR - 511);
 	assert_int_equal(page_ref_owner(&b, p + 5), PAGE_OWNER_NONE);

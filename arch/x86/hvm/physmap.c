@@ -5,9 +5,9 @@
 #include <mica/guest_ram.h>
 
 static const unsigned int physmap_rights[] = {
-	[PHYSMAP_RAM] = P2M_ACCESS_RWX,
-	[PHYSMAP_RW] = P2M_ACCESS_R | P2M_ACCESS_W,
-	[PHYSMAP_RO] = P2M_ACCESS_R,
+    [PHYSMAP_RAM] = P2M_ACCESS_RWX,
+    [PHYSMAP_RW] = P2M_ACCESS_R | P2M_ACCESS_W,
+    [PHYSMAP_RO] = P2M_ACCESS_R,
 };
 
 int arch_physmap_query(struct domain *d, gfn_t gfn, mfn_t *mfn, bool *writable)
@@ -25,4 +25,7 @@ int arch_physmap_map(struct domain *d, gfn_t gfn, mfn_t mfn, uint64_t nr, enum p
 	return p2m_map(&d->arch.p2m, gfn, mfn, nr, physmap_rights[access], P2M_MT_WB);
 }
 
-int arch_physmap_unmap(struct domain *d, gfn_t gfn, uint64_t nr) { return p2m_unmap(&d->arch.p2m, gfn, nr); }
+int arch_physmap_unmap(struct domain *d, gfn_t gfn, uint64_t nr)
+{
+	return p2m_unmap(&d->arch.p2m, gfn, nr);
+}

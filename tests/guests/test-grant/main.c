@@ -54,9 +54,18 @@ static long memory_op(int cmd, void *arg)
 	return hypercall5(__HYPERVISOR_memory_op, (unsigned int)cmd, (unsigned long)arg, 0, 0, 0);
 }
 
-static uint8_t rw_pattern(unsigned int i) { return (uint8_t)(i * 7 + 1); }
-static uint8_t ro_pattern(unsigned int i) { return (uint8_t)(i * 13 + 5); }
-static uint8_t copy_pattern(unsigned int i) { return (uint8_t)(i * 3 + 11); }
+static uint8_t rw_pattern(unsigned int i)
+{
+	return (uint8_t)(i * 7 + 1);
+}
+static uint8_t ro_pattern(unsigned int i)
+{
+	return (uint8_t)(i * 13 + 5);
+}
+static uint8_t copy_pattern(unsigned int i)
+{
+	return (uint8_t)(i * 3 + 11);
+}
 
 static bool memcmp_eq(const void *a, const void *b, size_t n)
 {
@@ -114,7 +123,8 @@ static volatile grant_entry_v1_t *granter_setup(void)
 	struct gnttab_query_size qs = {.dom = DOMID_SELF};
 	struct gnttab_set_version sv = {.version = 2};
 	struct gnttab_get_version gv = {.dom = DOMID_SELF};
-	struct xen_add_to_physmap xatp = {.domid = DOMID_SELF, .space = XENMAPSPACE_grant_table, .idx = 0, .gpfn = GT_GFN};
+	struct xen_add_to_physmap xatp = {
+	    .domid = DOMID_SELF, .space = XENMAPSPACE_grant_table, .idx = 0, .gpfn = GT_GFN};
 	struct gnttab_setup_table st = {.dom = DOMID_SELF, .nr_frames = 1};
 	xen_pfn_t frame = 0;
 	long rc;
@@ -199,11 +209,13 @@ static uint8_t buf[4096] __attribute__((aligned(4096)));
 static uint8_t src[4096] __attribute__((aligned(4096)));
 
 /* One copy; returns its status (or the hypercall's error). */
-static int16_t copy1(uint16_t flags, uint64_t s, domid_t sdom, uint16_t soff, uint64_t d, domid_t ddom,
-		     uint16_t doff, uint16_t len)
+static int16_t copy1(uint16_t flags, uint64_t s, domid_t sdom, uint16_t soff, uint64_t d, domid_t ddom, uint16_t doff,
+		     uint16_t len)
 {
-	struct gnttab_copy c = {
-	    .source = {.domid = sdom, .offset = soff}, .dest = {.domid = ddom, .offset = doff}, .len = len, .flags = flags};
+	struct gnttab_copy c = {.source = {.domid = sdom, .offset = soff},
+				.dest = {.domid = ddom, .offset = doff},
+				.len = len,
+				.flags = flags};
 	long rc;
 
 	if (flags & GNTCOPY_source_gref)
@@ -241,7 +253,7 @@ static void wait_for_granter(void)
 
 	for (uint64_t spins = 0;; spins++) {
 		if (copy1(GNTCOPY_source_gref, REF_MAILBOX, GRANTER, 0, gfn_of(buf), DOMID_SELF, 0, sizeof(*mb)) ==
-			    GNTST_okay &&
+			GNTST_okay &&
 		    mb->magic == MAGIC && mb->granter_stage >= STAGE_READY)
 			return;
 		if (spins > SPIN_LIMIT / 1000)
@@ -270,7 +282,7 @@ static void mapper_copies(void)
 	xtf_check(same, "the copy holds the granter's data");
 	memset(buf, 0, sizeof(buf));
 	xtf_check(copy1(GNTCOPY_source_gref, REF_RO, GRANTER, 100, gfn_of(buf), DOMID_SELF, 7, 200) == GNTST_okay &&
-			  buf[7] == ro_pattern(100) && buf[206] == ro_pattern(299) && buf[6] == 0 && buf[207] == 0,
+		      buf[7] == ro_pattern(100) && buf[206] == ro_pattern(299) && buf[6] == 0 && buf[207] == 0,
 		  "copy part of a read-only grant, offsets on both sides");
 	for (unsigned int i = 0; i < 300; i++)
 		src[i] = copy_pattern(i);
@@ -279,12 +291,12 @@ static void mapper_copies(void)
 	xtf_check(copy1(GNTCOPY_dest_gref, gfn_of(src), DOMID_SELF, 0, REF_RO, GRANTER, 0, 8) == GNTST_general_error,
 		  "no copy into a read-only grant");
 	xtf_check(copy1(GNTCOPY_source_gref, REF_OTHER, GRANTER, 0, gfn_of(buf), DOMID_SELF, 0, 8) ==
-			  GNTST_general_error,
+		      GNTST_general_error,
 		  "no copy from a grant given to another domain");
 	xtf_check(copy1(0, gfn_of(pages[1]), GRANTER, 0, gfn_of(buf), DOMID_SELF, 0, 8) == GNTST_permission_denied,
 		  "no copy by frame from another domain's memory");
 	xtf_check(copy1(GNTCOPY_dest_gref, gfn_of(src), DOMID_SELF, 0, REF_DST, GRANTER, 4000, 200) ==
-			  GNTST_bad_copy_arg,
+		      GNTST_bad_copy_arg,
 		  "a copy across the end of the page is refused");
 	xtf_check(copy1(GNTCOPY_source_gref, 100000, GRANTER, 0, gfn_of(buf), DOMID_SELF, 0, 8) == GNTST_bad_gntref,
 		  "a reference beyond the table is refused");
@@ -306,7 +318,7 @@ static void mapper_copies(void)
 	batch[0].status = batch[1].status = batch[2].status = 99;
 	rc = gnttab_op(GNTTABOP_copy, batch, 3);
 	xtf_check(rc == 0 && batch[0].status == GNTST_okay && batch[1].status == GNTST_general_error &&
-			  batch[2].status == GNTST_bad_copy_arg,
+		      batch[2].status == GNTST_bad_copy_arg,
 		  "a batch of three copies: a status each (%ld: %d %d %d)", rc, batch[0].status, batch[1].status,
 		  batch[2].status);
 	xtf_check(gnttab_op(GNTTABOP_copy, batch, (unsigned int)-1) == -XEN_EINVAL, "a negative count is refused");
@@ -356,8 +368,8 @@ static void mapper_maps(grant_handle_t *rw, grant_handle_t *ro)
 		  "a guest address beyond the physical map is refused");
 
 	memset(m, 0, sizeof(m));
-	m[0] = (struct gnttab_map_grant_ref){.host_addr = MAP_X_GFN << 12, .flags = GNTMAP_host_map, .ref = REF_DST,
-					     .dom = GRANTER};
+	m[0] = (struct gnttab_map_grant_ref){
+	    .host_addr = MAP_X_GFN << 12, .flags = GNTMAP_host_map, .ref = REF_DST, .dom = GRANTER};
 	m[1] = m[0];
 	m[1].ref = 4000; /* beyond the granter's one frame of entries */
 	m[2] = m[0];
@@ -367,7 +379,7 @@ static void mapper_maps(grant_handle_t *rw, grant_handle_t *ro)
 	xtf_check(rc == 0 && m[0].status == GNTST_okay && m[1].status == GNTST_bad_gntref && m[2].status == GNTST_okay,
 		  "a batch of three maps: a status each (%ld: %d %d %d)", rc, m[0].status, m[1].status, m[2].status);
 	xtf_check(((volatile uint8_t *)gfn_ptr(MAP_X_GFN))[60] == copy_pattern(10) &&
-			  ((volatile uint8_t *)gfn_ptr(MAP_Y_GFN))[60] == copy_pattern(10),
+		      ((volatile uint8_t *)gfn_ptr(MAP_Y_GFN))[60] == copy_pattern(10),
 		  "one page mapped twice shows the same data");
 	xtf_check(unmap1(MAP_RO_GFN, *rw) == GNTST_general_error, "an unmap at the wrong address is refused");
 	u[0] = (struct gnttab_unmap_grant_ref){.host_addr = MAP_X_GFN << 12, .handle = m[0].handle};
@@ -391,9 +403,8 @@ static void mapper(void)
 	tell_granter(STAGE_MAPPED);
 
 	/* The granter revokes the mailbox right before it shuts down: copies from it then fail. */
-	for (spins = 0; copy1(GNTCOPY_source_gref, REF_MAILBOX, GRANTER, 0, gfn_of(buf), DOMID_SELF, 0, 16) ==
-			GNTST_okay;
-	     spins++)
+	for (spins = 0;
+	     copy1(GNTCOPY_source_gref, REF_MAILBOX, GRANTER, 0, gfn_of(buf), DOMID_SELF, 0, 16) == GNTST_okay; spins++)
 		if (spins > SPIN_LIMIT / 1000)
 			xtf_failure("the granter never revoked its mailbox");
 	for (t0 = rdtsc(); rdtsc() - t0 < 200000000ULL;) /* and give it time to be gone */
