@@ -270,6 +270,19 @@ uint64_t buddy_nr_free(const struct buddy *b)
 	return b->nr_free;
 }
 
+bool buddy_split(struct buddy *b, uint64_t pfn, unsigned int order)
+{
+	uint32_t half;
+
+	if (order == 0 || free_check(b, pfn, order))
+		return false;
+	half = pfn_to_idx(b, pfn) + (uint32_t)ORDER_FRAMES(order - 1);
+	b->frames[pfn_to_idx(b, pfn)].order = (uint8_t)(order - 1);
+	b->frames[half].flags = PGI_ALLOC;
+	b->frames[half].order = (uint8_t)(order - 1);
+	return true;
+}
+
 bool buddy_is_allocated(const struct buddy *b, uint64_t pfn, unsigned int *order)
 {
 	if (!block_in_window(b, pfn, 0))

@@ -2,6 +2,7 @@
 #include <stdarg.h>
 #include <asm/hvm.h>
 #include <mica/domain.h>
+#include <mica/domain_gnttab.h>
 #include <mica/errno.h>
 #include <mica/heap.h>
 #include <mica/hypercall.h>
@@ -135,6 +136,7 @@ void domain_update_time(struct domain *d)
 static void domain_free(struct domain *d)
 {
 	domain_console_free(d);
+	domain_gnttab_destroy(d); /* only on a failed create: domain_teardown has done it */
 	if (d->shared_info)
 		free_pages_va(d->shared_info, 0);
 	xfree(d->evtchn_ports);
@@ -202,6 +204,8 @@ static void domain_teardown(struct domain *d)
 			vcpu_destroy(d->vcpus[i]);
 	sched_remove_domain(d);
 	evtchn_domain_destroy(&d->evtchn);
+	domain_gnttab_destroy(d); /* before the RAM and the p2m: it unmaps what d maps of others */
+	guest_ram_destroy(d);
 	arch_domain_destroy(d);
 	domain_free(d);
 	heap_trim(); /* give the heap's cached empty pages back, so all of the domain's memory returns */
@@ -223,7 +227,13 @@ struct domain *domain_create(domid_t id, const char *name, unsigned int max_vcpu
 	d->state = DOMAIN_BUILDING;
 	d->pause_count = 1; /* until domain_start */
 	d->console_lock = (spinlock_t)SPINLOCK_INIT;
+	d->ram.lock = (spinlock_t)SPINLOCK_INIT;
 	if (domain_evtchn_init(d) < 0 || arch_domain_create(d) < 0) {
+		domain_free(d);
+		return NULL;
+	}
+	if (domain_gnttab_create(d) < 0) {
+		arch_domain_destroy(d);
 		domain_free(d);
 		return NULL;
 	}

@@ -3,9 +3,11 @@
 #include <mica/buddy.h>
 #include <mica/heap.h>
 #include <mica/mm.h>
+#include <mica/page_ref.h>
 #include <mica/panic.h>
 #include <mica/printk.h>
 #include <mica/spinlock.h>
+#include <mica/string.h>
 
 struct bootmem boot_mem;
 static struct buddy buddy;
@@ -36,6 +38,11 @@ void free_pages(paddr_t pa, unsigned int order)
 	spin_unlock_irqrestore(&buddy_lock, f);
 }
 
+void clear_pages(paddr_t pa, unsigned int order)
+{
+	memset(pa_to_va(pa), 0, PAGE_SIZE << order);
+}
+
 void *alloc_pages_va(unsigned int order)
 {
 	paddr_t pa = alloc_pages(order);
@@ -46,6 +53,53 @@ void *alloc_pages_va(unsigned int order)
 void free_pages_va(void *va, unsigned int order)
 {
 	free_pages(va_to_pa(va), order);
+}
+
+void page_assign(mfn_t mfn, unsigned int order, uint16_t domid)
+{
+	unsigned long f = spin_lock_irqsave(&buddy_lock);
+
+	page_ref_assign(&buddy, mfn_x(mfn), order, page_owner_of_domid(domid));
+	spin_unlock_irqrestore(&buddy_lock, f);
+}
+
+bool page_get(mfn_t mfn, uint16_t domid)
+{
+	unsigned long f = spin_lock_irqsave(&buddy_lock);
+	bool ok = page_ref_get(&buddy, mfn_x(mfn), page_owner_of_domid(domid));
+
+	spin_unlock_irqrestore(&buddy_lock, f);
+	return ok;
+}
+
+void page_put(mfn_t mfn)
+{
+	unsigned long f = spin_lock_irqsave(&buddy_lock);
+
+	page_ref_put(&buddy, mfn_x(mfn));
+	spin_unlock_irqrestore(&buddy_lock, f);
+}
+
+void page_release(mfn_t mfn, unsigned int order)
+{
+	unsigned long f = spin_lock_irqsave(&buddy_lock);
+
+	page_ref_release(&buddy, mfn_x(mfn), order);
+	spin_unlock_irqrestore(&buddy_lock, f);
+}
+
+bool page_release_frame(mfn_t block, unsigned int order, mfn_t frame)
+{
+	unsigned long f = spin_lock_irqsave(&buddy_lock);
+	bool ok = page_ref_release_frame(&buddy, mfn_x(block), order, mfn_x(frame));
+
+	spin_unlock_irqrestore(&buddy_lock, f);
+	return ok;
+}
+
+uint64_t mm_max_frame(void)
+{
+	return buddy.base_pfn + buddy.nr_frames;
 }
 
 uint64_t mm_free_bytes(void)

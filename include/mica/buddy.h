@@ -26,8 +26,9 @@ struct page_info {
 	uint32_t next, prev; /* free-list links (frame indices), BUDDY_NIL terminated */
 	uint8_t order;       /* valid on block heads */
 	uint8_t flags;       /* PGI_* */
-	uint16_t pad;
-	uint32_t owner; /* not used by the allocator: free for its callers */
+	/* Not used by the allocator: free for its callers (kernel/page_ref.c keeps guest pages here). */
+	uint16_t refs;
+	uint32_t owner;
 };
 
 struct buddy_stats {
@@ -78,6 +79,13 @@ bool buddy_alloc(struct buddy *b, unsigned int order, uint64_t *pfn_out);
 bool buddy_free(struct buddy *b, uint64_t pfn, unsigned int order);
 
 uint64_t buddy_nr_free(const struct buddy *b);
+
+/*
+ * Split the allocated block of 2^order frames at pfn (order >= 1) into two allocated blocks of
+ * 2^(order - 1), each to be freed on its own. False (nothing changes) if pfn is not the head of an
+ * allocated block of that order.
+ */
+bool buddy_split(struct buddy *b, uint64_t pfn, unsigned int order);
 
 /* True if pfn is managed and is the head of an allocated block (order in *order). */
 bool buddy_is_allocated(const struct buddy *b, uint64_t pfn, unsigned int *order);

@@ -4,6 +4,7 @@
 
 #include <asm/domain.h>
 #include <mica/event_channel.h>
+#include <mica/guest_ram.h>
 #include <mica/sched.h>
 #include <mica/sched_credit.h>
 #include <mica/timer.h>
@@ -23,6 +24,8 @@
 #define DOMAIN_CONSOLE_INPUT 256
 
 typedef uint16_t domid_t;
+
+struct domain_gnttab;
 
 /* What happens when a domain stops (xl.cfg's on_poweroff / on_reboot / on_crash). */
 enum domain_action {
@@ -71,13 +74,16 @@ struct domain {
 	void *builder; /* whoever built it (boot domains: their boot module) */
 	struct sched_work stop_work;
 	struct csched_dom sched;
-	uint64_t mem_pages;
+	uint64_t mem_pages; /* RAM pages the domain owns (current_reservation) */
+	uint64_t max_pages; /* how many it may own (maximum_reservation): the builder's RAM by default */
+	struct domain_ram ram;
 	unsigned int max_vcpus;
 	struct vcpu *vcpus[DOMAIN_MAX_VCPUS];
 	struct arch_domain arch;
 	struct shared_info *shared_info; /* hypervisor page, mapped into the guest on request */
 	struct evtchn_domain evtchn;
 	struct evtchn *evtchn_ports;
+	struct domain_gnttab *gnttab; /* kernel/grant_table_domain.c */
 	uint64_t hvm_params[HVM_NR_PARAMS]; /* HVMOP_get/set_param */
 	/* console_io output is collected per line and printed with a "(dN) " prefix */
 	struct console_line {
@@ -164,7 +170,8 @@ uint64_t domain_ram_end(const struct domain *d);
 int arch_map_shared_info(struct domain *d, uint64_t gfn);
 /* Maps a hypervisor page (va) into the domain at guest frame gfn, read-write. */
 int arch_map_hyp_page(struct domain *d, uint64_t gfn, void *va);
-/* Gives the domain RAM at guest frames [gfn, gfn + nr), 2 MiB pieces where possible. */
+/* The builder gives the domain RAM at guest frames [gfn, gfn + nr), 2 MiB pieces where possible,
+ * and raises max_pages by as much. */
 int domain_populate_ram(struct domain *d, uint64_t gfn, uint64_t nr);
 
 /* Stops a domain because of something it did; prints why (and the vCPU's registers). */

@@ -32,7 +32,8 @@ long hypercall_dispatch_table(const struct hypercall_entry *table, size_t size, 
 /* Mica's table. */
 long hypercall_dispatch(struct vcpu *v, uint64_t nr, const uint64_t *args);
 
-/* Handlers (kernel/xen_version.c, console_io.c, sched_op.c, vcpu_op.c, memory_op.c, event_channel_op.c). */
+/* Handlers (kernel/xen_version.c, console_io.c, sched_op.c, vcpu_op.c, memory_op.c, event_channel_op.c,
+ * hvm_op.c, grant_table_op.c). */
 long do_xen_version(struct vcpu *v, const uint64_t *args);
 long do_console_io(struct vcpu *v, const uint64_t *args);
 long do_sched_op(struct vcpu *v, const uint64_t *args);
@@ -41,6 +42,7 @@ long do_set_timer_op(struct vcpu *v, const uint64_t *args);
 long do_memory_op(struct vcpu *v, const uint64_t *args);
 long do_event_channel_op(struct vcpu *v, const uint64_t *args);
 long do_hvm_op(struct vcpu *v, const uint64_t *args);
+long do_grant_table_op(struct vcpu *v, const uint64_t *args);
 
 /* Arch glue: takes the arguments from the vCPU's registers and returns the result there. */
 void hvm_hypercall(struct vcpu *v);

@@ -4,7 +4,7 @@
 
 GUESTS := test-pvh-entry test-cpuid test-xen-version test-console test-shutdown-reboot test-shutdown-crash \
 	test-npf test-triple-fault test-bad-hypercalls test-hypercall-loop test-msr test-evtchn-pingpong test-memory-op \
-	test-pv-console test-timer test-upcall test-smp test-spin test-crash
+	test-pv-console test-timer test-upcall test-smp test-spin test-crash test-grant
 
 BUILD ?= build
 Q ?= @

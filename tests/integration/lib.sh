@@ -74,6 +74,13 @@ expect() {
 expect_not() {
 	if grep -qaE "$2" "$1"; then FAILS+=("unexpected: $3 (/$2/)"); fi
 }
+# expect_before LOG FIRST THEN DESCRIPTION: a line matching FIRST comes before any matching THEN.
+expect_before() {
+	local a b
+	a=$(grep -naE "$2" "$1" | head -n1 | cut -d: -f1)
+	b=$(grep -naE "$3" "$1" | head -n1 | cut -d: -f1)
+	if [ -z "$a" ] || [ -z "$b" ] || [ "$a" -ge "$b" ]; then FAILS+=("out of order: $4 (/$2/ before /$3/)"); fi
+}
 expect_rc() { # GOT WANT DESCRIPTION
 	if [ "$1" != "$2" ]; then FAILS+=("$3: exit status $1, wanted $2"); fi
 }

@@ -416,6 +416,48 @@ static void test_random_stress(void **state)
 	fx_free(f);
 }
 
+/* A split block's pieces are freed one by one, in any order, and merge back whole. */
+static void test_split_allocated(void **state)
+{
+	(void)state;
+	struct fixture *f = fx_new(0x200, 512);
+	uint64_t pfn;
+	unsigned int order;
+
+	buddy_add_free_range(&f->b, 0x200, 512);
+	assert_true(buddy_alloc(&f->b, 9, &pfn));
+	assert_false(buddy_split(&f->b, pfn + 1, 9)); /* not a head */
+	assert_false(buddy_split(&f->b, pfn, 8));     /* wrong order */
+	assert_false(buddy_split(&f->b, pfn, 0));
+	/* isolate frame 5: halves 0x100, 0x80, ..., then frames 4 and 5 */
+	for (unsigned int o = 9; o > 0; o--) {
+		uint64_t head = pfn + (5 & ~((1ULL << o) - 1));
+
+		assert_true(buddy_split(&f->b, head, o));
+		assert_consistent(&f->b);
+	}
+	assert_true(buddy_is_allocated(&f->b, pfn + 5, &order));
+	assert_int_equal(order, 0);
+	assert_true(buddy_is_allocated(&f->b, pfn + 0x100, &order));
+	assert_int_equal(order, 8);
+	assert_int_equal(buddy_nr_free(&f->b), 0);
+	assert_true(buddy_free(&f->b, pfn + 5, 0));
+	assert_int_equal(buddy_nr_free(&f->b), 1);
+	assert_false(buddy_free(&f->b, pfn, 9)); /* the old block is no longer one */
+	assert_true(buddy_free(&f->b, pfn + 0x100, 8));
+	assert_true(buddy_free(&f->b, pfn + 4, 0));
+	for (unsigned int o = 1; o < 8; o++) {
+		uint64_t piece = pfn + ((5 & ~((1ULL << (o + 1)) - 1)) | (~5ULL & (1ULL << o)));
+
+		assert_true(buddy_free(&f->b, piece, o));
+		assert_consistent(&f->b);
+	}
+	assert_int_equal(buddy_nr_free(&f->b), 512);
+	assert_int_equal(f->b.nr_free_blocks[9], 1);
+	assert_consistent(&f->b);
+	fx_free(f);
+}
+
 static void test_check_detects_corruption(void **state)
 {
 	(void)state;
@@ -447,6 +489,7 @@ int main(void)
 	    cmocka_unit_test(test_bad_free_rejected),
 	    cmocka_unit_test(test_reserve_range),
 	    cmocka_unit_test(test_random_stress),
+	    cmocka_unit_test(test_split_allocated),
 	    cmocka_unit_test(test_check_detects_corruption),
 	};
 

@@ -14,7 +14,9 @@
 #include <asm/hvm.h>
 #include <mica/domain.h>
 #include <mica/errno.h>
+#include <mica/domain_gnttab.h>
 #include <mica/guest_mem.h>
+#include <mica/guest_ram.h>
 #include <mica/hypercall.h>
 
 #include <xen/event_channel.h>
@@ -165,6 +167,70 @@ void *guest_phys_page(struct domain *d, uint64_t gfn, bool write)
 	return gfn == 0x1234 ? guest_frame : NULL;
 }
 
+/* ---- fake guest RAM (kernel/guest_ram.c's contract): gfns below FAKE_GFNS, populated or not ---- */
+#define FAKE_GFNS 4096
+static bool populated[FAKE_GFNS];
+static uint64_t frame_idx[8], frame_gfn[8];
+static unsigned int frames_mapped;
+
+int guest_ram_populate(struct domain *d, gfn_t gfn, unsigned int order)
+{
+	uint64_t g = gfn_x(gfn), n = 1ULL << order;
+
+	if (order > GUEST_RAM_MAX_ORDER || (g & (n - 1)) || g + n > FAKE_GFNS)
+		return -EINVAL;
+	for (uint64_t i = 0; i < n; i++)
+		if (populated[g + i])
+			return -EBUSY;
+	if (d->mem_pages + n > d->max_pages)
+		return -ENOMEM;
+	for (uint64_t i = 0; i < n; i++)
+		populated[g + i] = true;
+	d->mem_pages += n;
+	return 0;
+}
+
+int guest_ram_allocate(struct domain *d, unsigned int order)
+{
+	if (order > GUEST_RAM_MAX_ORDER)
+		return -EINVAL;
+	if (d->mem_pages + (1ULL << order) > d->max_pages)
+		return -ENOMEM;
+	d->mem_pages += 1ULL << order;
+	return 0;
+}
+
+int guest_ram_release(struct domain *d, gfn_t gfn)
+{
+	if (gfn_x(gfn) >= FAKE_GFNS || !populated[gfn_x(gfn)])
+		return -ENOENT;
+	populated[gfn_x(gfn)] = false;
+	d->mem_pages--;
+	return 0;
+}
+
+int guest_physmap_remove(struct domain *d, gfn_t gfn)
+{
+	if (gfn_x(gfn) >= FAKE_GFNS || !populated[gfn_x(gfn)])
+		return -ENOENT;
+	populated[gfn_x(gfn)] = false; /* the page stays counted */
+	return 0;
+}
+
+int gnttab_map_frame(struct domain *d, uint64_t idx, gfn_t gfn)
+{
+	if (idx >= 4 || frames_mapped == 8)
+		return -EINVAL;
+	frame_idx[frames_mapped] = idx;
+	frame_gfn[frames_mapped++] = gfn_x(gfn);
+	return 0;
+}
+
+uint64_t mm_max_frame(void) { return 0x123456; }
+
+/* grant_table_op has its own tests (test_grant_table_op.c): here only its table entry. */
+long do_grant_table_op(struct vcpu *v, const uint64_t *args) { return 4242; }
+
 /* ---- fixture ---- */
 static struct domain dom;
 static struct vcpu vcpu0, vcpu1;
@@ -206,6 +272,9 @@ static int setup(void **state)
 	timer_armed = false;
 	shared_info_gfn = 0;
 	dom.shared_info = &shared;
+	memset(populated, 0, sizeof(populated));
+	frames_mapped = 0;
+	dom.max_pages = 100;
 	assert_int_equal(evtchn_domain_init(&dom.evtchn, 3, &shared, ports, 64, 2, &hooks), 0);
 	evtchn_set_vcpu_info(&dom.evtchn, 0, &shared.vcpu_info[0]);
 	return 0;
@@ -581,6 +650,18 @@ static void test_memory_op(void **state)
 	assert_int_equal(call(__HYPERVISOR_memory_op, XENMEM_add_to_physmap, GUEST_BASE, 0), -EPERM);
 	xatp.domid = DOMID_SELF;
 	xatp.space = XENMAPSPACE_grant_table;
+	xatp.idx = 2;
+	memcpy(guest, &xatp, sizeof(xatp));
+	assert_int_equal(call(__HYPERVISOR_memory_op, XENMEM_add_to_physmap, GUEST_BASE, 0), 0);
+	assert_int_equal(frames_mapped, 1);
+	assert_int_equal(frame_idx[0], 2);
+	assert_int_equal(frame_gfn[0], 0xfe000);
+	xatp.idx = 1 | XENMAPIDX_grant_table_status; /* v2 only */
+	memcpy(guest, &xatp, sizeof(xatp));
+	assert_int_equal(call(__HYPERVISOR_memory_op, XENMEM_add_to_physmap, GUEST_BASE, 0), -EINVAL);
+	assert_int_equal(frames_mapped, 1);
+	xatp.idx = 0;
+	xatp.space = XENMAPSPACE_gmfn;
 	memcpy(guest, &xatp, sizeof(xatp));
 	assert_int_equal(call(__HYPERVISOR_memory_op, XENMEM_add_to_physmap, GUEST_BASE, 0), -ENOSYS);
 	xatp.space = XENMAPSPACE_shared_info;
@@ -602,9 +683,11 @@ static void test_memory_op_reservation_and_map(void **state)
 	uint64_t addr, size;
 
 	dom.mem_pages = 16384;
+	dom.max_pages = 20000;
 	memcpy(guest, &md, sizeof(md));
 	assert_int_equal(call(__HYPERVISOR_memory_op, XENMEM_current_reservation, GUEST_BASE, 0), 16384);
-	assert_int_equal(call(__HYPERVISOR_memory_op, XENMEM_maximum_reservation, GUEST_BASE, 0), 16384);
+	assert_int_equal(call(__HYPERVISOR_memory_op, XENMEM_maximum_reservation, GUEST_BASE, 0), 20000);
+	assert_int_equal(call(__HYPERVISOR_memory_op, XENMEM_maximum_ram_page, 0, 0), 0x123456);
 	assert_int_equal(call(__HYPERVISOR_memory_op, XENMEM_maximum_gpfn, GUEST_BASE, 0), 16383);
 	md.domid = 9; /* another domain: not for an unprivileged caller */
 	memcpy(guest, &md, sizeof(md));
@@ -631,6 +714,156 @@ static void test_memory_op_reservation_and_map(void **state)
 	map.nr_entries = 1;
 	memcpy(guest, &map, sizeof(map));
 	assert_int_equal(call(__HYPERVISOR_memory_op, XENMEM_memory_map, GUEST_BASE, 0), -EFAULT);
+}
+
+/* ---- reservations: extents done, first failure stops, faults, limits ---- */
+#define LIST_OFF 0x1000 /* the extent list inside the fake guest memory */
+
+static long reservation(unsigned int cmd, uint64_t list_gva, uint64_t nr, unsigned int order, domid_t domid)
+{
+	struct xen_memory_reservation r = {.nr_extents = nr, .extent_order = order, .domid = domid};
+
+	set_xen_guest_handle(r.extent_start, (xen_pfn_t *)(uintptr_t)list_gva);
+	memcpy(guest, &r, sizeof(r));
+	return call(__HYPERVISOR_memory_op, cmd, GUEST_BASE, 0);
+}
+
+static void put_list(const xen_pfn_t *gfns, unsigned int n) { memcpy(guest + LIST_OFF, gfns, n * sizeof(*gfns)); }
+
+static void test_populate_and_decrease(void **state)
+{
+	const xen_pfn_t gfns[] = {10, 11, 10, 12};
+
+	put_list(gfns, 4);
+	/* the third extent is already there: two done, and the fourth is not tried */
+	assert_int_equal(reservation(XENMEM_populate_physmap, GUEST_BASE + LIST_OFF, 4, 0, DOMID_SELF), 2);
+	assert_true(populated[10] && populated[11] && !populated[12]);
+	assert_int_equal(dom.mem_pages, 2);
+	assert_int_equal(reservation(XENMEM_populate_physmap, GUEST_BASE + LIST_OFF, 0, 0, DOMID_SELF), 0);
+	assert_int_equal(reservation(XENMEM_decrease_reservation, GUEST_BASE + LIST_OFF, 2, 0, DOMID_SELF), 2);
+	assert_int_equal(dom.mem_pages, 0);
+	assert_int_equal(reservation(XENMEM_decrease_reservation, GUEST_BASE + LIST_OFF, 2, 0, 3), 0); /* gone */
+	assert_int_equal(reservation(XENMEM_populate_physmap, GUEST_BASE + LIST_OFF, 1, 10, DOMID_SELF), -EINVAL);
+	assert_int_equal(reservation(XENMEM_populate_physmap, GUEST_BASE + LIST_OFF, 1, 0, 9), -EPERM);
+	dom.privileged = true;
+	assert_int_equal(reservation(XENMEM_populate_physmap, GUEST_BASE + LIST_OFF, 1, 0, 9), -ESRCH);
+	dom.privileged = false;
+	assert_int_equal(reservation(XENMEM_populate_physmap, GUEST_BASE + LIST_OFF, 1, 0, 3), 1); /* own id */
+	assert_int_equal(dom.mem_pages, 1);
+	/* mem_flags are refused rather than ignored */
+	{
+		struct xen_memory_reservation r = {.nr_extents = 1, .mem_flags = XENMEMF_address_bits(32), .domid = DOMID_SELF};
+
+		set_xen_guest_handle(r.extent_start, (xen_pfn_t *)(uintptr_t)(GUEST_BASE + LIST_OFF));
+		memcpy(guest, &r, sizeof(r));
+		assert_int_equal(call(__HYPERVISOR_memory_op, XENMEM_populate_physmap, GUEST_BASE, 0), -EINVAL);
+	}
+	assert_int_equal(call(__HYPERVISOR_memory_op, XENMEM_decrease_reservation, 0, 0), -EFAULT);
+}
+
+/* A list that faults: -EFAULT before anything is done, else the count done (no page lost). */
+static void test_reservation_faulting_list(void **state)
+{
+	const xen_pfn_t gfns[] = {20, 21};
+	uint64_t last = GUEST_BASE + GUEST_SIZE - sizeof(xen_pfn_t);
+
+	assert_int_equal(reservation(XENMEM_populate_physmap, 0x7000000, 2, 0, DOMID_SELF), -EFAULT);
+	assert_int_equal(reservation(XENMEM_decrease_reservation, 0x7000000, 2, 0, DOMID_SELF), -EFAULT);
+	assert_int_equal(dom.mem_pages, 0);
+	memcpy(guest + GUEST_SIZE - sizeof(xen_pfn_t), gfns, sizeof(xen_pfn_t)); /* only the first is readable */
+	assert_int_equal(reservation(XENMEM_populate_physmap, last, 2, 0, DOMID_SELF), 1);
+	assert_true(populated[20]);
+	assert_int_equal(reservation(XENMEM_decrease_reservation, last, 2, 0, DOMID_SELF), 1);
+	assert_false(populated[20]);
+	assert_int_equal(dom.mem_pages, 0);
+}
+
+/* max_pages: populate and increase stop there with the count done; decrease makes room again. */
+static void test_reservation_limit(void **state)
+{
+	xen_pfn_t gfns[4] = {0, 512, 1024, 1536};
+
+	dom.max_pages = 1100;
+	put_list(gfns, 4);
+	assert_int_equal(reservation(XENMEM_populate_physmap, GUEST_BASE + LIST_OFF, 4, 9, DOMID_SELF), 2);
+	assert_int_equal(dom.mem_pages, 1024);
+	assert_int_equal(reservation(XENMEM_increase_reservation, 0, 100, 0, DOMID_SELF), 76);
+	assert_int_equal(dom.mem_pages, 1100);
+	assert_int_equal(reservation(XENMEM_increase_reservation, 0, 1, 0, DOMID_SELF), 0);
+	/* an order-9 extent with a hole: the pages before the hole go, the extent is not counted */
+	populated[3] = false;
+	dom.mem_pages--;
+	assert_int_equal(reservation(XENMEM_decrease_reservation, GUEST_BASE + LIST_OFF, 1, 9, DOMID_SELF), 0);
+	assert_false(populated[0] || populated[1] || populated[2]);
+	assert_true(populated[4]);
+	assert_int_equal(dom.mem_pages, 1096);
+	gfns[0] = 1024;
+	put_list(gfns, 1);
+	assert_int_equal(reservation(XENMEM_populate_physmap, GUEST_BASE + LIST_OFF, 1, 0, DOMID_SELF), 1);
+	assert_int_equal(dom.mem_pages, 1097);
+}
+
+static void test_remove_from_physmap(void **state)
+{
+	struct xen_remove_from_physmap rm = {.domid = DOMID_SELF, .gpfn = 5};
+
+	populated[5] = true;
+	dom.mem_pages = 1;
+	memcpy(guest, &rm, sizeof(rm));
+	assert_int_equal(call(__HYPERVISOR_memory_op, XENMEM_remove_from_physmap, GUEST_BASE, 0), 0);
+	assert_int_equal(call(__HYPERVISOR_memory_op, XENMEM_remove_from_physmap, GUEST_BASE, 0), -ENOENT);
+	assert_int_equal(dom.mem_pages, 1);
+	rm.domid = 4;
+	memcpy(guest, &rm, sizeof(rm));
+	assert_int_equal(call(__HYPERVISOR_memory_op, XENMEM_remove_from_physmap, GUEST_BASE, 0), -EPERM);
+	assert_int_equal(call(__HYPERVISOR_memory_op, XENMEM_remove_from_physmap, 0, 0), -EFAULT);
+}
+
+static void test_add_to_physmap_batch(void **state)
+{
+	struct xen_add_to_physmap_batch b = {.domid = DOMID_SELF, .space = XENMAPSPACE_grant_table, .size = 3};
+	const xen_ulong_t idxs[3] = {0, 7, 1 | XENMAPIDX_grant_table_status};
+	const xen_pfn_t gpfns[3] = {0x100, 0x101, 0x102};
+	int errs[3] = {99, 99, 99};
+
+	memcpy(guest + 0x100, idxs, sizeof(idxs));
+	memcpy(guest + 0x200, gpfns, sizeof(gpfns));
+	memcpy(guest + 0x300, errs, sizeof(errs));
+	set_xen_guest_handle(b.idxs, (xen_ulong_t *)(uintptr_t)(GUEST_BASE + 0x100));
+	set_xen_guest_handle(b.gpfns, (xen_pfn_t *)(uintptr_t)(GUEST_BASE + 0x200));
+	set_xen_guest_handle(b.errs, (int *)(uintptr_t)(GUEST_BASE + 0x300));
+	memcpy(guest, &b, sizeof(b));
+	assert_int_equal(call(__HYPERVISOR_memory_op, XENMEM_add_to_physmap_batch, GUEST_BASE, 0), 0);
+	memcpy(errs, guest + 0x300, sizeof(errs));
+	assert_int_equal(errs[0], 0);
+	assert_int_equal(errs[1], -EINVAL); /* beyond the table */
+	assert_int_equal(errs[2], -EINVAL); /* a v2 status frame */
+	assert_int_equal(frames_mapped, 1);
+	assert_int_equal(frame_gfn[0], 0x100);
+	b.space = XENMAPSPACE_shared_info;
+	b.size = 1;
+	memcpy(guest, &b, sizeof(b));
+	assert_int_equal(call(__HYPERVISOR_memory_op, XENMEM_add_to_physmap_batch, GUEST_BASE, 0), 0);
+	assert_int_equal(shared_info_gfn, 0x100);
+	b.u.res0 = 1;
+	memcpy(guest, &b, sizeof(b));
+	assert_int_equal(call(__HYPERVISOR_memory_op, XENMEM_add_to_physmap_batch, GUEST_BASE, 0), -EINVAL);
+	b.u.res0 = 0;
+	b.space = XENMAPSPACE_gmfn_foreign;
+	memcpy(guest, &b, sizeof(b));
+	assert_int_equal(call(__HYPERVISOR_memory_op, XENMEM_add_to_physmap_batch, GUEST_BASE, 0), -ENOSYS);
+	b.space = XENMAPSPACE_grant_table;
+	set_xen_guest_handle(b.errs, (int *)0x1);
+	memcpy(guest, &b, sizeof(b));
+	assert_int_equal(call(__HYPERVISOR_memory_op, XENMEM_add_to_physmap_batch, GUEST_BASE, 0), -EFAULT);
+	b.domid = 6;
+	memcpy(guest, &b, sizeof(b));
+	assert_int_equal(call(__HYPERVISOR_memory_op, XENMEM_add_to_physmap_batch, GUEST_BASE, 0), -EPERM);
+}
+
+static void test_grant_table_op_entry(void **state)
+{
+	assert_int_equal(call(__HYPERVISOR_grant_table_op, 0, 0, 0), 4242);
 }
 
 static void test_event_channel_op(void **state)
@@ -711,6 +944,12 @@ int main(void)
 	    cmocka_unit_test_setup(test_runstate, setup),
 	    cmocka_unit_test_setup(test_memory_op, setup),
 	    cmocka_unit_test_setup(test_memory_op_reservation_and_map, setup),
+	    cmocka_unit_test_setup(test_populate_and_decrease, setup),
+	    cmocka_unit_test_setup(test_reservation_faulting_list, setup),
+	    cmocka_unit_test_setup(test_reservation_limit, setup),
+	    cmocka_unit_test_setup(test_remove_from_physmap, setup),
+	    cmocka_unit_test_setup(test_add_to_physmap_batch, setup),
+	    cmocka_unit_test_setup(test_grant_table_op_entry, setup),
 	    cmocka_unit_test_setup(test_event_channel_op, setup),
 	    cmocka_unit_test_setup(test_hvm_params, setup),
 	};

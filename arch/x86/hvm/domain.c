@@ -73,72 +73,22 @@ int arch_domain_create(struct domain *d)
 	return p2m_init(&d->arch.p2m, hvm->p2m_format, &p2m_tables, d, allow_2m, allow_1g);
 }
 
-/*
- * Guest RAM is freed from the list of its allocations, not from the p2m:
- * a guest may map other pages (shared_info) over its RAM.
- */
-static void free_guest_ram(struct domain *d)
-{
-	for (unsigned int i = 0; i < d->arch.nr_ram_chunks; i++) {
-		free_pages(d->arch.ram_chunks[i].pa, d->arch.ram_chunks[i].order);
-		d->mem_pages -= 1ULL << d->arch.ram_chunks[i].order;
-	}
-	xfree(d->arch.ram_chunks);
-	d->arch.ram_chunks = NULL;
-	d->arch.nr_ram_chunks = d->arch.ram_chunks_cap = 0;
-}
+void arch_domain_destroy(struct domain *d) { p2m_destroy(&d->arch.p2m); }
 
-static int record_chunk(struct domain *d, paddr_t pa, unsigned int order)
-{
-	struct arch_domain *a = &d->arch;
-
-	if (a->nr_ram_chunks == a->ram_chunks_cap) {
-		unsigned int cap = a->ram_chunks_cap ? a->ram_chunks_cap * 2 : 64;
-		struct ram_chunk *c = xmalloc(cap * sizeof(*c));
-
-		if (!c)
-			return -ENOMEM;
-		if (a->ram_chunks)
-			memcpy(c, a->ram_chunks, a->nr_ram_chunks * sizeof(*c));
-		xfree(a->ram_chunks);
-		a->ram_chunks = c;
-		a->ram_chunks_cap = cap;
-	}
-	a->ram_chunks[a->nr_ram_chunks++] = (struct ram_chunk){pa, order};
-	return 0;
-}
-
-void arch_domain_destroy(struct domain *d)
-{
-	free_guest_ram(d);
-	p2m_destroy(&d->arch.p2m);
-}
-
+/* The builder's RAM: 2 MiB extents where the frames line up, else 4 KiB ones. */
 int domain_populate_ram(struct domain *d, uint64_t gfn, uint64_t nr)
 {
+	d->max_pages += nr;
 	while (nr) {
-		unsigned int order = d->arch.p2m.allow_2m && !(gfn & 511) && nr >= 512 ? 9 : 0;
-		paddr_t pa = alloc_pages(order);
-		int rc;
+		unsigned int order = !(gfn & 511) && nr >= 512 ? 9 : 0;
+		int rc = guest_ram_populate(d, _gfn(gfn), order);
 
-		if (!pa && order) {
+		if (rc == -ENOMEM && order) {
 			order = 0;
-			pa = alloc_pages(0);
+			rc = guest_ram_populate(d, _gfn(gfn), order);
 		}
-		if (!pa)
-			return -ENOMEM;
-		memset(pa_to_va(pa), 0, PAGE_SIZE << order);
-		rc = record_chunk(d, pa, order);
-		if (rc == 0)
-			rc = p2m_map(&d->arch.p2m, _gfn(gfn), _mfn(pa >> PAGE_SHIFT), 1ULL << order, P2M_ACCESS_RWX,
-				     P2M_MT_WB);
-		if (rc < 0) {
-			if (d->arch.nr_ram_chunks && d->arch.ram_chunks[d->arch.nr_ram_chunks - 1].pa == pa)
-				d->arch.nr_ram_chunks--;
-			free_pages(pa, order);
+		if (rc < 0)
 			return rc;
-		}
-		d->mem_pages += 1ULL << order;
 		gfn += 1ULL << order;
 		nr -= 1ULL << order;
 		if (gfn > d->arch.ram_end_gfn)

@@ -1,6 +1,7 @@
 /*
  * test-memory-op: what memory_op tells a guest about its memory agrees with
- * its start info, and shared_info can be mapped where the guest asks.
+ * its start info, shared_info can be mapped where the guest asks, and the
+ * reservation can be ballooned down and up again within its maximum.
  */
 #include "xtf.h"
 
@@ -52,6 +53,117 @@ struct e820_entry {
 	uint64_t addr, size;
 	uint32_t type;
 } __attribute__((packed));
+
+/* Frames the image does not use: the upper half of the 64 MiB the builder gives. */
+#define BAL_GFN 0x2000ULL  /* 32 MiB */
+#define BAL_2M 0x2200ULL   /* 34 MiB, 2 MiB-aligned */
+#define HIGH_GFN 0x5000ULL /* 80 MiB: above the RAM, still identity-mapped by head.S */
+#define REMOVE_GFN 0x5010ULL
+
+static long reservation(int cmd, xen_pfn_t *list, unsigned long nr, unsigned int order)
+{
+	struct xen_memory_reservation r = {.nr_extents = nr, .extent_order = order, .domid = DOMID_SELF};
+
+	set_xen_guest_handle(r.extent_start, list);
+	return memory_op(cmd, &r);
+}
+
+static volatile uint64_t *frame_ptr(uint64_t gfn)
+{
+	return (volatile uint64_t *)(uintptr_t)(gfn << 12);
+}
+
+/* Balloon down and up: counts, limits, extents done, and the fresh pages read as zero. */
+static unsigned int reservation_checks(long pages)
+{
+	struct xen_memory_domain self = {.domid = DOMID_SELF};
+	xen_pfn_t list[4];
+	unsigned int bad = 0;
+	long rc;
+
+#define CURRENT() memory_op(XENMEM_current_reservation, &self)
+	bad += !xtf_check(memory_op(XENMEM_maximum_reservation, &self) == pages,
+			  "the maximum is what the builder gave (%ld pages)", pages);
+	list[0] = BAL_GFN;
+	rc = reservation(XENMEM_decrease_reservation, list, 1, 0);
+	bad += !xtf_check(rc == 1 && CURRENT() == pages - 1, "decrease_reservation of one page (%ld)", rc);
+	rc = reservation(XENMEM_decrease_reservation, list, 1, 0);
+	bad += !xtf_check(rc == 0 && CURRENT() == pages - 1, "a page ballooned out cannot go twice (%ld)", rc);
+	rc = reservation(XENMEM_populate_physmap, list, 1, 0);
+	bad += !xtf_check(rc == 1 && CURRENT() == pages, "populate_physmap gives it back (%ld)", rc);
+	bad += !xtf_check(frame_ptr(BAL_GFN)[0] == 0 && frame_ptr(BAL_GFN)[511] == 0, "the new page reads as zero");
+	frame_ptr(BAL_GFN)[3] = 0x5a5a5a5a;
+	bad += !xtf_check(frame_ptr(BAL_GFN)[3] == 0x5a5a5a5a, "and takes writes");
+	list[0] = HIGH_GFN;
+	rc = reservation(XENMEM_populate_physmap, list, 1, 0);
+	bad += !xtf_check(rc == 0 && CURRENT() == pages, "no page beyond the maximum (%ld)", rc);
+
+	list[0] = BAL_2M;
+	rc = reservation(XENMEM_decrease_reservation, list, 1, 9);
+	bad += !xtf_check(rc == 1 && CURRENT() == pages - 512, "decrease_reservation of a 2 MiB extent (%ld)", rc);
+	list[0] = HIGH_GFN;
+	list[1] = HIGH_GFN + 1;
+	rc = reservation(XENMEM_populate_physmap, list, 2, 0);
+	bad += !xtf_check(rc == 2 && CURRENT() == pages - 510, "two pages above the RAM (%ld)", rc);
+	bad += !xtf_check(frame_ptr(HIGH_GFN + 1)[7] == 0, "which read as zero");
+	rc = reservation(XENMEM_decrease_reservation, list, 2, 0);
+	bad += !xtf_check(rc == 2 && CURRENT() == pages - 512, "and go again (%ld)", rc);
+	list[0] = BAL_2M;
+	list[1] = BAL_2M + 512; /* still populated: the batch stops there */
+	rc = reservation(XENMEM_populate_physmap, list, 2, 9);
+	bad += !xtf_check(rc == 1 && CURRENT() == pages, "populate of 2 MiB extents stops at a busy one (%ld)", rc);
+	bad += !xtf_check(frame_ptr(BAL_2M + 300)[9] == 0, "the 2 MiB extent reads as zero");
+
+	list[0] = BAL_GFN + 1;
+	rc = reservation(XENMEM_decrease_reservation, list, 1, 0);
+	bad += !xtf_check(rc == 1, "one more page out (%ld)", rc);
+	rc = reservation(XENMEM_increase_reservation, NULL, 2, 0);
+	bad += !xtf_check(rc == 1 && CURRENT() == pages, "increase_reservation stops at the maximum (%ld)", rc);
+
+	rc = reservation(XENMEM_decrease_reservation, (xen_pfn_t *)0x7fff00000000ULL, 1, 0);
+	bad += !xtf_check(rc == -XEN_EFAULT && CURRENT() == pages, "an unmapped extent list gives -EFAULT (%ld)", rc);
+	rc = reservation(XENMEM_decrease_reservation, list, 1, 10);
+	bad += !xtf_check(rc == -XEN_EINVAL, "an extent order above 9 is refused (%ld)", rc);
+	{
+		struct xen_memory_reservation r = {.nr_extents = 1, .domid = 7};
+
+		set_xen_guest_handle(r.extent_start, list);
+		rc = memory_op(XENMEM_populate_physmap, &r);
+		bad += !xtf_check(rc == -XEN_EPERM, "another domain's reservation is not ours (%ld)", rc);
+	}
+	{
+		struct xen_add_to_physmap xatp = {.domid = DOMID_SELF, .space = XENMAPSPACE_shared_info, .gpfn = REMOVE_GFN};
+		struct xen_remove_from_physmap rm = {.domid = DOMID_SELF, .gpfn = REMOVE_GFN};
+
+		rc = memory_op(XENMEM_add_to_physmap, &xatp);
+		list[0] = REMOVE_GFN;
+		bad += !xtf_check(rc == 0 && reservation(XENMEM_decrease_reservation, list, 1, 0) == 0,
+				  "shared_info is not RAM to balloon out");
+		bad += !xtf_check(memory_op(XENMEM_remove_from_physmap, &rm) == 0, "remove_from_physmap of shared_info");
+		rc = memory_op(XENMEM_remove_from_physmap, &rm);
+		bad += !xtf_check(rc == -XEN_ENOENT, "nothing left to remove (%ld)", rc);
+		rm.gpfn = BAL_GFN + 2;
+		bad += !xtf_check(memory_op(XENMEM_remove_from_physmap, &rm) == 0 && CURRENT() == pages,
+				  "a removed RAM page stays counted, as on Xen");
+	}
+	{
+		struct xen_add_to_physmap_batch b = {.domid = DOMID_SELF, .space = XENMAPSPACE_shared_info, .size = 2};
+		xen_ulong_t idxs[2] = {0, 1};
+		xen_pfn_t gpfns[2] = {REMOVE_GFN, REMOVE_GFN + 1};
+		int errs[2] = {99, 99};
+
+		set_xen_guest_handle(b.idxs, idxs);
+		set_xen_guest_handle(b.gpfns, gpfns);
+		set_xen_guest_handle(b.errs, errs);
+		rc = memory_op(XENMEM_add_to_physmap_batch, &b);
+		bad += !xtf_check(rc == 0 && errs[0] == 0 && errs[1] == -XEN_EINVAL,
+				  "add_to_physmap_batch reports per index (%ld: %d %d)", rc, errs[0], errs[1]);
+	}
+	rc = memory_op(XENMEM_maximum_ram_page, NULL);
+	bad += !xtf_check(rc > pages, "maximum_ram_page is a machine frame count (%ld)", rc);
+#undef CURRENT
+	return bad;
+}
 
 void test_main(void)
 {
@@ -120,6 +232,7 @@ void test_main(void)
 		bad += !xtf_check(hvm_param(HVMOP_get_param, 7, HVM_PARAM_STORE_PFN, &v) == -XEN_EPERM,
 				  "another domain's parameters are not ours");
 	}
+	bad += reservation_checks(pages);
 	xatp.space = 77;
 	bad += !xtf_check(memory_op(XENMEM_add_to_physmap, &xatp) < 0, "an unknown space is refused");
 	bad += !xtf_check(memory_op(0x3f, &self) == -XEN_ENOSYS, "an unknown command gives -ENOSYS");

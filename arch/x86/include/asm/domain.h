@@ -5,16 +5,8 @@
 #include <asm/hvm.h>
 #include <asm/p2m.h>
 
-/* A piece of guest RAM as it was allocated: freed as such, whatever the p2m says later. */
-struct ram_chunk {
-	paddr_t pa;
-	unsigned int order;
-};
-
 struct arch_domain {
 	struct p2m p2m;
-	struct ram_chunk *ram_chunks;
-	unsigned int nr_ram_chunks, ram_chunks_cap;
 	uint64_t hypercall_page_gfn;
 	uint64_t ram_end_gfn; /* RAM lies below this guest frame */
 	/* CPUs that must drop cached translations of this p2m before entering the domain again */
