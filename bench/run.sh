@@ -21,6 +21,19 @@ timeout 300 qemu-system-x86_64 -accel tcg,thread=single -icount shift=0 -machine
 GFXPAYLOAD=text scripts/mkiso.sh "$BUILD/mica.elf" "$W/vmx.iso" "$opts" "$W/loop.elf memory=16M" || exit 1
 scripts/run-bochs.sh "$W/vmx.iso" "$W/vmx.log" corei7_haswell_4770 1 290 >/dev/null 2>&1
 
+# Event channel round trip between two domains sharing one CPU (test-upcall: the waiting side
+# blocks and is woken by an upcall), and a grant copy of 4 KiB (test-grant, the fastest of 1000).
+cp "$BUILD/guests/test-upcall.elf" "$W/upcall.elf"
+cp "$BUILD/guests/test-grant.elf" "$W/grant.elf"
+scripts/mkiso.sh "$BUILD/mica.elf" "$W/pair.iso" "$opts" "$W/upcall.elf memory=16M -- ping" \
+	"$W/upcall.elf memory=16M -- pong" || exit 1
+timeout 300 qemu-system-x86_64 -accel tcg,thread=single -icount shift=0 -machine pc -cpu qemu64,+svm,+npt -smp 1 \
+	-m 256 -display none -serial file:"$W/svm-pair.log" -no-reboot -cdrom "$W/pair.iso" >/dev/null 2>&1
+scripts/mkiso.sh "$BUILD/mica.elf" "$W/grant.iso" "$opts" "$W/grant.elf memory=16M -- granter" \
+	"$W/grant.elf memory=16M -- mapper" || exit 1
+timeout 300 qemu-system-x86_64 -accel tcg,thread=single -icount shift=0 -machine pc -cpu qemu64,+svm,+npt -smp 1 \
+	-m 256 -display none -serial file:"$W/svm-grant.log" -no-reboot -cdrom "$W/grant.iso" >/dev/null 2>&1
+
 report() { # NAME LOG
 	local per exits boot=n/a build destroy mem
 	per=$(grep -a 'hypercall loop: 100000 calls' "$2" | sed -n 's/.* \([0-9]*\) per call.*/\1/p')
@@ -36,3 +49,9 @@ printf '%-30s %10s %10s %12s %14s %14s %10s\n' "backend (emulator)" "insns/call"
 	"build 16 MiB" "destroy" "hyp. KiB"
 report "SVM+NPT (QEMU, -icount 0)" "$W/svm.log"
 report "VMX+EPT (Bochs, Haswell)" "$W/vmx.log"
+
+rt=$(grep -a 'upcall: ping: .* TSC cycles per round trip' "$W/svm-pair.log" | sed -n 's/.*: \([0-9]*\) TSC.*/\1/p')
+gc=$(grep -a 'copies of 4 KiB' "$W/svm-grant.log" | sed -n 's/.*: \([0-9]*\) TSC.*/\1/p')
+echo
+printf '%-30s %28s %22s\n' "backend (emulator)" "evtchn round trip, 1 CPU" "grant copy 4 KiB"
+printf '%-30s %28s %22s\n' "SVM+NPT (QEMU, -icount 0)" "${rt:-n/a}" "${gc:-n/a}"

@@ -17,9 +17,17 @@ void *memset(void *d, int c, size_t n)
 	return ret;
 }
 
+/* Large copies (guest pages, grant copies) go eight bytes at a time when both ends are aligned. */
 void *memcpy(void *d, const void *s, size_t n)
 {
 	void *ret = d;
+
+	if (n >= 64 && !(((uintptr_t)d | (uintptr_t)s) & 7)) {
+		size_t q = n / 8;
+
+		__asm__ volatile("rep movsq" : "+D"(d), "+S"(s), "+c"(q) : : "memory");
+		n &= 7;
+	}
 	__asm__ volatile("rep movsb" : "+D"(d), "+S"(s), "+c"(n) : : "memory");
 	return ret;
 }

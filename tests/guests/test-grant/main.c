@@ -159,7 +159,7 @@ static bool wait_stage(volatile struct mailbox *mb, uint32_t stage)
 	for (uint64_t spins = 0; spins < SPIN_LIMIT; spins++) {
 		if (__atomic_load_n(&mb->mapper_stage, __ATOMIC_ACQUIRE) >= stage)
 			return true;
-		asm volatile("pause");
+		HYPERVISOR_sched_op(SCHEDOP_yield, NULL); /* the mapper may share this CPU */
 	}
 	return false;
 }
@@ -280,6 +280,19 @@ static void mapper_copies(void)
 	for (unsigned int i = 0; i < 4096; i++)
 		same = same && buf[i] == rw_pattern(i);
 	xtf_check(same, "the copy holds the granter's data");
+	{
+		/* under QEMU's -icount and in Bochs the TSC counts instructions: bench/run.sh reads this */
+		uint64_t best = ~0ULL;
+
+		for (unsigned int i = 0; i < 1000; i++) {
+			uint64_t t0 = rdtsc_ordered();
+
+			copy1(GNTCOPY_source_gref, REF_RW, GRANTER, 0, gfn_of(buf), DOMID_SELF, 0, 4096);
+			t0 = rdtsc_ordered() - t0;
+			best = t0 < best ? t0 : best;
+		}
+		printk("grant: mapper: 1000 copies of 4 KiB: %llu TSC cycles for the fastest\n", (unsigned long long)best);
+	}
 	memset(buf, 0, sizeof(buf));
 	xtf_check(copy1(GNTCOPY_source_gref, REF_RO, GRANTER, 100, gfn_of(buf), DOMID_SELF, 7, 200) == GNTST_okay &&
 		      buf[7] == ro_pattern(100) && buf[206] == ro_pattern(299) && buf[6] == 0 && buf[207] == 0,
