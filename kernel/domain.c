@@ -125,6 +125,7 @@ void domain_update_time(struct domain *d)
 	uint32_t mul;
 	int8_t shift;
 
+	pvclock_set_wallclock(d->shared_info, wallclock_at_boot_ns());
 	if (pvclock_scale(cycles_hz(), &shift, &mul) < 0)
 		return;
 	for (unsigned int i = 0; i < d->max_vcpus && i < XEN_LEGACY_MAX_VCPUS; i++)

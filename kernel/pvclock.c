@@ -70,3 +70,41 @@ uint64_t pvclock_read(const volatile struct vcpu_time_info *t, uint64_t tsc)
 	ns = st + pvclock_scale_delta(tsc - ts, shift, mul);
 	return ns;
 }
+
+void pvclock_set_wallclock(struct shared_info *s, uint64_t unix_ns_at_boot)
+{
+	uint64_t sec = unix_ns_at_boot / 1000000000ULL;
+
+	__atomic_store_n(&s->wc_version, s->wc_version + 1, __ATOMIC_RELEASE); /* odd: updating */
+	__atomic_thread_fence(__ATOMIC_SEQ_CST);
+	s->wc_sec = (uint32_t)sec;
+	s->wc_sec_hi = (uint32_t)(sec >> 32);
+	s->wc_nsec = (uint32_t)(unix_ns_at_boot % 1000000000ULL);
+	__atomic_thread_fence(__ATOMIC_SEQ_CST);
+	__atomic_store_n(&s->wc_version, s->wc_version + 1, __ATOMIC_RELEASE);
+}
+
+/* Days since 1970-01-01 of a proleptic Gregorian date (March-based years, so leap days come last). */
+static int64_t days_from_civil(int64_t y, unsigned int m, unsigned int d)
+{
+	int64_t era, yoe, doy, doe;
+
+	y -= m <= 2;
+	era = (y >= 0 ? y : y - 399) / 400;
+	yoe = y - era * 400;
+	doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
+	doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+	return era * 146097 + doe - 719468;
+}
+
+uint64_t calendar_to_unix(unsigned int year, unsigned int month, unsigned int day, unsigned int hour,
+			  unsigned int min, unsigned int sec)
+{
+	static const uint8_t mdays[] = {31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+	bool leap = (year % 4 == 0 && year % 100 != 0) || year % 400 == 0;
+
+	if (year < 1970 || year > 9999 || month < 1 || month > 12 || day < 1 || day > mdays[month - 1] ||
+	    (month == 2 && day == 29 && !leap) || hour > 23 || min > 59 || sec > 59)
+		return 0;
+	return (uint64_t)days_from_civil(year, month, day) * 86400 + hour * 3600 + min * 60 + sec;
+}

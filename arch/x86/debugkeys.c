@@ -5,6 +5,7 @@
 #include <mica/debugkeys.h>
 #include <mica/mm.h>
 #include <mica/printk.h>
+#include <mica/timer.h>
 
 static const char *const state_names[] = {"offline", "booting", "online", "idle", "failed"};
 
@@ -30,10 +31,13 @@ static void key_memory(char k)
 	printk("Memory: %lu KiB total, %lu KiB free\n", mm_total_bytes() >> 10, mm_free_bytes() >> 10);
 }
 
+static void key_timers(char k) { timer_dump(); }
+
 void arch_register_debugkeys(void)
 {
 	debugkey_register('R', key_reboot, "reboot the machine");
 	debugkey_register('P', key_poweroff, "power the machine off");
 	debugkey_register('c', key_cpus, "show CPU state");
 	debugkey_register('m', key_memory, "show memory");
+	debugkey_register('t', key_timers, "show every CPU's timers");
 }

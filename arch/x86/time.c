@@ -12,6 +12,9 @@
 #include <asm/traps.h>
 #include <mica/printk.h>
 #include <mica/spinlock.h>
+#include <mica/pvclock.h>
+#include <mica/string.h>
+#include <mica/symbols.h>
 #include <mica/timer.h>
 
 #define HPET_CAP 0x00
@@ -107,6 +110,63 @@ static void apic_timer_irq(struct cpu_regs *regs)
 	timer_run_expired();
 }
 
+/*
+ * The CMOS real-time clock (MC146818): read once at boot for the guests'
+ * wallclock. Registers 0-9 hold the time in BCD or binary (register B bit 2)
+ * and 12- or 24-hour form (bit 1); the ACPI FADT may name a century register.
+ */
+#define CMOS_ADDR 0x70
+#define CMOS_DATA 0x71
+
+static uint64_t wallclock_boot_ns; /* Unix time at system time 0 */
+
+static uint8_t cmos_read(uint8_t reg)
+{
+	outb(CMOS_ADDR, reg);
+	return inb(CMOS_DATA);
+}
+
+static unsigned int from_bcd(uint8_t v, bool bcd) { return bcd ? (v >> 4) * 10 + (v & 0xf) : v; }
+
+static void rtc_read(void)
+{
+	uint8_t r[10], again[10], b;
+	unsigned int year, hour, century = 20; /* the FADT's century register is not read: 2000-2099 */
+	bool bcd, pm;
+	uint64_t unix_sec;
+
+	/* Two identical reads outside an update cycle (register A bit 7) make a consistent one. */
+	for (int tries = 0; tries < 1000; tries++) {
+		while (cmos_read(0xa) & 0x80)
+			cpu_relax();
+		for (int i = 0; i < 10; i++)
+			r[i] = cmos_read((uint8_t)i);
+		for (int i = 0; i < 10; i++)
+			again[i] = cmos_read((uint8_t)i);
+		if (!memcmp(r, again, sizeof(r)))
+			break;
+	}
+	b = cmos_read(0xb);
+	bcd = !(b & 0x04);
+	pm = !(b & 0x02) && (r[4] & 0x80);
+	hour = from_bcd(r[4] & 0x7f, bcd);
+	if (!(b & 0x02))
+		hour = hour % 12 + (pm ? 12 : 0);
+	year = century * 100 + from_bcd(r[9], bcd);
+	unix_sec = calendar_to_unix(year, from_bcd(r[8], bcd), from_bcd(r[7], bcd), hour, from_bcd(r[2], bcd),
+				    from_bcd(r[0], bcd));
+	if (!unix_sec) {
+		printk("Timer: the RTC says nonsense (%02x-%02x-%02x %02x:%02x:%02x); guests' wallclock starts at 1970\n",
+		       r[9], r[8], r[7], r[4], r[2], r[0]);
+		return;
+	}
+	wallclock_boot_ns = unix_sec * 1000000000ULL - now_ns();
+	printk("Timer: RTC %04u-%02u-%02u %02u:%02u:%02u UTC\n", year, from_bcd(r[8], bcd), from_bcd(r[7], bcd),
+	       hour, from_bcd(r[2], bcd), from_bcd(r[0], bcd));
+}
+
+uint64_t wallclock_at_boot_ns(void) { return wallclock_boot_ns; }
+
 void time_init(const struct acpi_info *ai, bool use_hpet)
 {
 	uint64_t tsc0, tsc1;
@@ -135,6 +195,7 @@ void time_init(const struct acpi_info *ai, bool use_hpet)
 	tsc_to_ns_mult = (1000000ULL << 32) / tsc_khz;
 	tsc_boot = rdtsc();
 	irq_set_handler(VEC_APIC_TIMER, apic_timer_irq);
+	rtc_read();
 	printk("Timer: calibrated against %s: TSC %lu.%03lu MHz, LAPIC timer %lu.%03lu MHz (divide by 16)\n", ref_name,
 	       tsc_khz / 1000, tsc_khz % 1000, lapic_khz / 1000, lapic_khz % 1000);
 }
@@ -248,4 +309,26 @@ void timer_run_expired(void)
 	}
 	program_next(ct);
 	spin_unlock_irqrestore(&ct->lock, f);
+}
+
+void timer_dump(void)
+{
+	uint64_t now = now_ns();
+
+	for (unsigned int cpu = 0; cpu < nr_cpus; cpu++) {
+		struct cpu_timers *ct = &cpu_timers[cpu];
+		unsigned long f = spin_lock_irqsave(&ct->lock);
+		unsigned int n = 0;
+
+		printk("CPU%u timers:", cpu);
+		for (struct timer *t = ct->q.head; t && n < 16; t = t->next, n++) {
+			uint64_t off;
+			const char *fn = symbol_lookup((uint64_t)(uintptr_t)t->fn, &off);
+
+			printk(" %s%lu us (%s)", t->deadline < now ? "-" : "+",
+			       (t->deadline < now ? now - t->deadline : t->deadline - now) / 1000, fn ? fn : "?");
+		}
+		printk(n ? "\n" : " none\n");
+		spin_unlock_irqrestore(&ct->lock, f);
+	}
 }

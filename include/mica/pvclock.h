@@ -20,4 +20,11 @@ void pvclock_update(struct vcpu_time_info *t, uint64_t tsc, uint64_t system_time
 /* The guest's side: reads a consistent snapshot and returns the time at tsc. */
 uint64_t pvclock_read(const volatile struct vcpu_time_info *t, uint64_t tsc);
 
+/* Wallclock (shared_info wc_*): Unix time at system time 0, with the version protocol. */
+void pvclock_set_wallclock(struct shared_info *s, uint64_t unix_ns_at_boot);
+
+/* A calendar date and time (UTC, as the RTC keeps it) as seconds since the Unix epoch; 0 if invalid. */
+uint64_t calendar_to_unix(unsigned int year, unsigned int month, unsigned int day, unsigned int hour,
+			  unsigned int min, unsigned int sec);
+
 #endif

@@ -38,5 +38,9 @@ uint64_t now_ns(void);
 /* The CPU's cycle counter (TSC) and its rate, as calibrated at boot. */
 uint64_t cycles_now(void);
 uint64_t cycles_hz(void);
+/* Unix time (ns) at system time 0, from the RTC at boot (0 if it could not be read). */
+uint64_t wallclock_at_boot_ns(void);
+/* Prints every CPU's pending timers (debug key 't'). */
+void timer_dump(void);
 
 #endif

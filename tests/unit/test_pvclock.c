@@ -80,9 +80,40 @@ static void test_update_protocol(void **state)
 	assert_int_equal(pvclock_read(&t, 10000 + 7), 200000070);
 }
 
+static void test_calendar(void **state)
+{
+	assert_int_equal(calendar_to_unix(1970, 1, 1, 0, 0, 0), 0);
+	assert_int_equal(calendar_to_unix(2000, 3, 1, 0, 0, 0), 951868800);
+	assert_int_equal(calendar_to_unix(2026, 11, 22, 6, 30, 15), 1795329015);
+	assert_int_equal(calendar_to_unix(2024, 2, 29, 23, 59, 59), 1709251199);
+	assert_int_equal(calendar_to_unix(2038, 1, 19, 3, 14, 8), 2147483648ULL); /* past 32 bits signed */
+	assert_int_equal(calendar_to_unix(2023, 2, 29, 0, 0, 0), 0);             /* not a leap year */
+	assert_int_equal(calendar_to_unix(1900, 2, 28, 0, 0, 0), 0);
+	assert_int_equal(calendar_to_unix(2026, 13, 1, 0, 0, 0), 0);
+	assert_int_equal(calendar_to_unix(2026, 4, 31, 0, 0, 0), 0);
+	assert_int_equal(calendar_to_unix(2026, 1, 1, 24, 0, 0), 0);
+}
+
+static void test_wallclock(void **state)
+{
+	static struct shared_info s;
+
+	pvclock_set_wallclock(&s, 1795329015123456789ULL);
+	assert_int_equal(s.wc_version % 2, 0);
+	assert_int_equal(s.wc_sec, 1795329015);
+	assert_int_equal(s.wc_nsec, 123456789);
+	assert_int_equal(s.wc_sec_hi, 0);
+	pvclock_set_wallclock(&s, 5000000000ULL * 1000000000ULL); /* beyond 2106: the high word */
+	assert_int_equal(s.wc_version, 4);
+	assert_int_equal(s.wc_sec_hi, 1);
+	assert_int_equal(s.wc_sec, (uint32_t)5000000000ULL);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test(test_calendar),
+	    cmocka_unit_test(test_wallclock),
 	    cmocka_unit_test(test_scale_accuracy),
 	    cmocka_unit_test(test_scale_rejects),
 	    cmocka_unit_test(test_frequency_formula),

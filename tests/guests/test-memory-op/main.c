@@ -203,6 +203,9 @@ void test_main(void)
 		uint64_t t1, t2, tsc1, tsc2, hz;
 
 		bad += !xtf_check(s->evtchn_pending[0] == 0 && s->evtchn_mask[0] == 0, "shared_info starts clear");
+		/* the wallclock at system time 0 (from the host's RTC): some time this century, version even */
+		bad += !xtf_check(s->wc_version % 2 == 0 && s->wc_sec > 1577836800u /* 2020 */ && s->wc_sec_hi == 0,
+				  "wallclock set: version %u, %u s since 1970", s->wc_version, s->wc_sec);
 		tsc1 = rdtsc();
 		t1 = pvclock_ns(t, &version);
 		for (volatile unsigned int i = 0; i < 1000000; i++)
