@@ -198,13 +198,18 @@ static void vcpu_destroy(struct vcpu *v)
 	xfree(v);
 }
 
+/*
+ * Event channels go first: closing them waits for any other domain in the
+ * middle of raising one of d's ports (which may kick d's vCPUs), and no event
+ * reaches d afterwards. Then its vCPUs, timers first.
+ */
 static void domain_teardown(struct domain *d)
 {
+	evtchn_domain_destroy(&d->evtchn);
 	for (unsigned int i = 0; i < d->max_vcpus; i++)
 		if (d->vcpus[i])
 			vcpu_destroy(d->vcpus[i]);
 	sched_remove_domain(d);
-	evtchn_domain_destroy(&d->evtchn);
 	domain_gnttab_destroy(d); /* before the RAM and the p2m: it unmaps what d maps of others */
 	guest_ram_destroy(d);
 	arch_domain_destroy(d);
