@@ -4,6 +4,7 @@
 #include <mica/domain.h>
 #include <mica/domain_gnttab.h>
 #include <mica/errno.h>
+#include <mica/guest_mem.h>
 #include <mica/heap.h>
 #include <mica/hypercall.h>
 #include <mica/mm.h>
@@ -194,6 +195,7 @@ static void vcpu_destroy(struct vcpu *v)
 	timer_kill(&v->poll_timer);
 	sched_remove_vcpu(v); /* waits until no CPU holds its context */
 	arch_vcpu_destroy(v);
+	guest_page_put(v->vcpu_info_page);
 	v->domain->vcpus[v->vcpu_id] = NULL;
 	xfree(v);
 }

@@ -138,7 +138,8 @@ static long register_vcpu_info(struct vcpu *v, struct vcpu *target, uint64_t arg
 		return -EINVAL;
 	if (target->vcpu_info_registered)
 		return -EINVAL; /* once per vCPU, as in Xen */
-	page = guest_phys_page(v->domain, r.mfn, true);
+	/* held until the vCPU goes: the guest cannot balloon the page out from under its vcpu_info */
+	page = guest_page_get(v->domain, r.mfn, true, &target->vcpu_info_page);
 	if (!page)
 		return -EINVAL;
 	vi = (struct vcpu_info *)(page + r.offset);

@@ -49,6 +49,7 @@ struct vcpu {
 	bool polling;              /* in SCHEDOP_poll: any event of the domain wakes it */
 	bool initialised;          /* has a start state (the builder's, or VCPUOP_initialise) */
 	bool vcpu_info_registered; /* VCPUOP_register_vcpu_info was used (once only) */
+	mfn_t vcpu_info_page;      /* the page it moved to, held until the vCPU goes */
 	uint8_t upcall_vector;     /* HVMOP_set_evtchn_upcall_vector, 0 = the domain's callback vector */
 	struct csched_vcpu sched;
 	struct timer singleshot_timer; /* VCPUOP_set_singleshot_timer / set_timer_op: VIRQ_TIMER */

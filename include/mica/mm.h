@@ -30,6 +30,8 @@ void page_assign(mfn_t mfn, unsigned int order, uint16_t domid);
 /* A reference on a frame of domid's, false if it is not (or no longer) domid's. */
 bool page_get(mfn_t mfn, uint16_t domid);
 void page_put(mfn_t mfn);
+/* One more reference on a guest page, whichever domain owns it (false: not a guest page). */
+bool page_get_any(mfn_t mfn);
 /* The owner lets a block go; referenced frames are freed at their last page_put. */
 void page_release(mfn_t mfn, unsigned int order);
 /* The owner lets one frame of its block [block, block + 2^order) go (see page_ref_release_frame). */

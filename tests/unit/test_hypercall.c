@@ -162,9 +162,14 @@ void hvm_vcpu_set_init_state(struct vcpu *v, const struct hvm_init_state *st)
 	init_state = *st;
 	init_states++;
 }
-void *guest_phys_page(struct domain *d, uint64_t gfn, bool write)
+static int held_pages;
+void *guest_page_get(struct domain *d, uint64_t gfn, bool write, mfn_t *held)
 {
-	return gfn == 0x1234 ? guest_frame : NULL;
+	if (gfn != 0x1234)
+		return NULL;
+	*held = _mfn(0x5678);
+	held_pages++;
+	return guest_frame;
 }
 
 /* ---- fake guest RAM (kernel/guest_ram.c's contract): gfns below FAKE_GFNS, populated or not ---- */
@@ -597,6 +602,7 @@ static void test_register_vcpu_info(void **state)
 	assert_int_equal(call(__HYPERVISOR_vcpu_op, VCPUOP_register_vcpu_info, 0, GUEST_BASE), 0);
 	assert_ptr_equal(dom.evtchn.vcpu_info[0], (struct vcpu_info *)(guest_frame + 64));
 	assert_int_equal(((struct vcpu_info *)(guest_frame + 64))->evtchn_upcall_pending, 1); /* carried over */
+	assert_int_equal(mfn_x(vcpu0.vcpu_info_page), 0x5678); /* held while the vCPU lives */
 	assert_int_equal(call(__HYPERVISOR_vcpu_op, VCPUOP_register_vcpu_info, 0, GUEST_BASE), -EINVAL); /* once */
 }
 

@@ -11,6 +11,7 @@
 #include <mica/domain.h>
 #include <mica/errno.h>
 #include <mica/guest_mem.h>
+#include <mica/mm.h>
 #include <mica/string.h>
 
 #define CR0_PG_BIT (1ULL << 31)
@@ -97,6 +98,42 @@ static int translate(struct vcpu *v, uint64_t gva, bool write, uint64_t *gpa)
 	return walk(d, cr3, gva, write, cr0 & CR0_WP, 2, 10, 4, cr4 & CR4_PSE, gpa);
 }
 
+/*
+ * The guest page at gfn, held for a copy: another vCPU of the domain may
+ * balloon it out or unmap a grant meanwhile, and the page must not be freed
+ * (and given to someone else) under the copy. A reference is taken and the
+ * p2m looked at again: a page still mapped once referenced cannot be freed
+ * before page_put. Pages that are not guest RAM (shared_info, the console
+ * ring) are the hypervisor's and live as long as the domain.
+ */
+void *guest_page_get(struct domain *d, uint64_t gfn, bool write, mfn_t *held)
+{
+	for (int tries = 0; tries < 8; tries++) {
+		unsigned int access, memtype, order;
+		mfn_t mfn, again;
+		bool ref;
+
+		if (p2m_query(&d->arch.p2m, _gfn(gfn), &mfn, &access, &memtype, &order) < 0 ||
+		    !(access & P2M_ACCESS_R) || (write && !(access & P2M_ACCESS_W)))
+			return NULL;
+		ref = page_get_any(mfn);
+		if (p2m_query(&d->arch.p2m, _gfn(gfn), &again, &access, &memtype, &order) == 0 &&
+		    mfn_x(again) == mfn_x(mfn) && (access & P2M_ACCESS_R) && (!write || (access & P2M_ACCESS_W))) {
+			*held = ref ? mfn : _mfn(0);
+			return pa_to_va(mfn_x(mfn) << PAGE_SHIFT);
+		}
+		if (ref)
+			page_put(mfn);
+	}
+	return NULL;
+}
+
+void guest_page_put(mfn_t held)
+{
+	if (mfn_x(held))
+		page_put(held);
+}
+
 static int copy_guest(struct vcpu *v, uint64_t gva, void *buf, size_t len, bool to_guest)
 {
 	uint8_t *p = buf;
@@ -105,16 +142,18 @@ static int copy_guest(struct vcpu *v, uint64_t gva, void *buf, size_t len, bool 
 		size_t chunk = MIN(len, PAGE_SIZE - (gva & (PAGE_SIZE - 1)));
 		uint64_t gpa;
 		uint8_t *page;
+		mfn_t held;
 
 		if (translate(v, gva, to_guest, &gpa) < 0)
 			return -EFAULT;
-		page = guest_phys_page(v->domain, gpa >> PAGE_SHIFT, to_guest);
+		page = guest_page_get(v->domain, gpa >> PAGE_SHIFT, to_guest, &held);
 		if (!page)
 			return -EFAULT;
 		if (to_guest)
 			memcpy(page + (gpa & (PAGE_SIZE - 1)), p, chunk);
 		else
 			memcpy(p, page + (gpa & (PAGE_SIZE - 1)), chunk);
+		guest_page_put(held);
 		p += chunk;
 		gva += chunk;
 		len -= chunk;
