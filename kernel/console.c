@@ -1,6 +1,7 @@
 /* The hypervisor console: fans printk output out to every registered sink. */
 #include <stdarg.h>
 #include <mica/console.h>
+#include <mica/console_ring.h>
 #include <mica/printk.h>
 #include <mica/spinlock.h>
 
@@ -31,6 +32,7 @@ void console_unregister(struct console *c)
 
 static void console_write_locked(const char *s, size_t n)
 {
+	console_ring_write(s, n); /* kept for the toolstack (MICA_CTL_CONSOLE_READ) */
 	for (struct console *c = consoles; c; c = c->next)
 		c->write(c, s, n);
 }
