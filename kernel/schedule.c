@@ -362,6 +362,7 @@ __noreturn void sched_run(void)
 		struct csched_vcpu *sv;
 		struct vcpu *next;
 		uint64_t now, slice;
+		bool work;
 
 		irq_disable();
 		sc->resched = false;
@@ -379,7 +380,14 @@ __noreturn void sched_run(void)
 			spin_unlock(&sched_lock);
 			poke(tickled & ~(1ULL << cpu));
 		}
-		if (sc->curr && sc->curr != next) {
+		/*
+		 * Deferred work (domain teardown) waits for vCPU contexts to leave their
+		 * CPUs and for other CPUs' hypercalls, which may wait for a context in
+		 * turn: this CPU holds none while it works, and decides again afterwards
+		 * (the work may have changed what may run, or freed next).
+		 */
+		work = cpu == 0 && work_pending();
+		if (sc->curr && (sc->curr != next || work)) {
 			arch_vcpu_switch_out(sc->curr);
 			__atomic_store_n(&sc->curr->ctx_cpu, -1, __ATOMIC_RELEASE);
 			sc->curr = NULL;
@@ -388,11 +396,10 @@ __noreturn void sched_run(void)
 			timer_set(&sc->slice_timer, now + slice);
 		else
 			timer_stop(&sc->slice_timer);
-		if (cpu == 0 && work_pending()) {
+		if (work) {
 			irq_enable();
 			run_work();
-			if (!next)
-				continue;
+			continue;
 		}
 		if (!next) {
 			irq_disable();
