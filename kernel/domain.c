@@ -4,6 +4,7 @@
 #include <mica/domain.h>
 #include <mica/domain_gnttab.h>
 #include <mica/errno.h>
+#include <mica/foreign_map.h>
 #include <mica/guest_mem.h>
 #include <mica/heap.h>
 #include <mica/hypercall.h>
@@ -208,6 +209,7 @@ static void vcpu_destroy(struct vcpu *v)
 static void domain_teardown(struct domain *d)
 {
 	evtchn_domain_destroy(&d->evtchn);
+	foreign_map_domain_gone(d); /* before any of its pages is freed */
 	for (unsigned int i = 0; i < d->max_vcpus; i++)
 		if (d->vcpus[i])
 			vcpu_destroy(d->vcpus[i]);
@@ -414,9 +416,9 @@ static enum domain_action stop_action(const struct domain *d)
 static void domain_stopped(void *arg)
 {
 	struct domain *d = arg;
-	enum domain_action a = stop_action(d);
-
+	enum domain_action a;
 	uint64_t exits = 0, hypercalls = 0;
+	unsigned long f;
 
 	for (unsigned int i = 0; i < d->max_vcpus; i++) {
 		if (!d->vcpus[i])
@@ -429,6 +431,12 @@ static void domain_stopped(void *arg)
 	}
 	printk("Mica: d%u (%s) stopped after %lu exits and %lu hypercalls\n", d->domain_id, d->name, exits,
 	       hypercalls);
+	/* Decided under the lock domain_kill takes: either it sees the domain kept, or this sees it dying. */
+	f = spin_lock_irqsave(&d->console_lock);
+	a = d->dying ? DOMAIN_ACTION_DESTROY : stop_action(d);
+	if (a == DOMAIN_ACTION_PRESERVE)
+		d->stop_handled = true;
+	spin_unlock_irqrestore(&d->console_lock, f);
 	if (a == DOMAIN_ACTION_RESTART && !d->restart) {
 		printk("Mica: d%u (%s) cannot be restarted (nothing to rebuild it from); destroying it\n", d->domain_id,
 		       d->name);
@@ -447,11 +455,11 @@ static void domain_stopped(void *arg)
 	}
 }
 
-/* The first reason wins: a domain that already stopped stays stopped as it was. */
+/* The first reason wins: a domain that already stopped stays stopped as it was (a dying one too). */
 static bool domain_stop(struct domain *d, enum domain_state state, unsigned int reason)
 {
 	unsigned long f = spin_lock_irqsave(&d->console_lock);
-	bool first = d->state == DOMAIN_RUNNING || d->state == DOMAIN_BUILDING;
+	bool first = !d->dying && (d->state == DOMAIN_RUNNING || d->state == DOMAIN_BUILDING);
 
 	if (first) {
 		d->state = state;
@@ -460,6 +468,33 @@ static bool domain_stop(struct domain *d, enum domain_state state, unsigned int 
 	console_flush(d);
 	spin_unlock_irqrestore(&d->console_lock, f);
 	return first;
+}
+
+/*
+ * The boot CPU destroys d in domain_stopped(), which only ever runs once per
+ * queueing and never concurrently with itself. One queueing suffices: if d
+ * stopped and its policy is still to be applied, that pending run destroys
+ * it; otherwise (d never stopped, or its policy kept it) the kill queues one.
+ * Once dying, d cannot stop any more, so nothing else queues it.
+ */
+bool domain_kill(struct domain *d)
+{
+	unsigned long f = spin_lock_irqsave(&d->console_lock);
+	bool queue;
+
+	if (d->dying) {
+		spin_unlock_irqrestore(&d->console_lock, f);
+		return false;
+	}
+	d->dying = true;
+	queue = !domain_is_dead(d) || d->stop_handled;
+	console_flush(d);
+	spin_unlock_irqrestore(&d->console_lock, f);
+	__atomic_fetch_add(&d->pause_count, 1, __ATOMIC_SEQ_CST); /* never runs again */
+	domain_sched_update(d);
+	if (queue)
+		sched_defer(&d->stop_work, domain_stopped, d);
+	return true;
 }
 
 void domain_shutdown(struct domain *d, unsigned int reason)

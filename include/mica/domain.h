@@ -78,6 +78,9 @@ struct domain {
 	uint64_t mem_pages; /* RAM pages the domain owns (current_reservation) */
 	uint64_t max_pages; /* how many it may own (maximum_reservation): the builder's RAM by default */
 	struct domain_ram ram;
+	unsigned int ctl_pause_count; /* the toolstack's pauses (kernel/ctl.c); its creation counts as one */
+	bool dying;                   /* domain_kill: destroyed as soon as the boot CPU gets to it */
+	bool stop_handled;            /* its stop policy kept it (preserve): a kill must have it destroyed */
 	unsigned int max_vcpus;
 	struct vcpu *vcpus[DOMAIN_MAX_VCPUS];
 	struct arch_domain arch;
@@ -130,6 +133,11 @@ void domain_pause(struct domain *d);
 void domain_unpause(struct domain *d);
 /* Gives vCPU v the PVH entry state and brings it up. */
 void vcpu_start_pvh(struct vcpu *v, uint32_t entry, uint32_t start_info);
+/*
+ * The toolstack's destroy, from any context: d is paused for good and the boot
+ * CPU destroys it (whatever its state or stop policy). False if it was dying already.
+ */
+bool domain_kill(struct domain *d);
 /* Frees the vCPUs, every page and the p2m. Its vCPUs must not run (a stopped or paused domain). */
 void domain_destroy(struct domain *d);
 /* The same, for a domain about to be built again: it does not count as the last one going. */
