@@ -28,6 +28,7 @@ static const struct hypercall_entry hypercall_table[] = {
     [__HYPERVISOR_event_channel_op] = {do_event_channel_op, 2, HC_ANY, "event_channel_op"},
     [__HYPERVISOR_hvm_op] = {do_hvm_op, 2, HC_ANY, "hvm_op"},
     [__HYPERVISOR_grant_table_op] = {do_grant_table_op, 3, HC_ANY, "grant_table_op"},
+    [__HYPERVISOR_domctl] = {do_ctl, 1, HC_PRIVILEGED, "mica_ctl"}, /* Mica's own control interface */
 };
 
 long hypercall_dispatch(struct vcpu *v, uint64_t nr, const uint64_t *args)

@@ -43,6 +43,8 @@ long do_memory_op(struct vcpu *v, const uint64_t *args);
 long do_event_channel_op(struct vcpu *v, const uint64_t *args);
 long do_hvm_op(struct vcpu *v, const uint64_t *args);
 long do_grant_table_op(struct vcpu *v, const uint64_t *args);
+/* Mica's control interface, in Xen's domctl slot (kernel/ctl.c, include/public/mica/ctl.h). */
+long do_ctl(struct vcpu *v, const uint64_t *args);
 
 /* Arch glue: takes the arguments from the vCPU's registers and returns the result there. */
 void hvm_hypercall(struct vcpu *v);

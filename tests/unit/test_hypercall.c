@@ -236,6 +236,12 @@ uint64_t mm_max_frame(void) { return 0x123456; }
 /* grant_table_op has its own tests (test_grant_table_op.c): here only its table entry. */
 long do_grant_table_op(struct vcpu *v, const uint64_t *args) { return 4242; }
 
+/* The control interface has tests of its own (test_ctl.c): here only its table entry matters. */
+long do_ctl(struct vcpu *v, const uint64_t *args)
+{
+	return 3636;
+}
+
 /* ---- fixture ---- */
 static struct domain dom;
 static struct vcpu vcpu0, vcpu1;
@@ -321,6 +327,15 @@ static void test_privilege_check(void **state)
 	assert_int_equal(hypercall_dispatch_table(table, 3, &vcpu0, 3, args), -ENOSYS);
 	dom.privileged = true;
 	assert_int_equal(hypercall_dispatch_table(table, 3, &vcpu0, 1, args), 42);
+}
+
+/* The control interface (Xen's domctl number) is for the privileged domain only. */
+static void test_ctl_privileged(void **state)
+{
+	assert_int_equal(call(__HYPERVISOR_domctl, GUEST_BASE, 0, 0), -EPERM);
+	assert_int_equal(vcpu0.hypercalls, 0);
+	dom.privileged = true;
+	assert_int_equal(call(__HYPERVISOR_domctl, GUEST_BASE, 0, 0), 3636);
 }
 
 /* ---- xen_version ---- */
@@ -936,6 +951,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test_setup(test_unknown_numbers, setup),
 	    cmocka_unit_test_setup(test_privilege_check, setup),
+	    cmocka_unit_test_setup(test_ctl_privileged, setup),
 	    cmocka_unit_test_setup(test_xen_version, setup),
 	    cmocka_unit_test_setup(test_xen_version_bad_pointers, setup),
 	    cmocka_unit_test_setup(test_commandline_privileged, setup),
