@@ -135,11 +135,17 @@ static uint8_t action_of(uint8_t a)
 	return a == MICA_CTL_ACTION_PRESERVE ? DOMAIN_ACTION_PRESERVE : DOMAIN_ACTION_DESTROY;
 }
 
+/* An id nothing uses: no live domain, and none being torn down. */
+static bool id_free(domid_t id)
+{
+	return !domain_lookup(id) && !domain_id_torn_down(id);
+}
+
 /* The lowest free id above 0 (dom0's), or 0 if there is none. */
 static domid_t free_domid(void)
 {
 	for (domid_t id = 1; id < DOMAIN_ID_MAX; id++)
-		if (!domain_lookup(id))
+		if (id_free(id))
 			return id;
 	return 0;
 }
@@ -159,7 +165,7 @@ static long ctl_create(struct vcpu *v, struct domain *unused, struct mica_ctl *c
 	spin_lock(&ctl_lock);
 	if (!id)
 		id = free_domid();
-	if (!id || domain_lookup(id)) {
+	if (!id || !id_free(id)) {
 		spin_unlock(&ctl_lock);
 		return c->domain ? -EEXIST : -ENOSPC;
 	}
@@ -184,10 +190,10 @@ static long ctl_create(struct vcpu *v, struct domain *unused, struct mica_ctl *c
 	return id;
 }
 
-/* Destroying a domain that is already going is not an error. */
+/* Destroying a domain that is already going (or being torn down: d is NULL) is not an error. */
 static long ctl_destroy(struct vcpu *v, struct domain *d, struct mica_ctl *c)
 {
-	if (domain_kill(d))
+	if (d && domain_kill(d))
 		printk("Mica: d%u (%s) is being destroyed by d%u\n", d->domain_id, d->name, v->domain->domain_id);
 	return 0;
 }
@@ -232,10 +238,19 @@ static const uint8_t ctl_states[] = {
     [DOMAIN_CRASHED] = MICA_CTL_STATE_CRASHED,
 };
 
-/* A snapshot: the fields are read without a lock. */
-static void fill_info(struct domain *d, struct mica_ctl_dominfo *i)
+/*
+ * A snapshot: the fields are read without a lock. A domain being torn down
+ * (d is NULL) is only an id, dying, until its memory is back.
+ */
+static void fill_info(domid_t id, struct domain *d, struct mica_ctl_dominfo *i)
 {
 	memset(i, 0, sizeof(*i));
+	if (!d) {
+		i->domain = id;
+		i->state = MICA_CTL_STATE_SHUTDOWN;
+		i->flags = MICA_CTL_DOMF_DYING;
+		return;
+	}
 	i->domain = d->domain_id;
 	i->state = ctl_states[d->state];
 	i->shutdown_reason = domain_is_dead(d) ? (uint8_t)d->shutdown_reason : 0;
@@ -259,7 +274,7 @@ static void fill_info(struct domain *d, struct mica_ctl_dominfo *i)
 
 static long ctl_info(struct vcpu *v, struct domain *d, struct mica_ctl *c)
 {
-	fill_info(d, &c->u.info);
+	fill_info(c->domain, d, &c->u.info);
 	return 0;
 }
 
@@ -273,9 +288,9 @@ static long ctl_list(struct vcpu *v, struct domain *unused, struct mica_ctl *c)
 	for (unsigned int id = c->domain; id < DOMAIN_ID_MAX && n < l->max_entries; id++) {
 		struct domain *d = domain_lookup((domid_t)id);
 
-		if (!d)
+		if (!d && !domain_id_torn_down((domid_t)id))
 			continue;
-		fill_info(d, &rec);
+		fill_info((domid_t)id, d, &rec);
 		if (copy_to_guest(v, l->buffer + (uint64_t)n * sizeof(rec), &rec, sizeof(rec)))
 			return -EFAULT;
 		n++;
@@ -445,6 +460,8 @@ static long ctl_target(struct vcpu *v, const struct ctl_cmd *cmd, const struct m
 		return 0;
 	default:
 		d = domain_lookup(c->domain);
+		if (!d && cmd->dying_ok && domain_id_torn_down(c->domain))
+			return 0; /* it is being torn down: the command gets NULL */
 		if (!d || (d->dying && !cmd->dying_ok))
 			return -ESRCH;
 		if (cmd->target == CTL_OTHER && d == v->domain)

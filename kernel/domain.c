@@ -56,11 +56,17 @@ const char *domain_shutdown_reason_name(unsigned int reason)
 }
 
 static struct domain *domain_table[DOMAIN_ID_MAX];
+static bool id_torn_down[DOMAIN_ID_MAX]; /* unpublished, its memory not all back yet */
 static spinlock_t domain_table_lock = SPINLOCK_INIT;
 
 struct domain *domain_lookup(domid_t id)
 {
 	return id < DOMAIN_ID_MAX ? __atomic_load_n(&domain_table[id], __ATOMIC_ACQUIRE) : NULL;
+}
+
+bool domain_id_torn_down(domid_t id)
+{
+	return id < DOMAIN_ID_MAX && __atomic_load_n(&id_torn_down[id], __ATOMIC_ACQUIRE);
 }
 
 static struct evtchn_domain *evtchn_lookup(domid_t id)
@@ -316,7 +322,8 @@ static void destroy(struct domain *d, bool last_may_go)
 	uint64_t t0;
 
 	if (id < DOMAIN_ID_MAX && domain_table[id] == d) {
-		__atomic_store_n(&domain_table[id], NULL, __ATOMIC_RELEASE);
+		__atomic_store_n(&id_torn_down[id], true, __ATOMIC_SEQ_CST); /* seen by whoever misses d */
+		__atomic_store_n(&domain_table[id], NULL, __ATOMIC_SEQ_CST);
 		was_alive = true;
 		domains_alive--;
 	}
@@ -324,6 +331,8 @@ static void destroy(struct domain *d, bool last_may_go)
 	t0 = cycles_now();
 	arch_synchronize_hypercalls();
 	domain_teardown(d);
+	if (was_alive)
+		__atomic_store_n(&id_torn_down[id], false, __ATOMIC_RELEASE);
 	printk("Mica: d%u destroyed (%lu TSC cycles)\n", id, cycles_now() - t0);
 	if (was_alive && last_may_go && !__atomic_load_n(&domains_alive, __ATOMIC_ACQUIRE))
 		arch_domains_gone();

@@ -146,6 +146,8 @@ void domain_destroy_keep(struct domain *d);
 void domain_update_time(struct domain *d);
 /* The live domain with this id, or NULL. */
 struct domain *domain_lookup(domid_t id);
+/* Is the domain that had this id being torn down (no longer live, its memory not all back yet)? */
+bool domain_id_torn_down(domid_t id);
 
 /* Output of the domain's PV console ring, collected per line like console_io's. */
 void domain_ring_write(struct domain *d, const char *buf, size_t len);

@@ -123,6 +123,13 @@ struct domain *domain_lookup(domid_t id)
 	return id < DOMAIN_ID_MAX ? doms[id] : NULL;
 }
 
+static bool torn_down[DOMAIN_ID_MAX];
+
+bool domain_id_torn_down(domid_t id)
+{
+	return id < DOMAIN_ID_MAX && torn_down[id];
+}
+
 unsigned int domain_count(void)
 {
 	unsigned int n = 0;
@@ -253,6 +260,7 @@ static int setup(void **state)
 	ro_lo = ro_hi = 0;
 	starts = pauses = unpauses = kills = populates = init_states = 0;
 	create_fails = populate_fails = false;
+	memset(torn_down, 0, sizeof(torn_down));
 	dom0 = domain_create(0, "dom0", 2);
 	dom0->privileged = true;
 	dom0->state = DOMAIN_RUNNING;
@@ -577,6 +585,38 @@ static void test_destroy(void **state)
 	assert_int_equal(simple(MICA_CTL_SCHED_GET, id), -ESRCH);
 	assert_int_equal(simple(MICA_CTL_DOMAIN_DESTROY, 0), -EINVAL); /* never itself */
 	assert_int_equal(kills, 1);
+}
+
+/* Once unpublished, until its memory is back, a domain is only an id, dying. */
+static void test_torn_down(void **state)
+{
+	struct mica_ctl_dominfo recs[3];
+	domid_t id = create(0, 1, 16);
+	struct mica_ctl c;
+
+	fake_destroy(doms[id]);
+	torn_down[id] = true;
+	assert_int_equal(info(id).domain, id);
+	assert_int_equal(info(id).flags, MICA_CTL_DOMF_DYING);
+	assert_int_equal(info(id).pages, 0);
+	assert_int_equal(simple(MICA_CTL_DOMAIN_DESTROY, id), 0);
+	assert_int_equal(simple(MICA_CTL_DOMAIN_PAUSE, id), -ESRCH);
+	assert_int_equal(simple(MICA_CTL_SCHED_GET, id), -ESRCH);
+	c = req(MICA_CTL_DOMAIN_LIST, 0);
+	c.u.list.buffer = BUF_AT;
+	c.u.list.max_entries = 3;
+	assert_int_equal(ctl(&c), 2);
+	memcpy(recs, guest + (BUF_AT - GUEST_BASE), sizeof(recs));
+	assert_int_equal(recs[1].domain, id);
+	assert_int_equal(recs[1].flags, MICA_CTL_DOMF_DYING);
+	/* its id is not given out again until then */
+	c = create_req(id);
+	assert_int_equal(ctl(&c), -EEXIST);
+	c = create_req(0);
+	assert_int_equal(ctl(&c), id + 1);
+	torn_down[id] = false;
+	assert_int_equal(simple(MICA_CTL_DOMAIN_INFO, id), -ESRCH);
+	assert_int_equal(kills, 0);
 }
 
 static void test_pause_unpause(void **state)
@@ -913,6 +953,7 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_create, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_create_bad_arguments, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_destroy, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_torn_down, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_pause_unpause, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_pause_while_building, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_info_and_list, setup, teardown),
