@@ -5,6 +5,7 @@
 GUESTS := test-pvh-entry test-cpuid test-xen-version test-console test-shutdown-reboot test-shutdown-crash \
 	test-npf test-triple-fault test-bad-hypercalls test-hypercall-loop test-msr test-evtchn-pingpong test-memory-op \
 	test-pv-console test-timer test-upcall test-smp test-spin test-crash test-grant
+GUESTS += test-ctl
 
 BUILD ?= build
 Q ?= @
@@ -17,6 +18,8 @@ GUEST_CFLAGS := -std=gnu11 -m64 -ffreestanding -fno-pic -fno-pie -mno-red-zone -
 	-O2 -g -Wall -Wextra -Werror -Wno-unused-parameter -nostdlib -nostdinc \
 	-isystem $(shell $(CC) -print-file-name=include) -isystem $(GUEST_XEN_INC) -Itests/guests/lib \
 	-D__XEN_INTERFACE_VERSION__=0x00040e00 -MMD -MP
+# test-ctl uses Mica's own public ABI (<mica/ctl.h>).
+$(GUEST_DIR)/test-ctl/main.o: GUEST_CFLAGS += -Iinclude/public
 GUEST_LDFLAGS := -m elf_x86_64 -nostdlib -z max-page-size=0x1000 -z noexecstack -T tests/guests/lib/link.ld
 
 GUEST_LIB_OBJS := $(patsubst tests/guests/%,$(GUEST_DIR)/%.o,$(basename $(sort \

@@ -498,12 +498,43 @@ grant_pair() { # BACKEND
 }
 sc_svm_grant() { grant_pair svm; }
 sc_vmx_grant() { grant_pair vmx; }
+# The control interface end to end: test-ctl as dom0 builds a domain from nothing (RAM, a program
+# written through a foreign mapping, a vCPU context), runs, pauses and destroys it; the same image
+# as an ordinary domain (d1) has every command refused.
+ctl_scenario() { # BACKEND
+	local opts="console=com1,115200 on_idle=poweroff" iso="$WORK/$1-ctl.iso" elf="$WORK/test-ctl.elf"
+	cp "$BUILD/guests/test-ctl.elf" "$elf" || { FAILS+=("no $BUILD/guests/test-ctl.elf"); return; }
+	if [ "$1" = svm ]; then
+		scripts/mkiso.sh "$BUILD/mica.elf" "$iso" "$opts" "$elf" "$elf unprivileged" || { FAILS+=("mkiso"); return; }
+		emu_run "$LOG" 180 "" qemu-system-x86_64 -accel tcg -machine pc -cpu "$QEMU_CPU" -smp 2 -m 512 \
+			-display none -serial file:"$LOG" -no-reboot -cdrom "$iso"
+		expect_rc "$EMU_RC" 0 "QEMU (ACPI power-off after the guests)"
+	else
+		GFXPAYLOAD=text scripts/mkiso.sh "$BUILD/mica.elf" "$iso" "$opts" "$elf" "$elf unprivileged" ||
+			{ FAILS+=("mkiso"); return; }
+		emu_run "$LOG" 300 "" scripts/run-bochs.sh "$iso" "$(realpath "$LOG")" corei7_haswell_4770 2 290
+	fi
+	expect "$LOG" '^Mica: d0 \(test-ctl\.elf\): PVH guest \(dom0, privileged\)' "test-ctl is dom0"
+	expect "$LOG" '^\(d1\) Test result: SUCCESS' "an ordinary domain has every command refused"
+	expect "$LOG" '^Mica: d7 \(ctl-child\) created by d0: 1 vCPU, up to 4096 KiB' "dom0 creates d7"
+	expect "$LOG" '^\(d7\) ctl-child: hello from a domain built over the control interface' "d7 runs its program"
+	expect "$LOG" '^Mica: d7 destroyed' "d7 destroyed"
+	expect "$LOG" '^Mica: d[0-9]+ was destroyed while d0 mapped 1 of its pages .*: mapping revoked' \
+		"a mapping of a destroyed domain is revoked"
+	expect "$LOG" '^\(d0\) Test result: SUCCESS' "dom0 reports SUCCESS"
+	expect "$LOG" "^Mica: boot guests stopped: ([0-9]+) KiB free \\(\\1 KiB before they were built\\)" \
+		"every page returned"
+	expect_not "$LOG" 'Test result: (FAILURE|ERROR)|fatal exception|PANIC' "no failure"
+}
+sc_svm_ctl() { ctl_scenario svm; }
+sc_vmx_ctl() { ctl_scenario vmx; }
 sc_svm_evtchn_pingpong() { pingpong svm; }
 sc_vmx_evtchn_pingpong() { pingpong vmx; }
 sc_svm_two_guests() { two_guests svm; }
 sc_vmx_two_guests() { two_guests vmx; }
 
 GUEST_SCENARIOS=(svm_not_pvh svm_dom0 svm_console_input)
+for b in ${GUEST_BACKENDS:-svm vmx}; do GUEST_SCENARIOS+=("${b}_ctl"); done
 for b in ${GUEST_BACKENDS:-svm vmx}; do
 	GUEST_SCENARIOS+=("${b}_two_guests" "${b}_evtchn_pingpong" "${b}_grant" "${b}_timer" "${b}_upcall" "${b}_upcall_one_cpu" "${b}_smp"
 		"${b}_four_domains" "${b}_on_crash" "${b}_on_crash_preserve")
