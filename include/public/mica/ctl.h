@@ -124,7 +124,7 @@ struct mica_ctl_max_mem {
 };
 
 /* ---- MICA_CTL_POPULATE: fresh zeroed RAM at [gfn, gfn + nr_pages), all of it or none */
-#define MICA_CTL_POPULATE_MAX (1u << 18) /* pages per call (1 GiB) */
+#define MICA_CTL_POPULATE_MAX (1u << 16) /* pages per call (256 MiB): bounds the time one call takes */
 
 struct mica_ctl_populate {
 	uint64_t gfn;      /* first guest frame; the range must be unmapped */
