@@ -397,6 +397,11 @@ __noreturn void sched_run(void)
 		else
 			timer_stop(&sc->slice_timer);
 		if (work) {
+			if (next) { /* picked, but it waits for the next decision */
+				spin_lock(&sched_lock);
+				runstate_set(next, RUNSTATE_runnable, now);
+				spin_unlock(&sched_lock);
+			}
 			irq_enable();
 			run_work();
 			continue;
