@@ -127,6 +127,46 @@ int guest_ram_populate(struct domain *d, gfn_t gfn, unsigned int order)
 	return rc;
 }
 
+/* Whether [gfn, gfn + nr) maps [mfn, mfn + nr), frame by frame. */
+static bool maps_block(struct domain *d, gfn_t gfn, mfn_t mfn, uint64_t nr)
+{
+	for (uint64_t i = 0; i < nr; i++) {
+		mfn_t m;
+
+		if (arch_physmap_query(d, gfn_add(gfn, i), &m, NULL) < 0 || !mfn_eq(m, mfn_add(mfn, i)))
+			return false;
+	}
+	return true;
+}
+
+int guest_ram_unpopulate(struct domain *d, gfn_t gfn, unsigned int *order)
+{
+	struct ram_chunk c;
+	mfn_t mfn;
+	int i = -1, rc;
+
+	spin_lock(&d->ram.lock);
+	rc = arch_physmap_query(d, gfn, &mfn, NULL);
+	if (rc == 0) {
+		i = ram_chunks_find(&d->ram, mfn);
+		if (i < 0 || !mfn_eq(d->ram.chunks[i].mfn, mfn) ||
+		    !maps_block(d, gfn, mfn, 1ULL << d->ram.chunks[i].order))
+			rc = -ENOENT;
+	}
+	if (rc == 0) {
+		c = d->ram.chunks[i];
+		rc = arch_physmap_unmap(d, gfn, 1ULL << c.order); /* whole leaves: nothing to split */
+	}
+	if (rc == 0) {
+		d->ram.chunks[i] = d->ram.chunks[--d->ram.nr];
+		d->mem_pages -= 1ULL << c.order;
+		page_release(c.mfn, c.order);
+		*order = c.order;
+	}
+	spin_unlock(&d->ram.lock);
+	return rc == -EINVAL ? -ENOENT : rc;
+}
+
 int guest_ram_allocate(struct domain *d, unsigned int order)
 {
 	mfn_t mfn;

@@ -56,6 +56,12 @@ void ram_chunks_carve(struct domain_ram *r, unsigned int i, mfn_t frame);
  * (over d->max_pages, or no memory).
  */
 int guest_ram_populate(struct domain *d, gfn_t gfn, unsigned int order);
+/*
+ * Takes back a whole block guest_ram_populate gave, as it gave it: gfn maps its first frame and
+ * the rest follow. Needs no memory, so it undoes a populate of several extents that failed half
+ * way without failing itself. The block's order goes to *order. -ENOENT if gfn is no such block.
+ */
+int guest_ram_unpopulate(struct domain *d, gfn_t gfn, unsigned int *order);
 /* XENMEM_increase_reservation for a translated guest: 2^order pages owned and counted, not mapped. */
 int guest_ram_allocate(struct domain *d, unsigned int order);
 /* Balloons out the page at gfn: -ENOENT unless it is d's own RAM; the page is freed (or when the

@@ -208,6 +208,38 @@ static void test_populate_failures_leak_nothing(void **state)
 	assert_books();
 }
 
+/* A populated block comes back whole, without memory; anything else is left alone. */
+static void test_unpopulate(void **state)
+{
+	unsigned int order = 99;
+	mfn_t m;
+
+	assert_int_equal(guest_ram_populate(&dom, _gfn(0x200), 9), 0);
+	assert_int_equal(guest_ram_populate(&dom, _gfn(7), 0), 0);
+	assert_int_equal(guest_ram_unpopulate(&dom, _gfn(0x201), &order), -ENOENT); /* not its first frame */
+	assert_int_equal(guest_ram_unpopulate(&dom, _gfn(8), &order), -ENOENT);     /* a hole */
+	assert_int_equal(guest_ram_unpopulate(&dom, _gfn(NR_GFNS), &order), -ENOENT);
+	assert_int_equal(order, 99);
+	fail_allocs = 100; /* it needs none */
+	assert_int_equal(guest_ram_unpopulate(&dom, _gfn(0x200), &order), 0);
+	assert_int_equal(order, 9);
+	assert_int_equal(arch_physmap_query(&dom, _gfn(0x3ff), NULL, NULL), -ENOENT);
+	assert_int_equal(dom.mem_pages, 1);
+	fail_allocs = 0;
+	assert_books();
+	/* a block no longer mapped as it was given (one frame moved elsewhere) stays */
+	assert_int_equal(guest_ram_populate(&dom, _gfn(0x400), 9), 0);
+	assert_int_equal(arch_physmap_query(&dom, _gfn(0x401), &m, NULL), 0);
+	p2m[0x401] = 0;
+	assert_int_equal(guest_ram_unpopulate(&dom, _gfn(0x400), &order), -ENOENT);
+	assert_int_equal(dom.mem_pages, 513);
+	/* a single page comes back as a block of order 0 */
+	assert_int_equal(guest_ram_unpopulate(&dom, _gfn(7), &order), 0);
+	assert_int_equal(order, 0);
+	assert_int_equal(buddy_nr_free(&b), NR - 512);
+	assert_books();
+}
+
 static void test_allocate_counts_without_mapping(void **state)
 {
 	assert_int_equal(guest_ram_allocate(&dom, 9), 0);
@@ -341,6 +373,7 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_populate, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_populate_stops_at_max_pages, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_populate_failures_leak_nothing, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_unpopulate, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_allocate_counts_without_mapping, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_release_whole_chunk_page_by_page, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_release_refuses_foreign_and_holes, setup, teardown),
