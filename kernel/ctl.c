@@ -13,6 +13,8 @@
 #include <mica/errno.h>
 #include <mica/foreign_map.h>
 #include <mica/guest_mem.h>
+#include <mica/guest_ram.h>
+#include <mica/heap.h>
 #include <mica/hypercall.h>
 #include <mica/mm.h>
 #include <mica/physinfo.h>
@@ -79,6 +81,7 @@ static long ctl_physinfo(struct vcpu *v, struct domain *d, struct mica_ctl *c)
 	struct mica_ctl_physinfo *pi = &c->u.physinfo;
 
 	memset(pi, 0, sizeof(*pi));
+	heap_trim(); /* the heap's cached empty pages are free memory too */
 	arch_physinfo(pi);
 	pi->total_pages = total_pages();
 	pi->free_pages = mm_free_bytes() >> PAGE_SHIFT;
@@ -309,29 +312,62 @@ static long ctl_set_max_mem(struct vcpu *v, struct domain *d, struct mica_ctl *c
 	return 0;
 }
 
-static bool range_unmapped(struct domain *d, uint64_t gfn, uint64_t nr)
+/* 0 if [gfn, gfn + nr) is all holes; -EBUSY if something is mapped, -EINVAL if it leaves the physical map. */
+static long range_unmapped(struct domain *d, uint64_t gfn, uint64_t nr)
 {
-	for (uint64_t i = 0; i < nr; i++)
-		if (p2m_query(&d->arch.p2m, _gfn(gfn + i), NULL, NULL, NULL, NULL) != -ENOENT)
-			return false;
-	return true;
+	for (uint64_t i = 0; i < nr; i++) {
+		int rc = arch_physmap_query(d, _gfn(gfn + i), NULL, NULL);
+
+		if (rc != -ENOENT)
+			return rc == 0 ? -EBUSY : rc;
+	}
+	return 0;
+}
+
+/*
+ * 2 MiB extents where the frames line up, else 4 KiB ones, as the builder
+ * does. If one fails, the extents given are taken back (without needing
+ * memory; frame by frame only if the domain changed them meanwhile).
+ */
+static long populate_range(struct domain *d, uint64_t gfn, uint64_t nr)
+{
+	uint64_t done = 0;
+	long rc = 0;
+
+	while (done < nr && rc == 0) {
+		unsigned int order = !((gfn + done) & 511) && nr - done >= 512 ? 9 : 0;
+
+		rc = guest_ram_populate(d, _gfn(gfn + done), order);
+		if (rc == -ENOMEM && order) {
+			order = 0;
+			rc = guest_ram_populate(d, _gfn(gfn + done), order);
+		}
+		if (rc == 0)
+			done += 1ULL << order;
+	}
+	for (uint64_t g = gfn; rc < 0 && g < gfn + done;) {
+		unsigned int order = 0;
+
+		if (guest_ram_unpopulate(d, _gfn(g), &order) < 0)
+			guest_ram_release(d, _gfn(g));
+		g += 1ULL << order;
+	}
+	return rc;
 }
 
 static long ctl_populate(struct vcpu *v, struct domain *d, struct mica_ctl *c)
 {
 	const struct mica_ctl_populate *p = &c->u.populate;
-	uint64_t max_gfn = d->arch.p2m.max_gfn;
 	long rc;
 
-	if (!p->nr_pages || p->nr_pages > MICA_CTL_POPULATE_MAX || p->gfn >= max_gfn || p->nr_pages > max_gfn - p->gfn)
+	if (!p->nr_pages || p->nr_pages > MICA_CTL_POPULATE_MAX || p->gfn + p->nr_pages < p->gfn)
 		return -EINVAL;
 	spin_lock(&ctl_lock);
-	if (d->mem_pages + p->nr_pages > d->max_pages)
+	rc = range_unmapped(d, p->gfn, p->nr_pages);
+	if (rc == 0 && d->mem_pages + p->nr_pages > __atomic_load_n(&d->max_pages, __ATOMIC_RELAXED))
 		rc = -ENOMEM;
-	else if (!range_unmapped(d, p->gfn, p->nr_pages))
-		rc = -EBUSY;
-	else
-		rc = domain_populate_ram(d, p->gfn, p->nr_pages);
+	if (rc == 0)
+		rc = populate_range(d, p->gfn, p->nr_pages);
 	spin_unlock(&ctl_lock);
 	return rc;
 }
@@ -346,7 +382,7 @@ static long ctl_map_foreign(struct vcpu *v, struct domain *d, struct mica_ctl *c
 			   m->flags & MICA_CTL_MAP_READONLY);
 }
 
-/* The mapped domain may be gone (its mappings were revoked then): it is only an id here. */
+/* The mapped domain may be gone (its mapped pages outlive it): it is only an id here. */
 static long ctl_unmap_foreign(struct vcpu *v, struct domain *unused, struct mica_ctl *c)
 {
 	return foreign_unmap(v->domain, c->domain, _gfn(c->u.unmap_foreign.caller_gfn));

@@ -215,7 +215,7 @@ static void vcpu_destroy(struct vcpu *v)
 static void domain_teardown(struct domain *d)
 {
 	evtchn_domain_destroy(&d->evtchn);
-	foreign_map_domain_gone(d); /* before any of its pages is freed */
+	foreign_map_domain_gone(d); /* what it mapped of others': references dropped */
 	for (unsigned int i = 0; i < d->max_vcpus; i++)
 		if (d->vcpus[i])
 			vcpu_destroy(d->vcpus[i]);

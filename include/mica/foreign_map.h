@@ -1,9 +1,9 @@
 /*
  * Foreign mappings: frames of one domain's RAM in a privileged domain's
  * physical map (MICA_CTL_MAP_FOREIGN), as a domain builder and device
- * backends need them. Every mapping is recorded: its caller unmaps it, it
- * goes with its caller, and it is revoked before the mapped domain's memory
- * is freed, so no page is ever free while it is mapped.
+ * backends need them. Every mapping is recorded and holds a reference on
+ * each page, so a mapped page is never freed: it outlives a balloon or its
+ * owner's destruction until the caller unmaps it or is destroyed itself.
  */
 #ifndef MICA_FOREIGN_MAP_H
 #define MICA_FOREIGN_MAP_H
@@ -19,16 +19,17 @@ struct domain;
 /*
  * Maps d's frames [gfn, gfn + nr) at the caller's [caller_gfn, caller_gfn + nr),
  * read-only or read-write, never executable. All or nothing: -EINVAL (d is the
- * caller, nr or a range out of bounds), -ENOENT (a frame that is not d's RAM),
- * -EBUSY (a caller frame already mapped), -ENOSPC (too many mappings), -ENOMEM.
+ * caller, nr or a range out of bounds), -ENOENT (a frame that is not d's own
+ * RAM: a hole, a hypervisor page, another domain's page), -EBUSY (a caller frame
+ * already mapped), -ENOSPC (too many mappings), -ENOMEM.
  */
 int foreign_map(struct domain *caller, struct domain *d, gfn_t gfn, gfn_t caller_gfn, unsigned int nr, bool readonly);
 /* Unmaps the whole mapping of domain domid's frames that starts at caller_gfn; -ENOENT if none does. */
 int foreign_unmap(struct domain *caller, uint16_t domid, gfn_t caller_gfn);
 /*
- * d is being torn down (its vCPUs no longer run): the mappings it made are
- * forgotten (its physical map goes with it) and the mappings of its frames
- * in other domains are removed from their physical maps.
+ * d is being torn down (its vCPUs no longer run, no hypercall uses it): the
+ * mappings it made are removed and their references dropped. Mappings of
+ * d's pages stay, with their references.
  */
 void foreign_map_domain_gone(struct domain *d);
 

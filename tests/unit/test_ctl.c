@@ -21,6 +21,7 @@
 #include <mica/errno.h>
 #include <mica/foreign_map.h>
 #include <mica/guest_mem.h>
+#include <mica/guest_ram.h>
 #include <mica/heap.h>
 #include <mica/hypercall.h>
 #include <mica/mm.h>
@@ -86,7 +87,7 @@ void xfree(void *p)
 	free(p);
 }
 
-void arch_synchronize_hypercalls(void)
+void heap_trim(void)
 {
 }
 
@@ -115,8 +116,17 @@ void arch_physinfo(struct mica_ctl_physinfo *pi)
 static struct domain *doms[DOMAIN_ID_MAX];
 static struct fake_mem mems[DOMAIN_ID_MAX];
 static int starts, pauses, unpauses, kills, populates, init_states;
-static bool create_fails, populate_fails;
+static bool create_fails;
 static struct hvm_init_state last_state;
+/* Guest RAM extents given (by the fake guest_ram_populate below) */
+#define MAX_EXTENTS 4096
+static struct extent {
+	struct domain *d;
+	uint64_t gfn;
+	unsigned int order;
+} extents[MAX_EXTENTS];
+static int populate_ok; /* extents that still succeed; negative: all */
+static unsigned int live_refs;
 
 struct domain *domain_lookup(domid_t id)
 {
@@ -172,6 +182,9 @@ struct domain *domain_create(domid_t id, const char *name, unsigned int max_vcpu
 static void fake_destroy(struct domain *d)
 {
 	foreign_map_domain_gone(d);
+	for (unsigned int i = 0; i < MAX_EXTENTS; i++)
+		if (extents[i].d == d)
+			extents[i].d = NULL;
 	doms[d->domain_id] = NULL;
 	p2m_destroy(&d->arch.p2m);
 	assert_int_equal(mems[d->domain_id].live, 0);
@@ -209,17 +222,70 @@ bool domain_kill(struct domain *d)
 	return true;
 }
 
-int domain_populate_ram(struct domain *d, uint64_t gfn, uint64_t nr)
-{
-	int rc;
+/* Guest RAM (kernel/guest_ram.c's contract) over the real physical map: frame (id + 1) << 24 | gfn. */
 
-	if (populate_fails)
+static uint64_t frame_of(domid_t id, uint64_t gfn)
+{
+	return ((uint64_t)id + 1) << 24 | gfn;
+}
+
+int guest_ram_populate(struct domain *d, gfn_t gfn, unsigned int order)
+{
+	uint64_t nr = 1ULL << order;
+
+	if (order > GUEST_RAM_MAX_ORDER || (gfn_x(gfn) & (nr - 1)))
+		return -EINVAL;
+	for (uint64_t i = 0; i < nr; i++)
+		if (arch_physmap_query(d, gfn_add(gfn, i), NULL, NULL) != -ENOENT)
+			return -EBUSY;
+	if (d->mem_pages + nr > d->max_pages || populate_ok == 0)
 		return -ENOMEM;
+	if (populate_ok > 0)
+		populate_ok--;
 	populates++;
-	rc = p2m_map(&d->arch.p2m, _gfn(gfn), _mfn(0x100000 + gfn), nr, P2M_ACCESS_RWX, P2M_MT_WB);
-	if (rc == 0)
-		d->mem_pages += nr;
-	return rc;
+	assert_int_equal(arch_physmap_map(d, gfn, _mfn(frame_of(d->domain_id, gfn_x(gfn))), nr, PHYSMAP_RAM), 0);
+	d->mem_pages += nr;
+	for (unsigned int i = 0; i < MAX_EXTENTS; i++)
+		if (!extents[i].d) {
+			extents[i] = (struct extent){d, gfn_x(gfn), order};
+			return 0;
+		}
+	fail();
+	return -ENOMEM;
+}
+
+int guest_ram_unpopulate(struct domain *d, gfn_t gfn, unsigned int *order)
+{
+	for (unsigned int i = 0; i < MAX_EXTENTS; i++) {
+		if (extents[i].d != d || extents[i].gfn != gfn_x(gfn))
+			continue;
+		*order = extents[i].order;
+		arch_physmap_unmap(d, gfn, 1ULL << *order);
+		d->mem_pages -= 1ULL << *order;
+		extents[i].d = NULL;
+		return 0;
+	}
+	return -ENOENT;
+}
+
+int guest_ram_release(struct domain *d, gfn_t gfn)
+{
+	fail(); /* the undo of a populate only needs it when the domain changed its RAM meanwhile */
+	return -ENOENT;
+}
+
+bool page_get(mfn_t mfn, uint16_t domid)
+{
+	if ((mfn_x(mfn) >> 24) != (uint64_t)domid + 1)
+		return false;
+	live_refs++;
+	return true;
+}
+
+void page_put(mfn_t mfn)
+{
+	assert_true(live_refs > 0);
+	live_refs--;
 }
 
 int sched_set_domain_params(struct domain *d, unsigned int weight, unsigned int cap)
@@ -259,7 +325,10 @@ static int setup(void **state)
 	memset(guest, 0, sizeof(guest));
 	ro_lo = ro_hi = 0;
 	starts = pauses = unpauses = kills = populates = init_states = 0;
-	create_fails = populate_fails = false;
+	create_fails = false;
+	populate_ok = -1;
+	live_refs = 0;
+	memset(extents, 0, sizeof(extents));
 	memset(torn_down, 0, sizeof(torn_down));
 	dom0 = domain_create(0, "dom0", 2);
 	dom0->privileged = true;
@@ -753,10 +822,15 @@ static void test_max_mem_and_populate(void **state)
 	assert_int_equal(populate(id, doms[id]->arch.p2m.max_gfn - 1, 2), -EINVAL);
 	assert_int_equal(populate(id, UINT64_MAX, 2), -EINVAL);
 	assert_int_equal(populate(0, 5000, 1), -EINVAL); /* not itself */
-	/* what the builder could not allocate */
-	populate_fails = true;
-	assert_int_equal(populate(id, 5000, 1), -ENOMEM);
-	assert_int_equal(populates, 2);
+	/* an extent that cannot be allocated half way: the ones given are taken back */
+	assert_int_equal(populate(id, 0x4000, 0), -EINVAL);
+	populates = 0;
+	populate_ok = 1;
+	assert_int_equal(populate(id, 0x4000, 1024 + 3), -ENOMEM); /* 2 MiB, then 2 MiB fails, then 4 KiB fails */
+	assert_int_equal(populates, 1);
+	for (uint64_t g = 0x4000; g < 0x4000 + 1024 + 3; g++)
+		assert_int_equal(arch_physmap_query(doms[id], _gfn(g), NULL, NULL), -ENOENT);
+	populate_ok = -1;
 	assert_int_equal(info(id).pages, 1024);
 }
 
@@ -788,7 +862,7 @@ static void test_foreign_mappings(void **state)
 	assert_int_equal(populate(id, 0, 64), 0);
 	assert_int_equal(map_foreign(id, 3, 0x50000, 2, 0), 0);
 	assert_int_equal(p2m_query(&dom0->arch.p2m, _gfn(0x50001), &mfn, &access, NULL, NULL), 0);
-	assert_int_equal(mfn_x(mfn), 0x100004);
+	assert_int_equal(mfn_x(mfn), frame_of(id, 4));
 	assert_int_equal(access, RW);
 	assert_int_equal(map_foreign(id, 3, 0x50010, 1, MICA_CTL_MAP_READONLY), 0);
 	assert_int_equal(p2m_query(&dom0->arch.p2m, _gfn(0x50010), NULL, &access, NULL, NULL), 0);
@@ -808,10 +882,12 @@ static void test_foreign_mappings(void **state)
 	assert_int_equal(unmap_foreign(id, 0x50000), 0);
 	assert_int_equal(p2m_query(&dom0->arch.p2m, _gfn(0x50001), NULL, NULL, NULL, NULL), -ENOENT);
 	assert_int_equal(unmap_foreign(id, 0x50000), -ENOENT);
-	/* the domain is gone: its mapping was revoked, unmapping finds nothing (no -ESRCH) */
+	/* the domain is gone: its page stays mapped (and referenced) until unmapped, by id */
 	fake_destroy(doms[id]);
-	assert_int_equal(p2m_query(&dom0->arch.p2m, _gfn(0x50010), NULL, NULL, NULL, NULL), -ENOENT);
-	assert_int_equal(unmap_foreign(id, 0x50010), -ENOENT);
+	assert_int_equal(p2m_query(&dom0->arch.p2m, _gfn(0x50010), NULL, NULL, NULL, NULL), 0);
+	assert_int_equal(live_refs, 1);
+	assert_int_equal(unmap_foreign(id, 0x50010), 0);
+	assert_int_equal(live_refs, 0);
 }
 
 /* ---- vCPUs and scheduling */
