@@ -153,7 +153,10 @@ static domid_t free_domid(void)
 	return 0;
 }
 
-/* A BUILDING domain, paused once by the toolstack: the first unpause starts it. */
+/*
+ * A BUILDING domain, paused once by the toolstack (the first unpause starts
+ * it), with the hypervisor's PV console ring as boot domains have it.
+ */
 static long ctl_create(struct vcpu *v, struct domain *unused, struct mica_ctl *c)
 {
 	const struct mica_ctl_create *cr = &c->u.create;
@@ -187,6 +190,11 @@ static long ctl_create(struct vcpu *v, struct domain *unused, struct mica_ctl *c
 	d->on_crash = action_of(cr->on_crash);
 	d->ctl_pause_count = 1;
 	spin_unlock(&ctl_lock);
+	/* Its console, as boot domains get it, until dom0 serves consoles (kernel/domain_console.c). */
+	if (domain_console_setup(d) < 0) {
+		domain_kill(d);
+		return -ENOMEM;
+	}
 	c->domain = id;
 	printk("Mica: d%u (%s) created by d%u: %u vCPU%s, up to %lu KiB\n", id, d->name, v->domain->domain_id,
 	       cr->max_vcpus, cr->max_vcpus == 1 ? "" : "s", cr->max_pages << (PAGE_SHIFT - 10));

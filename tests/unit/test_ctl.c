@@ -213,6 +213,16 @@ void domain_unpause(struct domain *d)
 	d->pause_count--;
 }
 
+static bool console_fails;
+
+int domain_console_setup(struct domain *d)
+{
+	if (console_fails)
+		return -ENOMEM;
+	d->hvm_params[HVM_PARAM_CONSOLE_PFN] = DOMAIN_CONSOLE_GFN;
+	return 0;
+}
+
 bool domain_kill(struct domain *d)
 {
 	if (d->dying)
@@ -325,7 +335,7 @@ static int setup(void **state)
 	memset(guest, 0, sizeof(guest));
 	ro_lo = ro_hi = 0;
 	starts = pauses = unpauses = kills = populates = init_states = 0;
-	create_fails = false;
+	create_fails = console_fails = false;
 	populate_ok = -1;
 	live_refs = 0;
 	memset(extents, 0, sizeof(extents));
@@ -569,6 +579,7 @@ static void test_create(void **state)
 	assert_int_equal(i.max_vcpus, 2);
 	assert_int_equal(i.online_vcpus, 0);
 	assert_string_equal(i.name, "vm");
+	assert_int_equal(doms[1]->hvm_params[HVM_PARAM_CONSOLE_PFN], DOMAIN_CONSOLE_GFN); /* its console */
 	assert_int_equal(doms[1]->on_crash, DOMAIN_ACTION_PRESERVE);
 	assert_int_equal(doms[1]->on_poweroff, DOMAIN_ACTION_DESTROY);
 	assert_null(doms[1]->restart);
@@ -620,11 +631,17 @@ static void test_create_bad_arguments(void **state)
 	c = create_req(0);
 	c.u.create.name[1] = (char)0xc3;
 	assert_int_equal(ctl(&c), -EINVAL);
-	/* out of memory: nothing is left behind */
+	/* out of memory: nothing is left behind (a domain without its console is destroyed) */
 	create_fails = true;
 	c = create_req(0);
 	assert_int_equal(ctl(&c), -ENOMEM);
 	create_fails = false;
+	console_fails = true;
+	assert_int_equal(ctl(&c), -ENOMEM);
+	console_fails = false;
+	assert_int_equal(kills, 1);
+	assert_true(doms[1]->dying);
+	fake_destroy(doms[1]);
 	/* the answer cannot be written back: refused before anything is created */
 	ro_lo = CTL_AT + 8;
 	ro_hi = CTL_AT + 9;
