@@ -22,6 +22,7 @@
 #include <mica/sched.h>
 #include <mica/spinlock.h>
 #include <mica/string.h>
+#include <mica/timer.h>
 #include <mica/vcpu_context.h>
 #include <xen/hvm/hvm_vcpu.h>
 
@@ -249,6 +250,18 @@ static const uint8_t ctl_states[] = {
     [DOMAIN_CRASHED] = MICA_CTL_STATE_CRASHED,
 };
 
+/* Time in RUNSTATE_running, the current stretch included (read without the scheduler lock). */
+static uint64_t vcpu_cpu_time(const struct vcpu *v)
+{
+	const struct vcpu_runstate_info *r = &v->runstate;
+	uint64_t t = __atomic_load_n(&r->time[RUNSTATE_running], __ATOMIC_RELAXED);
+	uint64_t since = __atomic_load_n(&r->state_entry_time, __ATOMIC_RELAXED), now = now_ns();
+
+	if (__atomic_load_n(&r->state, __ATOMIC_RELAXED) == RUNSTATE_running && now > since)
+		t += now - since;
+	return t;
+}
+
 /*
  * A snapshot: the fields are read without a lock. A domain being torn down
  * (d is NULL) is only an id, dying, until its memory is back.
@@ -276,7 +289,7 @@ static void fill_info(domid_t id, struct domain *d, struct mica_ctl_dominfo *i)
 
 		if (!v)
 			continue;
-		i->cpu_time_ns += __atomic_load_n(&v->sched.run_ns, __ATOMIC_RELAXED);
+		i->cpu_time_ns += vcpu_cpu_time(v);
 		if (!(__atomic_load_n(&v->pause_flags, __ATOMIC_RELAXED) & VPF_DOWN))
 			i->online_vcpus++;
 	}

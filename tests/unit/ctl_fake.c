@@ -83,6 +83,11 @@ void heap_trim(void)
 {
 }
 
+uint64_t now_ns(void)
+{
+	return 5000;
+}
+
 uint64_t mm_total_bytes(void)
 {
 	return TOTAL_PAGES << PAGE_SHIFT;
@@ -161,6 +166,7 @@ struct domain *domain_create(domid_t id, const char *name, unsigned int max_vcpu
 		v->domain = d;
 		v->vcpu_id = i;
 		v->pause_flags = VPF_DOWN;
+		v->runstate.state = RUNSTATE_offline;
 		v->sched.affinity = ~0ULL;
 		d->vcpus[i] = v;
 	}

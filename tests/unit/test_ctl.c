@@ -384,8 +384,10 @@ static void test_info_and_list(void **state)
 	doms[b]->state = DOMAIN_SHUTDOWN;
 	doms[b]->shutdown_reason = 2; /* SHUTDOWN_suspend */
 	doms[b]->vcpus[1]->pause_flags = 0;
-	doms[b]->vcpus[0]->sched.run_ns = 1000;
-	doms[b]->vcpus[1]->sched.run_ns = 234;
+	doms[b]->vcpus[0]->runstate.time[RUNSTATE_running] = 1000;
+	doms[b]->vcpus[1]->runstate.time[RUNSTATE_running] = 200;
+	doms[b]->vcpus[1]->runstate.state = RUNSTATE_running; /* since 4966 ns; it is 5000 now */
+	doms[b]->vcpus[1]->runstate.state_entry_time = 4966;
 	assert_int_equal(info(0).flags, MICA_CTL_DOMF_PRIVILEGED);
 	assert_int_equal(info(b).state, MICA_CTL_STATE_SHUTDOWN);
 	assert_int_equal(info(b).shutdown_reason, 2);
