@@ -414,11 +414,76 @@ static void privileged(void)
 	xtf_report();
 }
 
+/*
+ * The benchmark `fill` (bench/run.sh): idle domains of `fill=M` MiB are built and started until
+ * the hypervisor refuses one (memory or domain ids run out); each runs `sti; hlt` in a loop, so it
+ * blocks for good. Then all are destroyed and the free memory must come back.
+ */
+static void fill(unsigned int mib)
+{
+	static const uint8_t idle[] = {0xfb, 0xf4, 0xeb, 0xfc}; /* 1: sti; hlt; jmp 1b */
+	struct mica_ctl_physinfo before = physinfo(), full, after;
+	uint64_t map_gfn = unpopulated_gpa() >> 12, pages = (uint64_t)mib << 8;
+	unsigned int n = 0;
+	long rc = 0;
+
+	if (!map_gfn)
+		xtf_error("no free guest frame to map the children's pages at");
+	for (;;) {
+		long id = create(0, 1, pages + 1, "");
+
+		if (id <= 0) {
+			rc = id;
+			break;
+		}
+		rc = populate((uint16_t)id, 0, pages);
+		if (rc == 0)
+			rc = map_foreign((uint16_t)id, CHILD_ENTRY >> 12, map_gfn, 1, 0);
+		if (rc == 0) {
+			memcpy((void *)(uintptr_t)((map_gfn << 12) + (CHILD_ENTRY & 0xfff)), idle, sizeof(idle));
+			rc = unmap_foreign((uint16_t)id, map_gfn);
+		}
+		if (rc == 0)
+			rc = start_vcpu((uint16_t)id, 0, CHILD_ENTRY, MICA_CTL_VCPU_UP);
+		if (rc == 0)
+			rc = simple(MICA_CTL_DOMAIN_UNPAUSE, (uint16_t)id);
+		if (rc) {
+			simple(MICA_CTL_DOMAIN_DESTROY, (uint16_t)id);
+			wait_gone((uint16_t)id);
+			break;
+		}
+		n++;
+	}
+	full = physinfo();
+	printk("fill: %u idle domains of %u MiB running (the next refused: %ld); %lu of %lu MiB free before, %lu now\n",
+	       n, mib, rc, (unsigned long)(before.free_pages >> 8), (unsigned long)(before.total_pages >> 8),
+	       (unsigned long)(full.free_pages >> 8));
+	if (n)
+		printk("fill: %lu KiB per domain, all included\n",
+		       (unsigned long)(((before.free_pages - full.free_pages) << 2) / n));
+	for (long id = 1; id < (long)before.max_domains; id++)
+		simple(MICA_CTL_DOMAIN_DESTROY, (uint16_t)id);
+	for (long id = 1; id < (long)before.max_domains; id++)
+		wait_gone((uint16_t)id);
+	after = physinfo();
+	xtf_check(after.free_pages == before.free_pages, "every page back after destroying them (%lu free, %lu before)",
+		  (unsigned long)after.free_pages, (unsigned long)before.free_pages);
+}
+
 void test_main(void)
 {
 	const char *cmdline = start_info->cmdline_paddr ? (const char *)(uintptr_t)start_info->cmdline_paddr : "";
+	const char *f = strstr(cmdline, "fill=");
 
 	if (strstr(cmdline, "unprivileged"))
 		unprivileged();
+	if (f) {
+		unsigned int mib = 0;
+
+		for (f += 5; *f >= '0' && *f <= '9'; f++)
+			mib = mib * 10 + (unsigned int)(*f - '0');
+		fill(mib ? mib : 4);
+		return;
+	}
 	privileged();
 }
