@@ -94,23 +94,24 @@ static const struct evtchn_hooks evtchn_hooks = {
     .lookup_domain = evtchn_lookup,
     .kick_vcpu = evtchn_kick,
     .port_set = evtchn_port_set,
+    .alloc = xzalloc,
+    .free = xfree,
 };
 
 static int domain_evtchn_init(struct domain *d)
 {
 	unsigned int ports = d->domain_id == 0 ? DOMAIN_EVTCHN_PORTS_DOM0 : DOMAIN_EVTCHN_PORTS;
+	int rc;
 
 	d->shared_info = alloc_pages_va(0);
-	d->evtchn_ports = xzalloc_array(ports, sizeof(struct evtchn));
-	if (!d->shared_info || !d->evtchn_ports)
+	if (!d->shared_info)
 		return -ENOMEM;
 	memset(d->shared_info, 0, PAGE_SIZE);
-	if (evtchn_domain_init(&d->evtchn, d->domain_id, d->shared_info, d->evtchn_ports, ports,
-			       d->max_vcpus, &evtchn_hooks) < 0)
-		return -EINVAL;
+	/* every vCPU's vcpu_info starts in shared_info */
+	rc = evtchn_domain_init(&d->evtchn, d->domain_id, d->shared_info, ports, d->max_vcpus, &evtchn_hooks);
+	if (rc < 0)
+		return rc;
 	d->evtchn.owner = d;
-	for (unsigned int i = 0; i < d->max_vcpus; i++)
-		evtchn_set_vcpu_info(&d->evtchn, i, &d->shared_info->vcpu_info[i]);
 	return 0;
 }
 
@@ -139,7 +140,7 @@ static void domain_free(struct domain *d)
 	domain_gnttab_destroy(d); /* only on a failed create: domain_teardown has done it */
 	if (d->shared_info)
 		free_pages_va(d->shared_info, 0);
-	xfree(d->evtchn_ports);
+	evtchn_domain_free(&d->evtchn);
 	xfree(d);
 }
 

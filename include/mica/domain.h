@@ -82,7 +82,6 @@ struct domain {
 	struct arch_domain arch;
 	struct shared_info *shared_info; /* hypervisor page, mapped into the guest on request */
 	struct evtchn_domain evtchn;
-	struct evtchn *evtchn_ports;
 	struct domain_gnttab *gnttab; /* kernel/grant_table_domain.c */
 	uint64_t hvm_params[HVM_NR_PARAMS]; /* HVMOP_get/set_param */
 	/* console_io output is collected per line and printed with a "(dN) " prefix */
@@ -112,7 +111,7 @@ static inline bool vcpu_runnable(const struct vcpu *v)
 /* The vcpu_info the vCPU's events are published in (shared_info's slot, or a registered one). */
 static inline struct vcpu_info *vcpu_info_of(const struct vcpu *v)
 {
-	return __atomic_load_n(&v->domain->evtchn.vcpu_info[v->vcpu_id], __ATOMIC_ACQUIRE);
+	return evtchn_vcpu_info(&v->domain->evtchn, v->vcpu_id);
 }
 
 /* Is an event waiting for the vCPU (evtchn_upcall_pending)? */
