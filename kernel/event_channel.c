@@ -23,7 +23,7 @@
 
 #define WORD_BITS (sizeof(xen_ulong_t) * 8)
 
-_Static_assert(sizeof(struct evtchn) == 16, "32 ports fill a 512-byte heap object");
+_Static_assert(sizeof(struct evtchn) * EVTCHN_BUCKET_PORTS == 256, "a bucket fills a 256-byte heap object");
 _Static_assert(EVTCHN_MAX_VCPUS <= 255, "notify_vcpu is 8 bits");
 
 /* A port that was never allocated reads as this one: free, notifying vCPU 0. */

@@ -17,8 +17,9 @@
 /* vcpu_info lives in shared_info for the first 32 vCPUs; VCPUOP_register_vcpu_info can move it. */
 #define EVTCHN_MAX_VCPUS XEN_LEGACY_MAX_VCPUS
 #define EVTCHN_MAX_PORTS EVTCHN_2L_NR_CHANNELS /* 4096 with 64-bit xen_ulong_t */
-/* Ports come in buckets of this many: 32 * 16 bytes fill one 512-byte heap object exactly. */
-#define EVTCHN_BUCKET_PORTS 32u
+/* Ports come in buckets of this many: 16 * 16 bytes fill one 256-byte heap object exactly (a
+ * domU with a few ports needs one bucket; its 256 ports need a 16-pointer directory). */
+#define EVTCHN_BUCKET_PORTS 16u
 /* VIRQs bound per vCPU (xen.h's "V." ones): TIMER, DEBUG, XENOPROF, XENPMU. */
 #define EVTCHN_VCPU_VIRQS 4
 
