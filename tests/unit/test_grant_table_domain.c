@@ -419,8 +419,9 @@ static void test_table_frames(void **state)
 	assert_int_equal(gnttab_map_frame(d, 3, _gfn(53)), 0);
 	assert_int_equal(gnttab_nr_frames(gt), 4); /* grown to hold frame 3 */
 	assert_int_equal((fakes[1].p2m[53] - 1) << PAGE_SHIFT, (uintptr_t)gnttab_shared_frame(gt, 3));
-	assert_int_equal(entry_of(1, 4 * GNTTAB_ENTRIES_PER_FRAME - 1)->flags, 0); /* cleared */
-	assert_int_equal(gnttab_map_frame(d, 0, _gfn(60)), 0); /* moves: the old gfn goes */
+	assert_int_equal(entry_of(1, 4 * GNTTAB_ENTRIES_PER_FRAME - 1)->flags, 0);
+	/* frame 0 moves: its old gfn goes */
+	assert_int_equal(gnttab_map_frame(d, 0, _gfn(60)), 0);
 	assert_int_equal(fakes[1].p2m[50], 0);
 	assert_int_equal(gnttab_frame_gfn(d, 0).gfn, 60);
 	fakes[1].p2m[60] = 0; /* the guest removed it */
