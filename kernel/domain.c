@@ -102,23 +102,24 @@ static const struct evtchn_hooks evtchn_hooks = {
     .lookup_domain = evtchn_lookup,
     .kick_vcpu = evtchn_kick,
     .port_set = evtchn_port_set,
+    .alloc = xzalloc,
+    .free = xfree,
 };
 
 static int domain_evtchn_init(struct domain *d)
 {
 	unsigned int ports = d->domain_id == 0 ? DOMAIN_EVTCHN_PORTS_DOM0 : DOMAIN_EVTCHN_PORTS;
+	int rc;
 
 	d->shared_info = alloc_pages_va(0);
-	d->evtchn_ports = xzalloc_array(ports, sizeof(struct evtchn));
-	if (!d->shared_info || !d->evtchn_ports)
+	if (!d->shared_info)
 		return -ENOMEM;
 	memset(d->shared_info, 0, PAGE_SIZE);
-	if (evtchn_domain_init(&d->evtchn, d->domain_id, d->shared_info, d->evtchn_ports, ports,
-			       d->max_vcpus, &evtchn_hooks) < 0)
-		return -EINVAL;
+	/* every vCPU's vcpu_info starts in shared_info */
+	rc = evtchn_domain_init(&d->evtchn, d->domain_id, d->shared_info, ports, d->max_vcpus, &evtchn_hooks);
+	if (rc < 0)
+		return rc;
 	d->evtchn.owner = d;
-	for (unsigned int i = 0; i < d->max_vcpus; i++)
-		evtchn_set_vcpu_info(&d->evtchn, i, &d->shared_info->vcpu_info[i]);
 	return 0;
 }
 
@@ -145,10 +146,13 @@ void domain_update_time(struct domain *d)
 static void domain_free(struct domain *d)
 {
 	domain_console_free(d);
+	xfree(d->console_line);
+	xfree(d->ring_line);
+	xfree(d->console_in);
 	domain_gnttab_destroy(d); /* only on a failed create: domain_teardown has done it */
 	if (d->shared_info)
 		free_pages_va(d->shared_info, 0);
-	xfree(d->evtchn_ports);
+	evtchn_domain_free(&d->evtchn);
 	xfree(d);
 }
 
@@ -353,9 +357,9 @@ unsigned int domain_count(void)
 	return __atomic_load_n(&domains_alive, __ATOMIC_ACQUIRE);
 }
 
-static void line_flush(struct domain *d, struct console_line *l)
+static void line_flush(struct domain *d, struct console_buf *l)
 {
-	if (!l->len)
+	if (!l || !l->len)
 		return;
 	printk("(d%u) %.*s\n", d->domain_id, (int)l->len, l->buf);
 	l->len = 0;
@@ -363,15 +367,38 @@ static void line_flush(struct domain *d, struct console_line *l)
 
 static void console_flush(struct domain *d)
 {
-	line_flush(d, &d->console_line);
-	line_flush(d, &d->ring_line);
+	line_flush(d, __atomic_load_n(&d->console_line, __ATOMIC_ACQUIRE));
+	line_flush(d, __atomic_load_n(&d->ring_line, __ATOMIC_ACQUIRE));
 }
 
-/* Control characters other than tab and newline are shown as '.', as Xen does. */
-static void line_write(struct domain *d, struct console_line *l, const char *buf, size_t len)
+_Static_assert(sizeof(struct console_buf) == 256, "a console buffer is one 256-byte heap object");
+
+struct console_buf *domain_console_buf(struct console_buf **slot)
 {
+	struct console_buf *b = __atomic_load_n(slot, __ATOMIC_ACQUIRE), *fresh;
+
+	if (b)
+		return b;
+	fresh = xzalloc(sizeof(*fresh));
+	if (!fresh)
+		return NULL;
+	if (__atomic_compare_exchange_n(slot, &b, fresh, false, __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE))
+		return fresh;
+	xfree(fresh); /* another CPU was first */
+	return b;
+}
+
+/*
+ * Control characters other than tab and newline are shown as '.', as Xen does. Without memory
+ * for the line buffer, a buffer on the stack stands in: lines then end where the write does.
+ */
+static void line_write(struct domain *d, struct console_buf **slot, const char *buf, size_t len)
+{
+	struct console_buf *l = domain_console_buf(slot), spare = {0};
 	unsigned long f = spin_lock_irqsave(&d->console_lock);
 
+	if (!l)
+		l = &spare;
 	for (size_t i = 0; i < len; i++) {
 		char c = buf[i];
 
@@ -387,6 +414,8 @@ static void line_write(struct domain *d, struct console_line *l, const char *buf
 			line_flush(d, l);
 		l->buf[l->len++] = c;
 	}
+	if (l == &spare)
+		line_flush(d, l);
 	spin_unlock_irqrestore(&d->console_lock, f);
 }
 

@@ -98,24 +98,36 @@ static void input_to(struct domain *d, char c)
 		evtchn_raise(&d->evtchn, d->console_port);
 		return;
 	}
-	if (d->console_in_len < sizeof(d->console_in)) {
+	struct console_buf *in = domain_console_buf(&d->console_in);
+	bool kept = false;
+
+	if (in) {
 		unsigned long f = spin_lock_irqsave(&d->console_lock);
 
-		d->console_in[d->console_in_len++] = c;
+		if (in->len < sizeof(in->buf)) {
+			in->buf[in->len++] = c;
+			kept = true;
+		}
 		spin_unlock_irqrestore(&d->console_lock, f);
-		evtchn_send_virq(&d->evtchn, VIRQ_CONSOLE, 0);
 	}
+	if (kept)
+		evtchn_send_virq(&d->evtchn, VIRQ_CONSOLE, 0);
 }
 
 /* CONSOLEIO_read for dom0: takes what arrived, up to len bytes. */
 size_t domain_console_read(struct domain *d, char *buf, size_t len)
 {
-	unsigned long f = spin_lock_irqsave(&d->console_lock);
-	size_t n = MIN(len, d->console_in_len);
+	struct console_buf *in = __atomic_load_n(&d->console_in, __ATOMIC_ACQUIRE);
+	unsigned long f;
+	size_t n;
 
-	memcpy(buf, d->console_in, n);
-	memmove(d->console_in, d->console_in + n, d->console_in_len - n);
-	d->console_in_len -= n;
+	if (!in)
+		return 0; /* nothing was ever typed */
+	f = spin_lock_irqsave(&d->console_lock);
+	n = MIN(len, in->len);
+	memcpy(buf, in->buf, n);
+	memmove(in->buf, in->buf + n, in->len - n);
+	in->len -= n;
 	spin_unlock_irqrestore(&d->console_lock, f);
 	return n;
 }

@@ -1,7 +1,8 @@
 /*
  * Event channels, 2-level ABI: the port state machine of EVTCHNOP_* and the pending protocol on
  * shared_info. Semantics follow Xen's public event_channel.h (and its xen.h VIRQ classes):
- *  - port 0 is reserved; new ports are the lowest free ones; none left: -ENOSPC;
+ *  - port 0 is reserved; new ports are the lowest free ones; none left: -ENOSPC; no memory for
+ *    the bucket the lowest free port lies in: -ENOMEM (as Xen's get_free_port);
  *  - a port number >= max_ports is -EINVAL everywhere; a free or reserved port is -EINVAL for
  *    close, send and bind_vcpu, reads as EVTCHNSTAT_closed for status and may be unmasked;
  *  - send: interdomain raises the peer's port, IPI our own, unbound drops the event and returns 0,
@@ -21,6 +22,12 @@
 #include <mica/string.h>
 
 #define WORD_BITS (sizeof(xen_ulong_t) * 8)
+
+_Static_assert(sizeof(struct evtchn) * EVTCHN_BUCKET_PORTS == 256, "a bucket fills a 256-byte heap object");
+_Static_assert(EVTCHN_MAX_VCPUS <= 255, "notify_vcpu is 8 bits");
+
+/* A port that was never allocated reads as this one: free, notifying vCPU 0. */
+static const struct evtchn port_closed;
 
 static inline xen_ulong_t port_bit(evtchn_port_t port)
 {
@@ -72,6 +79,29 @@ static void unlock_pair(struct evtchn_domain *a, struct evtchn_domain *b, unsign
 	unlock_one(a->id > b->id ? b : a, flags);
 }
 
+/* ---- Ports: port p is entry p % EVTCHN_BUCKET_PORTS of bucket p / EVTCHN_BUCKET_PORTS. */
+
+static unsigned int nr_buckets(unsigned int max_ports)
+{
+	return (max_ports + EVTCHN_BUCKET_PORTS - 1) / EVTCHN_BUCKET_PORTS;
+}
+
+/* Port p (< max_ports), or NULL while its bucket was never needed (every port in it is free). */
+static struct evtchn *port_entry(const struct evtchn_domain *d, evtchn_port_t p)
+{
+	struct evtchn *b = __atomic_load_n(&d->buckets[p / EVTCHN_BUCKET_PORTS], __ATOMIC_ACQUIRE);
+
+	return b ? &b[p % EVTCHN_BUCKET_PORTS] : NULL;
+}
+
+/* For reading: a port never allocated reads as a closed one. */
+static const struct evtchn *port_peek(const struct evtchn_domain *d, evtchn_port_t p)
+{
+	const struct evtchn *c = port_entry(d, p);
+
+	return c ? c : &port_closed;
+}
+
 /* ---- The 2-level pending protocol.
  *
  * The guest clears evtchn_upcall_pending, then exchanges evtchn_pending_sel with 0, then scans
@@ -85,7 +115,7 @@ static void unlock_pair(struct evtchn_domain *a, struct evtchn_domain *b, unsign
 
 static void mark_vcpu_pending(struct evtchn_domain *d, unsigned int vcpu, evtchn_port_t port)
 {
-	struct vcpu_info *vi = __atomic_load_n(&d->vcpu_info[vcpu], __ATOMIC_ACQUIRE);
+	struct vcpu_info *vi = evtchn_vcpu_info(d, vcpu);
 	xen_ulong_t sel = (xen_ulong_t)1 << (port / WORD_BITS);
 
 	if (__atomic_fetch_or(&vi->evtchn_pending_sel, sel, __ATOMIC_ACQ_REL) & sel)
@@ -100,7 +130,7 @@ static void set_pending(struct evtchn_domain *d, evtchn_port_t port)
 {
 	struct shared_info *s = d->shared;
 	unsigned int w = port / WORD_BITS;
-	unsigned int vcpu = __atomic_load_n(&d->ports[port].notify_vcpu, __ATOMIC_RELAXED);
+	unsigned int vcpu = __atomic_load_n(&port_peek(d, port)->notify_vcpu, __ATOMIC_RELAXED);
 
 	if (__atomic_fetch_or(&s->evtchn_pending[w], port_bit(port), __ATOMIC_SEQ_CST) & port_bit(port))
 		return;
@@ -125,10 +155,10 @@ static void unmask_port(struct evtchn_domain *d, evtchn_port_t port)
 		return;
 	if (!(__atomic_load_n(&s->evtchn_pending[w], __ATOMIC_SEQ_CST) & port_bit(port)))
 		return;
-	mark_vcpu_pending(d, d->ports[port].notify_vcpu, port);
+	mark_vcpu_pending(d, __atomic_load_n(&port_peek(d, port)->notify_vcpu, __ATOMIC_RELAXED), port);
 }
 
-/* ---- Ports. */
+/* ---- VIRQs and ports. */
 
 bool evtchn_virq_is_global(uint32_t virq)
 {
@@ -137,26 +167,61 @@ bool evtchn_virq_is_global(uint32_t virq)
 	return virq != VIRQ_TIMER && virq != VIRQ_DEBUG && virq != VIRQ_XENOPROF && virq != VIRQ_XENPMU;
 }
 
-/* Lowest free port; port 0 is reserved. Called with d's lock held. */
+/* Where the port bound to (virq, vcpu) is kept; global VIRQs have one slot, on no vCPU. */
+static uint16_t *virq_slot(struct evtchn_domain *d, uint32_t virq, unsigned int vcpu)
+{
+	switch (virq) {
+	case VIRQ_TIMER:
+		return &d->vcpu[vcpu].virq_port[0];
+	case VIRQ_DEBUG:
+		return &d->vcpu[vcpu].virq_port[1];
+	case VIRQ_XENOPROF:
+		return &d->vcpu[vcpu].virq_port[2];
+	case VIRQ_XENPMU:
+		return &d->vcpu[vcpu].virq_port[3];
+	default:
+		return &d->virq_port[virq];
+	}
+}
+
+/*
+ * Lowest free port; port 0 is reserved. A bucket never used before is allocated here: its first
+ * port is then the lowest free one (bucket 0, with port 0, exists from the start). Called with d's
+ * lock held.
+ */
 static int get_free_port(struct evtchn_domain *d)
 {
 	if (d->dying)
 		return -EINVAL;
-	for (unsigned int p = 1; p < d->max_ports; p++)
-		if (d->ports[p].state == EVTCHN_FREE)
-			return (int)p;
+	for (unsigned int b = 0, base = 0; base < d->max_ports; b++, base += EVTCHN_BUCKET_PORTS) {
+		struct evtchn *bucket = d->buckets[b];
+
+		if (!bucket) {
+			bucket = d->hooks->alloc(EVTCHN_BUCKET_PORTS * sizeof(*bucket));
+			if (!bucket)
+				return -ENOMEM;
+			__atomic_store_n(&d->buckets[b], bucket, __ATOMIC_RELEASE);
+			return (int)base;
+		}
+		for (unsigned int i = 0; i < EVTCHN_BUCKET_PORTS && base + i < d->max_ports; i++)
+			if (bucket[i].state == EVTCHN_FREE)
+				return (int)(base + i);
+	}
 	return -ENOSPC;
 }
 
 static int alloc_port(struct evtchn_domain *d, enum evtchn_state state, unsigned int vcpu)
 {
 	int port = get_free_port(d);
+	struct evtchn *c;
 
 	if (port < 0)
 		return port;
-	memset(&d->ports[port].u, 0, sizeof(d->ports[port].u));
-	d->ports[port].state = state;
-	__atomic_store_n(&d->ports[port].notify_vcpu, vcpu, __ATOMIC_RELAXED);
+	c = port_entry(d, (evtchn_port_t)port);
+	memset(&c->u, 0, sizeof(c->u));
+	c->peer = NULL;
+	c->state = state;
+	__atomic_store_n(&c->notify_vcpu, vcpu, __ATOMIC_RELAXED);
 	return port;
 }
 
@@ -176,22 +241,25 @@ static int resolve_domain(struct evtchn_domain *d, domid_t dom, bool privileged,
 /* Free a port, returning its interdomain peer's end to unbound. Both domains' locks held. */
 static int free_port(struct evtchn_domain *d, evtchn_port_t port)
 {
-	struct evtchn *c = &d->ports[port];
+	struct evtchn *c = port_entry(d, port);
 
+	if (!c)
+		return -EINVAL;
 	switch (c->state) {
 	case EVTCHN_FREE:
 	case EVTCHN_RESERVED:
 		return -EINVAL;
 	case EVTCHN_VIRQ:
 		for (unsigned int v = 0; v < d->max_vcpus; v++)
-			if (d->virq_to_port[v][c->u.virq] == port)
-				d->virq_to_port[v][c->u.virq] = 0;
+			if (*virq_slot(d, c->u.virq, v) == port)
+				*virq_slot(d, c->u.virq, v) = 0;
 		break;
 	case EVTCHN_INTERDOMAIN: {
-		struct evtchn *r = &c->u.interdomain.peer->ports[c->u.interdomain.port];
+		struct evtchn *r = port_entry(c->peer, c->u.peer_port);
 
 		r->state = EVTCHN_UNBOUND;
 		memset(&r->u, 0, sizeof(r->u));
+		r->peer = NULL;
 		r->u.unbound_remote = d->id;
 		break;
 	}
@@ -202,14 +270,15 @@ static int free_port(struct evtchn_domain *d, evtchn_port_t port)
 	c->state = EVTCHN_FREE;
 	__atomic_store_n(&c->notify_vcpu, 0, __ATOMIC_RELAXED); /* Xen: a reused port notifies vCPU 0 */
 	memset(&c->u, 0, sizeof(c->u));
+	c->peer = NULL;
 	return 0;
 }
 
 static struct evtchn_domain *peer_of(struct evtchn_domain *d, evtchn_port_t port)
 {
-	struct evtchn *c = &d->ports[port];
+	const struct evtchn *c = port_peek(d, port);
 
-	return c->state == EVTCHN_INTERDOMAIN ? c->u.interdomain.peer : d;
+	return c->state == EVTCHN_INTERDOMAIN ? c->peer : d;
 }
 
 /* Close with both ends locked: read the peer under our lock, lock both in order, retry if the
@@ -232,39 +301,48 @@ static int close_port(struct evtchn_domain *d, evtchn_port_t port)
 	}
 }
 
+/* Buckets never used hold no bound port. */
 static void close_all(struct evtchn_domain *d)
 {
 	for (evtchn_port_t p = 1; p < d->max_ports; p++)
-		close_port(d, p); /* -EINVAL for free ports: nothing to do */
+		if (port_entry(d, p))
+			close_port(d, p); /* -EINVAL for free ports: nothing to do */
 }
 
 /* ---- Domains. */
 
-int evtchn_domain_init(struct evtchn_domain *d, domid_t id, struct shared_info *shared, struct evtchn *ports,
-		       unsigned int max_ports, unsigned int max_vcpus, const struct evtchn_hooks *hooks)
+/* The bucket directory, the vCPUs' state and bucket 0 (with the reserved port 0) are allocated now. */
+int evtchn_domain_init(struct evtchn_domain *d, domid_t id, struct shared_info *shared, unsigned int max_ports,
+		       unsigned int max_vcpus, const struct evtchn_hooks *hooks)
 {
-	if (!d || !shared || !ports || !hooks || max_ports < 2 || max_ports > EVTCHN_MAX_PORTS || max_vcpus < 1 ||
-	    max_vcpus > EVTCHN_MAX_VCPUS)
+	if (!d || !shared || !hooks || !hooks->alloc || !hooks->free || max_ports < 2 || max_ports > EVTCHN_MAX_PORTS ||
+	    max_vcpus < 1 || max_vcpus > EVTCHN_MAX_VCPUS)
 		return -EINVAL;
 	memset(d, 0, sizeof(*d));
-	memset(ports, 0, max_ports * sizeof(*ports));
 	d->id = id;
 	d->lock = (spinlock_t)SPINLOCK_INIT;
 	d->max_ports = max_ports;
 	d->max_vcpus = max_vcpus;
-	d->ports = ports;
 	d->shared = shared;
 	d->hooks = hooks;
+	d->buckets = hooks->alloc(nr_buckets(max_ports) * sizeof(*d->buckets));
+	d->vcpu = hooks->alloc(max_vcpus * sizeof(*d->vcpu));
+	if (d->buckets)
+		d->buckets[0] = hooks->alloc(EVTCHN_BUCKET_PORTS * sizeof(struct evtchn));
+	if (!d->buckets || !d->vcpu || !d->buckets[0]) {
+		evtchn_domain_free(d);
+		return -ENOMEM;
+	}
 	for (unsigned int v = 0; v < max_vcpus; v++)
-		d->vcpu_info[v] = &shared->vcpu_info[v];
-	ports[0].state = EVTCHN_RESERVED;
+		d->vcpu[v].info = &shared->vcpu_info[v];
+	d->buckets[0][0].state = EVTCHN_RESERVED;
 	return 0;
 }
 
 void evtchn_set_vcpu_info(struct evtchn_domain *d, unsigned int vcpu, struct vcpu_info *info)
 {
 	if (vcpu < d->max_vcpus && info)
-		__atomic_store_n(&d->vcpu_info[vcpu], info, __ATOMIC_RELEASE);
+		__atomic_store_n(&d->vcpu[vcpu].info, info, __ATOMIC_RELEASE);
 }
 
 /* Peers' memory must stay valid until every CPU has left its evtchn operations (the glue's
@@ -276,6 +354,18 @@ void evtchn_domain_destroy(struct evtchn_domain *d)
 	d->dying = true;
 	unlock_one(d, flags);
 	close_all(d);
+}
+
+void evtchn_domain_free(struct evtchn_domain *d)
+{
+	if (!d->hooks)
+		return;
+	for (unsigned int b = 0; d->buckets && b < nr_buckets(d->max_ports); b++)
+		d->hooks->free(d->buckets[b]);
+	d->hooks->free(d->buckets);
+	d->hooks->free(d->vcpu);
+	d->buckets = NULL;
+	d->vcpu = NULL;
 }
 
 /* ---- EVTCHNOP_*. */
@@ -292,7 +382,8 @@ int evtchn_op_alloc_unbound(struct evtchn_domain *d, bool privileged, struct evt
 	rc = alloc_port(t, EVTCHN_UNBOUND, 0);
 	if (rc > 0) {
 		/* DOMID_SELF names the caller, who may differ from dom (Xen). Not checked to exist. */
-		t->ports[rc].u.unbound_remote = op->remote_dom == DOMID_SELF ? d->id : op->remote_dom;
+		port_entry(t, (evtchn_port_t)rc)->u.unbound_remote =
+		    op->remote_dom == DOMID_SELF ? d->id : op->remote_dom;
 		op->port = (evtchn_port_t)rc;
 		rc = 0;
 	}
@@ -302,7 +393,7 @@ int evtchn_op_alloc_unbound(struct evtchn_domain *d, bool privileged, struct evt
 
 static int link_interdomain(struct evtchn_domain *ld, struct evtchn_domain *rd, evtchn_port_t rport)
 {
-	struct evtchn *r;
+	struct evtchn *l, *r;
 	int lport;
 
 	lport = get_free_port(ld);
@@ -310,15 +401,16 @@ static int link_interdomain(struct evtchn_domain *ld, struct evtchn_domain *rd, 
 		return lport;
 	if (rport >= rd->max_ports)
 		return -EINVAL;
-	r = &rd->ports[rport];
-	if (r->state != EVTCHN_UNBOUND || r->u.unbound_remote != ld->id)
+	r = port_entry(rd, rport);
+	if (!r || r->state != EVTCHN_UNBOUND || r->u.unbound_remote != ld->id)
 		return -EINVAL;
 	alloc_port(ld, EVTCHN_INTERDOMAIN, 0);
-	ld->ports[lport].u.interdomain.peer = rd;
-	ld->ports[lport].u.interdomain.port = rport;
+	l = port_entry(ld, (evtchn_port_t)lport);
+	l->peer = rd;
+	l->u.peer_port = rport;
 	r->state = EVTCHN_INTERDOMAIN; /* keeps its notify vCPU */
-	r->u.interdomain.peer = ld;
-	r->u.interdomain.port = (evtchn_port_t)lport;
+	r->peer = ld;
+	r->u.peer_port = (evtchn_port_t)lport;
 	/* The peer may have sent before we bound: Xen always sets the new local port pending. */
 	set_pending(ld, (evtchn_port_t)lport);
 	return lport;
@@ -354,13 +446,13 @@ int evtchn_op_bind_virq(struct evtchn_domain *d, struct evtchn_bind_virq *op)
 	if (op->vcpu >= d->max_vcpus)
 		return -ENOENT;
 	flags = lock_one(d);
-	if (d->virq_to_port[op->vcpu][op->virq]) {
+	if (*virq_slot(d, op->virq, op->vcpu)) {
 		rc = -EEXIST;
 	} else {
 		rc = alloc_port(d, EVTCHN_VIRQ, op->vcpu);
 		if (rc > 0) {
-			d->ports[rc].u.virq = op->virq;
-			d->virq_to_port[op->vcpu][op->virq] = (uint16_t)rc;
+			port_entry(d, (evtchn_port_t)rc)->u.virq = op->virq;
+			*virq_slot(d, op->virq, op->vcpu) = (uint16_t)rc;
 			op->port = (evtchn_port_t)rc;
 			rc = 0;
 		}
@@ -388,6 +480,8 @@ int evtchn_op_bind_ipi(struct evtchn_domain *d, struct evtchn_bind_ipi *op)
 /* IPI and per-vCPU VIRQ ports keep their vCPU; unbound, interdomain, global VIRQ and PIRQ move. */
 static bool may_rebind(const struct evtchn *c)
 {
+	if (!c)
+		return false;
 	switch (c->state) {
 	case EVTCHN_UNBOUND:
 	case EVTCHN_INTERDOMAIN:
@@ -410,8 +504,8 @@ int evtchn_op_bind_vcpu(struct evtchn_domain *d, const struct evtchn_bind_vcpu *
 	if (op->port >= d->max_ports)
 		return -EINVAL;
 	flags = lock_one(d);
-	if (may_rebind(&d->ports[op->port]))
-		__atomic_store_n(&d->ports[op->port].notify_vcpu, op->vcpu, __ATOMIC_RELAXED);
+	if (may_rebind(port_entry(d, op->port)))
+		__atomic_store_n(&port_entry(d, op->port)->notify_vcpu, op->vcpu, __ATOMIC_RELAXED);
 	else
 		rc = -EINVAL;
 	unlock_one(d, flags);
@@ -427,18 +521,18 @@ int evtchn_op_close(struct evtchn_domain *d, const struct evtchn_close *op)
 
 int evtchn_op_send(struct evtchn_domain *d, const struct evtchn_send *op)
 {
-	struct evtchn *c;
+	const struct evtchn *c;
 	unsigned long flags;
 	int rc = 0;
 
 	if (op->port >= d->max_ports)
 		return -EINVAL;
 	flags = lock_one(d);
-	c = &d->ports[op->port];
+	c = port_peek(d, op->port);
 	switch (c->state) {
 	case EVTCHN_INTERDOMAIN:
 		/* Our lock pins the link: closing either end takes both locks. */
-		set_pending(c->u.interdomain.peer, c->u.interdomain.port);
+		set_pending(c->peer, c->u.peer_port);
 		break;
 	case EVTCHN_IPI:
 		set_pending(d, op->port);
@@ -468,8 +562,8 @@ static void fill_status(const struct evtchn *c, struct evtchn_status *op)
 	if (c->state == EVTCHN_UNBOUND) {
 		op->u.unbound.dom = c->u.unbound_remote;
 	} else if (c->state == EVTCHN_INTERDOMAIN) {
-		op->u.interdomain.dom = c->u.interdomain.peer->id;
-		op->u.interdomain.port = c->u.interdomain.port;
+		op->u.interdomain.dom = c->peer->id;
+		op->u.interdomain.port = c->u.peer_port;
 	} else if (c->state == EVTCHN_VIRQ) {
 		op->u.virq = c->u.virq;
 	} else if (c->state == EVTCHN_PIRQ) {
@@ -488,7 +582,7 @@ int evtchn_op_status(struct evtchn_domain *d, bool privileged, struct evtchn_sta
 	if (op->port >= t->max_ports)
 		return -EINVAL;
 	flags = lock_one(t);
-	fill_status(&t->ports[op->port], op);
+	fill_status(port_peek(t, op->port), op);
 	unlock_one(t, flags);
 	return 0;
 }
@@ -528,7 +622,7 @@ int evtchn_send_virq(struct evtchn_domain *d, uint32_t virq, uint32_t vcpu)
 	else if (vcpu >= d->max_vcpus)
 		return -EINVAL;
 	flags = lock_one(d);
-	port = d->virq_to_port[vcpu][virq];
+	port = *virq_slot(d, virq, vcpu);
 	if (port)
 		set_pending(d, port);
 	unlock_one(d, flags);
@@ -543,7 +637,7 @@ int evtchn_raise(struct evtchn_domain *d, evtchn_port_t port)
 	if (port == 0 || port >= d->max_ports)
 		return -EINVAL;
 	flags = lock_one(d);
-	if (d->ports[port].state != EVTCHN_FREE && d->ports[port].state != EVTCHN_RESERVED) {
+	if (port_peek(d, port)->state != EVTCHN_FREE && port_peek(d, port)->state != EVTCHN_RESERVED) {
 		set_pending(d, port);
 		rc = 0;
 	}

@@ -18,46 +18,114 @@ typedef uint32_t __attribute__((may_alias)) gnttab_word_t;
 _Static_assert(offsetof(grant_entry_v1_t, flags) == 0, "v1 flags at offset 0");
 _Static_assert(offsetof(grant_entry_v1_t, domid) == 2, "v1 domid at offset 2");
 _Static_assert(sizeof(grant_entry_v1_t) == 8, "v1 entry is 8 bytes");
+_Static_assert(sizeof(struct gnttab_active) == 16, "active entries stay small");
+_Static_assert(GNTTAB_ENTRIES_PER_FRAME * sizeof(struct gnttab_active) == PAGE_SIZE << GNTTAB_ACTIVE_ORDER,
+	       "a frame's active entries fill their pages");
 
 /* ---- tables ---- */
+
+static void *gnttab_zalloc(struct gnttab_domain *d, unsigned int order)
+{
+	void *p = d->hooks->alloc_pages(order);
+
+	if (p)
+		memset(p, 0, PAGE_SIZE << order);
+	return p;
+}
 
 int gnttab_domain_init(struct gnttab_domain *d, domid_t domid, const struct gnttab_hooks *hooks,
 		       const struct gnttab_mem *mem)
 {
 	uint32_t frames = MIN(mem->max_frames, GNTTAB_MAX_FRAMES);
+	int rc;
 
-	if (!hooks || !mem->shared || !mem->active || frames < GNTTAB_INITIAL_FRAMES ||
-	    (mem->maptrack_size && !mem->maptrack))
+	if (!hooks || !hooks->alloc_pages || !hooks->free_pages || !mem->frames || frames < GNTTAB_INITIAL_FRAMES ||
+	    (mem->maptrack_max && !mem->maptrack))
 		return -EINVAL;
 	memset(d, 0, sizeof(*d));
 	d->domid = domid;
 	d->hooks = hooks;
 	d->lock = (spinlock_t)SPINLOCK_INIT;
-	d->shared = mem->shared;
-	d->active = mem->active;
+	d->frames = mem->frames;
 	d->max_frames = frames;
-	d->nr_frames = GNTTAB_INITIAL_FRAMES;
-	memset(d->shared, 0, (size_t)frames * PAGE_SIZE);
-	memset(d->active, 0, (size_t)frames * GNTTAB_ENTRIES_PER_FRAME * sizeof(*d->active));
+	memset(d->frames, 0, frames * sizeof(*d->frames));
 	d->maptrack = mem->maptrack;
-	d->maptrack_size = mem->maptrack_size;
-	for (uint32_t h = 0; h < d->maptrack_size; h++)
-		d->maptrack[h] = (struct gnttab_maptrack){.next_free = h + 1, .state = GNTTAB_MT_FREE};
-	d->maptrack_free = 0;
-	return 0;
+	d->maptrack_max = mem->maptrack_max;
+	if (d->maptrack_max)
+		memset(d->maptrack, 0, GNTTAB_MAPTRACK_PAGES(d->maptrack_max) * sizeof(*d->maptrack));
+	d->maptrack_free = GNTTAB_MAPTRACK_NONE;
+	rc = gnttab_grow(d, GNTTAB_INITIAL_FRAMES);
+	if (rc < 0)
+		gnttab_domain_free(d);
+	return rc;
 }
 
+void gnttab_domain_free(struct gnttab_domain *d)
+{
+	if (!d->hooks)
+		return;
+	for (uint32_t i = 0; d->frames && i < d->max_frames; i++) {
+		if (d->frames[i].shared)
+			d->hooks->free_pages(d->frames[i].shared, 0);
+		if (d->frames[i].active)
+			d->hooks->free_pages(d->frames[i].active, GNTTAB_ACTIVE_ORDER);
+		d->frames[i] = (struct gnttab_frame){NULL, NULL};
+	}
+	for (uint32_t p = 0; p < GNTTAB_MAPTRACK_PAGES(d->maptrack_max); p++) {
+		if (d->maptrack[p])
+			d->hooks->free_pages(d->maptrack[p], 0);
+		d->maptrack[p] = NULL;
+	}
+	d->nr_frames = 0;
+	d->maptrack_size = 0;
+	d->maptrack_free = GNTTAB_MAPTRACK_NONE;
+}
+
+/*
+ * Every new frame's page is had and zeroed before any is published (the slots beyond nr_frames
+ * are invisible to readers): on failure the ones taken go back and the table is unchanged. Then
+ * nr_frames is raised (release), so that a reader that sees the new size sees complete frames.
+ */
 int gnttab_grow(struct gnttab_domain *d, uint32_t nr_frames)
 {
+	uint32_t have, got;
 	int rc = 0;
 
 	spin_lock(&d->lock);
-	if (nr_frames > d->max_frames)
+	have = got = d->nr_frames;
+	if (nr_frames > d->max_frames) {
 		rc = -EINVAL;
-	else if (nr_frames > d->nr_frames)
-		d->nr_frames = nr_frames; /* the new frames are still zero from init: never exposed */
+	} else if (nr_frames > have) {
+		while (got < nr_frames && (d->frames[got].shared = gnttab_zalloc(d, 0)))
+			got++;
+		if (got == nr_frames) {
+			__atomic_store_n(&d->nr_frames, nr_frames, __ATOMIC_RELEASE);
+		} else {
+			while (got-- > have) {
+				d->hooks->free_pages(d->frames[got].shared, 0);
+				d->frames[got].shared = NULL;
+			}
+			rc = -ENOMEM;
+		}
+	}
 	spin_unlock(&d->lock);
 	return rc;
+}
+
+/* Entry ref's pins (lock held; ref within the table), its frame's active entries allocated at
+ * the first pin. NULL when there is no memory for them. */
+static struct gnttab_active *gnttab_active_get(struct gnttab_domain *d, grant_ref_t ref)
+{
+	struct gnttab_frame *f = &d->frames[ref / GNTTAB_ENTRIES_PER_FRAME];
+
+	if (!f->active) {
+		struct gnttab_active *a = gnttab_zalloc(d, GNTTAB_ACTIVE_ORDER);
+
+		if (!a)
+			return NULL;
+		__atomic_store_n(&f->active, a, __ATOMIC_RELEASE);
+	}
+	return &f->active[ref % GNTTAB_ENTRIES_PER_FRAME];
 }
 
 /* The domain an op names: the caller itself, or (privileged callers only) another one. */
@@ -103,7 +171,7 @@ int16_t gnttab_query_size(struct gnttab_domain *cd, struct gnttab_query_size *op
 	int16_t rc = gnttab_get_target(cd, op->dom, &d);
 
 	if (rc == GNTST_okay) {
-		op->nr_frames = __atomic_load_n(&d->nr_frames, __ATOMIC_RELAXED);
+		op->nr_frames = gnttab_nr_frames(d);
 		op->max_nr_frames = d->max_frames;
 	}
 	gnttab_put_domain(cd, d);
@@ -146,7 +214,7 @@ int gnttab_get_version(struct gnttab_domain *cd, struct gnttab_get_version *op)
  */
 static int16_t gnttab_set_status(struct gnttab_domain *rd, grant_ref_t ref, domid_t ld, bool readonly, bool mapflag)
 {
-	volatile gnttab_word_t *word = (volatile gnttab_word_t *)&rd->shared[ref];
+	volatile gnttab_word_t *word = (volatile gnttab_word_t *)gnttab_shared_entry(rd, ref);
 	uint16_t mask = GTF_type_mask | (mapflag ? GTF_sub_page : 0);
 	union gnttab_combo cur, want;
 
@@ -167,9 +235,8 @@ static int16_t gnttab_set_status(struct gnttab_domain *rd, grant_ref_t ref, domi
 }
 
 /* Make GTF_reading/GTF_writing say what the pins say. */
-static void gnttab_sync_status(struct gnttab_domain *rd, grant_ref_t ref)
+static void gnttab_sync_status(struct gnttab_domain *rd, grant_ref_t ref, const struct gnttab_active *act)
 {
-	const struct gnttab_active *act = &rd->active[ref];
 	uint16_t clear = 0;
 
 	if (!act->pin_write)
@@ -177,23 +244,24 @@ static void gnttab_sync_status(struct gnttab_domain *rd, grant_ref_t ref)
 	if (!act->pin_write && !act->pin_read)
 		clear |= GTF_reading;
 	if (clear)
-		__atomic_fetch_and(&rd->shared[ref].flags, (uint16_t)~clear, __ATOMIC_RELEASE);
+		__atomic_fetch_and(&gnttab_shared_entry(rd, ref)->flags, (uint16_t)~clear, __ATOMIC_RELEASE);
 }
 
 /*
  * The frame reference behind the pins: taken at the first pin from the gfn in the entry (read
  * after our status bits are set, when the granter may no longer change it). A first writer on
- * a read-pinned entry re-checks that the p2m allows writes, keeping the one reference.
+ * a read-pinned entry re-checks that the p2m allows writes, keeping the one reference; the gfn
+ * is read again (struct gnttab_active says why that is safe).
  */
-static int16_t gnttab_take_frame(struct gnttab_domain *rd, grant_ref_t ref, domid_t ld, bool readonly)
+static int16_t gnttab_take_frame(struct gnttab_domain *rd, grant_ref_t ref, struct gnttab_active *act, domid_t ld,
+				 bool readonly)
 {
-	struct gnttab_active *act = &rd->active[ref];
+	gfn_t gfn = _gfn(__atomic_load_n(&gnttab_shared_entry(rd, ref)->frame, __ATOMIC_ACQUIRE));
 	mfn_t frame;
 	int16_t rc;
 
 	if (!act->pin_read && !act->pin_write) {
-		act->gfn = _gfn(__atomic_load_n(&rd->shared[ref].frame, __ATOMIC_ACQUIRE));
-		rc = rd->hooks->gfn_to_frame(rd, act->gfn, !readonly, &act->frame);
+		rc = rd->hooks->gfn_to_frame(rd, gfn, !readonly, &act->frame);
 		if (rc == GNTST_okay) {
 			act->domid = ld;
 			rd->nr_pinned++;
@@ -202,7 +270,7 @@ static int16_t gnttab_take_frame(struct gnttab_domain *rd, grant_ref_t ref, domi
 	}
 	if (readonly || act->pin_write)
 		return GNTST_okay;
-	rc = rd->hooks->gfn_to_frame(rd, act->gfn, true, &frame);
+	rc = rd->hooks->gfn_to_frame(rd, gfn, true, &frame);
 	if (rc != GNTST_okay)
 		return rc;
 	if (!mfn_eq(frame, act->frame))
@@ -211,29 +279,37 @@ static int16_t gnttab_take_frame(struct gnttab_domain *rd, grant_ref_t ref, domi
 	return rc;
 }
 
-/* Stricter than Xen: the shared entry is re-validated on every pin, not only the first. */
+/*
+ * Stricter than Xen: the shared entry is re-validated on every pin, not only the first. Pins of
+ * one kind are capped at GNTTAB_PIN_MAX (Xen caps them lower), before the entry is touched.
+ */
 static int16_t gnttab_pin_locked(struct gnttab_domain *rd, grant_ref_t ref, domid_t ld, bool readonly, bool mapflag,
-				 uint32_t npins)
+				 uint32_t npins, mfn_t *frame)
 {
 	struct gnttab_active *act;
 	int16_t rc;
 
 	if (ref >= gnttab_nr_entries(rd))
 		return GNTST_bad_gntref;
-	act = &rd->active[ref];
+	act = gnttab_active_get(rd, ref);
+	if (!act)
+		return GNTST_no_space;
 	if ((act->pin_read || act->pin_write) && act->domid != ld)
+		return GNTST_general_error;
+	if ((uint32_t)(readonly ? act->pin_read : act->pin_write) + npins > GNTTAB_PIN_MAX)
 		return GNTST_general_error;
 	rc = gnttab_set_status(rd, ref, ld, readonly, mapflag);
 	if (rc == GNTST_okay)
-		rc = gnttab_take_frame(rd, ref, ld, readonly);
+		rc = gnttab_take_frame(rd, ref, act, ld, readonly);
 	if (rc != GNTST_okay) {
-		gnttab_sync_status(rd, ref);
+		gnttab_sync_status(rd, ref, act);
 		return rc;
 	}
 	if (readonly)
 		act->pin_read += npins;
 	else
 		act->pin_write += npins;
+	*frame = act->frame;
 	return GNTST_okay;
 }
 
@@ -246,9 +322,7 @@ static int16_t gnttab_pin(struct gnttab_domain *rd, grant_ref_t ref, domid_t ld,
 	if (rd->dying)
 		rc = GNTST_bad_domain;
 	else
-		rc = gnttab_pin_locked(rd, ref, ld, readonly, mapflag, npins);
-	if (rc == GNTST_okay)
-		*frame = rd->active[ref].frame;
+		rc = gnttab_pin_locked(rd, ref, ld, readonly, mapflag, npins, frame);
 	spin_unlock(&rd->lock);
 	return rc;
 }
@@ -256,14 +330,15 @@ static int16_t gnttab_pin(struct gnttab_domain *rd, grant_ref_t ref, domid_t ld,
 /* Drop pins; the last one clears the status bits and puts the frame reference. */
 static void gnttab_unpin(struct gnttab_domain *rd, grant_ref_t ref, bool readonly, uint32_t npins)
 {
-	struct gnttab_active *act = &rd->active[ref];
+	struct gnttab_active *act;
 
 	spin_lock(&rd->lock);
+	act = gnttab_active_get(rd, ref); /* pinned: allocated */
 	if (readonly)
 		act->pin_read -= npins;
 	else
 		act->pin_write -= npins;
-	gnttab_sync_status(rd, ref);
+	gnttab_sync_status(rd, ref, act);
 	if (!act->pin_read && !act->pin_write) {
 		rd->hooks->put_frame(act->frame);
 		act->frame = INVALID_MFN;
@@ -282,26 +357,50 @@ bool gnttab_domain_pinned(struct gnttab_domain *granter)
 	return pinned;
 }
 
-/* ---- maptrack (mapper's lock) ---- */
+/* ---- maptrack (mapper's lock): handle h is entry h % PER_PAGE of page h / PER_PAGE ---- */
 
-static grant_handle_t gnttab_maptrack_get(struct gnttab_domain *ld)
+static struct gnttab_maptrack *gnttab_mt(const struct gnttab_domain *ld, grant_handle_t h)
 {
-	grant_handle_t h;
+	return &ld->maptrack[h / GNTTAB_MAPTRACK_PER_PAGE][h % GNTTAB_MAPTRACK_PER_PAGE];
+}
+
+/* The free list is empty: one more page of handles (fewer at the maximum) joins it. */
+static void gnttab_maptrack_grow(struct gnttab_domain *ld)
+{
+	uint32_t first = ld->maptrack_size, n = MIN(GNTTAB_MAPTRACK_PER_PAGE, ld->maptrack_max - first);
+	struct gnttab_maptrack *page;
+
+	if (!n || !(page = gnttab_zalloc(ld, 0)))
+		return;
+	for (uint32_t i = 0; i < n; i++)
+		page[i] = (struct gnttab_maptrack){.next_free = i + 1 < n ? first + i + 1 : ld->maptrack_free,
+						   .state = GNTTAB_MT_FREE};
+	ld->maptrack[first / GNTTAB_MAPTRACK_PER_PAGE] = page;
+	ld->maptrack_size = first + n;
+	ld->maptrack_free = first;
+}
+
+static int16_t gnttab_maptrack_get(struct gnttab_domain *ld, grant_handle_t *h)
+{
+	int16_t rc = GNTST_no_space;
 
 	spin_lock(&ld->lock);
-	h = ld->maptrack_free;
-	if (h < ld->maptrack_size) {
-		ld->maptrack_free = ld->maptrack[h].next_free;
-		ld->maptrack[h].state = GNTTAB_MT_BUSY;
+	if (ld->maptrack_free == GNTTAB_MAPTRACK_NONE)
+		gnttab_maptrack_grow(ld);
+	*h = ld->maptrack_free;
+	if (*h != GNTTAB_MAPTRACK_NONE) {
+		ld->maptrack_free = gnttab_mt(ld, *h)->next_free;
+		gnttab_mt(ld, *h)->state = GNTTAB_MT_BUSY;
 		ld->maptrack_used++;
+		rc = GNTST_okay;
 	}
 	spin_unlock(&ld->lock);
-	return h;
+	return rc;
 }
 
 static void gnttab_maptrack_put_locked(struct gnttab_domain *ld, grant_handle_t h)
 {
-	ld->maptrack[h] = (struct gnttab_maptrack){.next_free = ld->maptrack_free, .state = GNTTAB_MT_FREE};
+	*gnttab_mt(ld, h) = (struct gnttab_maptrack){.next_free = ld->maptrack_free, .state = GNTTAB_MT_FREE};
 	ld->maptrack_free = h;
 	ld->maptrack_used--;
 }
@@ -325,12 +424,12 @@ static int16_t gnttab_map_from(struct gnttab_domain *cd, struct gnttab_domain *r
 	bool ro = op->flags & GNTMAP_readonly;
 	uint32_t parts = op->flags & GNTTAB_MAP_PARTS;
 	gfn_t gfn = _gfn(op->host_addr >> PAGE_SHIFT);
-	grant_handle_t h = gnttab_maptrack_get(cd);
+	grant_handle_t h;
 	mfn_t frame;
-	int16_t rc;
+	int16_t rc = gnttab_maptrack_get(cd, &h);
 
-	if (h >= cd->maptrack_size)
-		return GNTST_no_space;
+	if (rc != GNTST_okay)
+		return rc;
 	rc = gnttab_pin(rd, op->ref, cd->domid, ro, true, gnttab_nr_parts(parts), &frame);
 	if (rc == GNTST_okay && (parts & GNTMAP_host_map)) {
 		rc = cd->hooks->map_into(cd, gfn, frame, ro);
@@ -342,12 +441,12 @@ static int16_t gnttab_map_from(struct gnttab_domain *cd, struct gnttab_domain *r
 		return rc;
 	}
 	spin_lock(&cd->lock);
-	cd->maptrack[h] = (struct gnttab_maptrack){.granter = rd,
-						   .ref = op->ref,
-						   .flags = parts | (ro ? GNTMAP_readonly : 0),
-						   .host_gfn = gfn,
-						   .frame = frame,
-						   .state = GNTTAB_MT_LIVE};
+	*gnttab_mt(cd, h) = (struct gnttab_maptrack){.granter = rd,
+						     .ref = op->ref,
+						     .flags = parts | (ro ? GNTMAP_readonly : 0),
+						     .host_gfn = gfn,
+						     .frame = frame,
+						     .state = GNTTAB_MT_LIVE};
 	spin_unlock(&cd->lock);
 	op->handle = h;
 	if (parts & GNTMAP_device_map)
@@ -385,9 +484,10 @@ static void gnttab_unmap_parts(struct gnttab_domain *cd, const struct gnttab_map
 /* Back to LIVE with the parts left, or free when none are. */
 static void gnttab_maptrack_settle(struct gnttab_domain *cd, grant_handle_t h, uint32_t parts)
 {
-	struct gnttab_maptrack *mt = &cd->maptrack[h];
+	struct gnttab_maptrack *mt;
 
 	spin_lock(&cd->lock);
+	mt = gnttab_mt(cd, h);
 	mt->flags &= ~parts;
 	if (mt->flags & GNTTAB_MAP_PARTS)
 		mt->state = GNTTAB_MT_LIVE;
@@ -425,11 +525,11 @@ static int16_t gnttab_maptrack_claim(struct gnttab_domain *cd, const struct gntt
 	int16_t rc = GNTST_bad_handle;
 
 	spin_lock(&cd->lock);
-	if (op->handle < cd->maptrack_size && cd->maptrack[op->handle].state == GNTTAB_MT_LIVE) {
-		*copy = cd->maptrack[op->handle];
+	if (op->handle < cd->maptrack_size && gnttab_mt(cd, op->handle)->state == GNTTAB_MT_LIVE) {
+		*copy = *gnttab_mt(cd, op->handle);
 		rc = gnttab_unmap_parts_of(copy, op, parts);
 		if (rc == GNTST_okay)
-			cd->maptrack[op->handle].state = GNTTAB_MT_BUSY;
+			gnttab_mt(cd, op->handle)->state = GNTTAB_MT_BUSY;
 	}
 	spin_unlock(&cd->lock);
 	return rc;
@@ -453,15 +553,17 @@ int16_t gnttab_unmap_grant_ref(struct gnttab_domain *cd, struct gnttab_unmap_gra
 void gnttab_release_mappings(struct gnttab_domain *mapper)
 {
 	struct gnttab_maptrack m;
+	uint32_t size;
 
 	spin_lock(&mapper->lock);
 	mapper->dying = true;
+	size = mapper->maptrack_size;
 	spin_unlock(&mapper->lock);
-	for (grant_handle_t h = 0; h < mapper->maptrack_size; h++) {
+	for (grant_handle_t h = 0; h < size; h++) {
 		struct gnttab_unmap_grant_ref op = {.handle = h};
 
 		spin_lock(&mapper->lock);
-		m = mapper->maptrack[h];
+		m = *gnttab_mt(mapper, h);
 		if (m.state == GNTTAB_MT_LIVE) {
 			op.host_addr = gfn_x(m.host_gfn) << PAGE_SHIFT;
 			op.dev_bus_addr = mfn_x(m.frame) << PAGE_SHIFT;

@@ -10,16 +10,15 @@
 #include <mica/spinlock.h>
 #include <mica/string.h>
 
-#define SHARED_ORDER 5 /* DOMAIN_GNTTAB_FRAMES pages, contiguous */
-_Static_assert(DOMAIN_GNTTAB_FRAMES == 1u << SHARED_ORDER, "shared frames are one block");
+#define MAPTRACK_PAGES GNTTAB_MAPTRACK_PAGES(DOMAIN_GNTTAB_MAPTRACK)
 _Static_assert(DOMAIN_GNTTAB_FRAMES <= GNTTAB_MAX_FRAMES, "within the v1 logic's limit");
 
+/* The table's directories; its pages come and go through the v1 logic (hooks below). */
 struct domain_gnttab {
 	struct gnttab_domain gt; /* first: the hooks get &gt */
 	struct domain *d;        /* NULL once the domain is destroyed */
-	grant_entry_v1_t *shared;
-	struct gnttab_active *active;
-	struct gnttab_maptrack *maptrack;
+	struct gnttab_frame frames[DOMAIN_GNTTAB_FRAMES];
+	struct gnttab_maptrack *maptrack[MAPTRACK_PAGES];
 	spinlock_t frames_lock;
 	gfn_t frame_gfn[DOMAIN_GNTTAB_FRAMES]; /* where the guest mapped each shared frame */
 	struct domain_gnttab *next_orphan;
@@ -102,34 +101,32 @@ static const struct gnttab_hooks hooks = {
     .map_into = hook_map_into,
     .unmap_from = hook_unmap_from,
     .copy = hook_copy,
+    .alloc_pages = alloc_pages_va,
+    .free_pages = free_pages_va,
 };
 
 /* ---- tables ---- */
 
 static void dg_free(struct domain_gnttab *dg)
 {
-	if (dg->shared)
-		free_pages_va(dg->shared, SHARED_ORDER);
-	xfree(dg->active);
-	xfree(dg->maptrack);
+	gnttab_domain_free(&dg->gt);
 	xfree(dg);
 }
 
+/* The table starts with its first shared frame; the rest comes when the guest uses it. */
 int domain_gnttab_create(struct domain *d)
 {
 	struct domain_gnttab *dg = xzalloc(sizeof(*dg));
 	struct gnttab_mem mem;
+	int rc;
 
 	if (!dg)
 		return -ENOMEM;
-	dg->shared = alloc_pages_va(SHARED_ORDER);
-	dg->active = xzalloc_array((size_t)DOMAIN_GNTTAB_FRAMES * GNTTAB_ENTRIES_PER_FRAME, sizeof(*dg->active));
-	dg->maptrack = xzalloc_array(DOMAIN_GNTTAB_MAPTRACK, sizeof(*dg->maptrack));
-	mem = (struct gnttab_mem){dg->shared, dg->active, DOMAIN_GNTTAB_FRAMES, dg->maptrack, DOMAIN_GNTTAB_MAPTRACK};
-	if (!dg->shared || !dg->active || !dg->maptrack ||
-	    gnttab_domain_init(&dg->gt, d->domain_id, &hooks, &mem) < 0) {
-		dg_free(dg);
-		return -ENOMEM;
+	mem = (struct gnttab_mem){dg->frames, DOMAIN_GNTTAB_FRAMES, dg->maptrack, DOMAIN_GNTTAB_MAPTRACK};
+	rc = gnttab_domain_init(&dg->gt, d->domain_id, &hooks, &mem);
+	if (rc < 0) {
+		xfree(dg);
+		return rc;
 	}
 	dg->gt.owner = d;
 	dg->d = d;
@@ -210,9 +207,10 @@ void gnttab_reap(void)
 
 /* ---- table frames in the guest ---- */
 
+/* Frame i's machine frame; i is within the table. */
 static mfn_t shared_frame(struct domain_gnttab *dg, unsigned int i)
 {
-	return mfn_add(maddr_to_mfn(va_to_pa(dg->shared)), i);
+	return maddr_to_mfn(va_to_pa(gnttab_shared_frame(&dg->gt, i)));
 }
 
 /* A frame mapped elsewhere before moves: its old gfn is unmapped if it still shows it (as Xen does). */
@@ -223,8 +221,11 @@ int gnttab_map_frame(struct domain *d, uint64_t idx, gfn_t gfn)
 	mfn_t now;
 	int rc;
 
-	if (!dg || idx >= dg->gt.max_frames || gnttab_grow(&dg->gt, (uint32_t)idx + 1) < 0)
+	if (!dg || idx >= dg->gt.max_frames)
 		return -EINVAL;
+	rc = gnttab_grow(&dg->gt, (uint32_t)idx + 1);
+	if (rc < 0)
+		return rc;
 	spin_lock(&dg->frames_lock);
 	old = dg->frame_gfn[idx];
 	rc = arch_physmap_map(d, gfn, shared_frame(dg, (unsigned int)idx), 1, PHYSMAP_RW);

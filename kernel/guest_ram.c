@@ -6,7 +6,7 @@
 #include <mica/mm.h>
 #include <mica/string.h>
 
-#define RAM_CHUNKS_MIN 64
+#define RAM_CHUNKS_MIN 16 /* 256 bytes: a small domain in 2 MiB pieces needs a few */
 
 /* ---- the chunk list ---- */
 

@@ -14,18 +14,25 @@
 
 #define DOMAIN_MAX_VCPUS 8
 #define DOMAIN_NAME_MAX 32
-#define DOMAIN_CONSOLE_LINE 256
 #define DOMAIN_ID_MAX 1024 /* domain ids 0 .. 1023 */
 /* Event channel ports: dom0 (backends for everyone) gets many, other domains what a guest needs. */
 #define DOMAIN_EVTCHN_PORTS_DOM0 1024
 #define DOMAIN_EVTCHN_PORTS 256
 /* Where a domain finds its PV console ring: a hypervisor page in the hole below 4 GiB, as Xen's magic pages. */
 #define DOMAIN_CONSOLE_GFN 0xfefffULL
-#define DOMAIN_CONSOLE_INPUT 256
+/* A domain's console buffers (a line of output, dom0's input): 256-byte heap objects each. */
+#define DOMAIN_CONSOLE_LINE 254
+#define DOMAIN_CONSOLE_INPUT DOMAIN_CONSOLE_LINE
 
 typedef uint16_t domid_t;
 
 struct domain_gnttab;
+
+/* A console buffer, allocated when first used (domain_console_buf). */
+struct console_buf {
+	uint16_t len;
+	char buf[DOMAIN_CONSOLE_LINE];
+};
 
 /* What happens when a domain stops (xl.cfg's on_poweroff / on_reboot / on_crash). */
 enum domain_action {
@@ -86,19 +93,16 @@ struct domain {
 	struct arch_domain arch;
 	struct shared_info *shared_info; /* hypervisor page, mapped into the guest on request */
 	struct evtchn_domain evtchn;
-	struct evtchn *evtchn_ports;
 	struct domain_gnttab *gnttab; /* kernel/grant_table_domain.c */
 	uint64_t hvm_params[HVM_NR_PARAMS]; /* HVMOP_get/set_param */
-	/* console_io output is collected per line and printed with a "(dN) " prefix */
-	struct console_line {
-		char buf[DOMAIN_CONSOLE_LINE];
-		size_t len;
-	} console_line, ring_line; /* console_io and port 0xe9; the PV console ring */
-	spinlock_t console_lock; /* also orders state changes to SHUTDOWN / CRASHED */
+	/* Console output is collected per line and printed with a "(dN) " prefix; the buffers are
+	 * allocated at the first output (most domains use one of the two) and used under console_lock. */
+	struct console_buf *console_line;       /* console_io and port 0xe9 */
+	struct console_buf *ring_line;          /* the PV console ring */
+	spinlock_t console_lock;                /* also orders state changes to SHUTDOWN / CRASHED */
 	struct xencons_interface *console_ring; /* PV console (unprivileged domains), served by the hypervisor */
 	evtchn_port_t console_port;
-	char console_in[DOMAIN_CONSOLE_INPUT]; /* dom0's input, read with CONSOLEIO_read */
-	size_t console_in_len;
+	struct console_buf *console_in; /* dom0's input, read with CONSOLEIO_read */
 };
 
 static inline bool domain_is_dead(const struct domain *d)
@@ -116,7 +120,7 @@ static inline bool vcpu_runnable(const struct vcpu *v)
 /* The vcpu_info the vCPU's events are published in (shared_info's slot, or a registered one). */
 static inline struct vcpu_info *vcpu_info_of(const struct vcpu *v)
 {
-	return __atomic_load_n(&v->domain->evtchn.vcpu_info[v->vcpu_id], __ATOMIC_ACQUIRE);
+	return evtchn_vcpu_info(&v->domain->evtchn, v->vcpu_id);
 }
 
 /* Is an event waiting for the vCPU (evtchn_upcall_pending)? */
@@ -151,6 +155,9 @@ bool domain_id_torn_down(domid_t id);
 
 /* Output of the domain's PV console ring, collected per line like console_io's. */
 void domain_ring_write(struct domain *d, const char *buf, size_t len);
+/* The console buffer in *slot, allocated (zeroed) when there is none yet; NULL without memory.
+ * Call without console_lock (the heap lock may not be taken inside it). */
+struct console_buf *domain_console_buf(struct console_buf **slot);
 /* The PV console (kernel/domain_console.c). */
 int domain_console_setup(struct domain *d);
 void domain_console_free(struct domain *d);

@@ -17,6 +17,7 @@
 
 struct domain;
 
+/* Maxima; a table starts with one shared frame and grows as its guest asks (grant_table.h). */
 #define DOMAIN_GNTTAB_FRAMES 32     /* shared frames per domain: 16384 grant entries */
 #define DOMAIN_GNTTAB_MAPTRACK 1024 /* grant mappings a domain may hold at once */
 

@@ -1,7 +1,9 @@
 /*
  * Event channels, Xen's 2-level ABI (xen/include/public/event_channel.h): port state per domain and
- * the pending/mask/selector protocol on struct shared_info. No allocation: the caller provides the
- * port array and the shared_info page; the hypervisor glue provides two hooks (evtchn_hooks).
+ * the pending/mask/selector protocol on struct shared_info. The caller provides the shared_info
+ * page and hooks (evtchn_hooks); port state is allocated through the hooks, EVTCHN_BUCKET_PORTS
+ * ports at a time when the lowest free port lies in a bucket not used before, and freed with the
+ * domain (evtchn_domain_free).
  */
 #ifndef MICA_EVENT_CHANNEL_H
 #define MICA_EVENT_CHANNEL_H
@@ -15,6 +17,11 @@
 /* vcpu_info lives in shared_info for the first 32 vCPUs; VCPUOP_register_vcpu_info can move it. */
 #define EVTCHN_MAX_VCPUS XEN_LEGACY_MAX_VCPUS
 #define EVTCHN_MAX_PORTS EVTCHN_2L_NR_CHANNELS /* 4096 with 64-bit xen_ulong_t */
+/* Ports come in buckets of this many: 16 * 16 bytes fill one 256-byte heap object exactly (a
+ * domU with a few ports needs one bucket; its 256 ports need a 16-pointer directory). */
+#define EVTCHN_BUCKET_PORTS 16u
+/* VIRQs bound per vCPU (xen.h's "V." ones): TIMER, DEBUG, XENOPROF, XENPMU. */
+#define EVTCHN_VCPU_VIRQS 4
 
 enum evtchn_state {
 	EVTCHN_FREE,
@@ -28,18 +35,17 @@ enum evtchn_state {
 
 struct evtchn_domain;
 
+/* One port; a zeroed one is free. */
 struct evtchn {
-	uint8_t state;        /* enum evtchn_state */
-	uint16_t notify_vcpu; /* whose selector and upcall a pending event raises */
+	uint8_t state;       /* enum evtchn_state */
+	uint8_t notify_vcpu; /* whose selector and upcall a pending event raises */
 	union {
-		domid_t unbound_remote; /* UNBOUND: the domain allowed to bind */
-		struct {
-			struct evtchn_domain *peer;
-			evtchn_port_t port;
-		} interdomain;
+		domid_t unbound_remote;  /* UNBOUND: the domain allowed to bind */
+		evtchn_port_t peer_port; /* INTERDOMAIN: the other end's port */
 		uint32_t virq;
 		uint32_t pirq;
 	} u;
+	struct evtchn_domain *peer; /* INTERDOMAIN: the other end's domain */
 };
 
 struct evtchn_hooks {
@@ -50,26 +56,50 @@ struct evtchn_hooks {
 	void (*kick_vcpu)(struct evtchn_domain *d, unsigned int vcpu);
 	/* Optional: port's pending bit went 0 -> 1, masked or not (SCHEDOP_poll waiters). Same rules. */
 	void (*port_set)(struct evtchn_domain *d, evtchn_port_t port);
+	/* Zeroed memory (NULL when there is none) and its release. alloc may run with evtchn locks
+	 * held (a new bucket of ports): it must not call back into this file. */
+	void *(*alloc)(size_t size);
+	void (*free)(void *p);
 };
 
+/* Per vCPU: where its events are published, and its per-vCPU VIRQs' ports (0: not bound). */
+struct evtchn_vcpu {
+	struct vcpu_info *info;
+	uint16_t virq_port[EVTCHN_VCPU_VIRQS];
+};
+
+/*
+ * Locking: one lock per domain covers its ports and VIRQ tables. A bucket, once allocated (under
+ * the lock), stays until evtchn_domain_free; its pointer is published with a release store, so a
+ * port found through a lock of another domain (an interdomain peer's end) is always there.
+ */
 struct evtchn_domain {
 	domid_t id;
 	bool dying; /* set by evtchn_domain_destroy: no new ports */
 	spinlock_t lock;
-	unsigned int max_ports; /* <= EVTCHN_MAX_PORTS */
-	unsigned int max_vcpus; /* <= EVTCHN_MAX_VCPUS */
-	struct evtchn *ports;   /* max_ports entries, owned by the caller */
+	unsigned int max_ports;       /* <= EVTCHN_MAX_PORTS */
+	unsigned int max_vcpus;       /* <= EVTCHN_MAX_VCPUS */
+	struct evtchn **buckets;      /* max_ports / EVTCHN_BUCKET_PORTS (rounded up); NULL: never used */
+	struct evtchn_vcpu *vcpu;     /* max_vcpus entries */
+	uint16_t virq_port[NR_VIRQS]; /* global VIRQs' ports, 0: not bound */
 	struct shared_info *shared;
-	struct vcpu_info *vcpu_info[EVTCHN_MAX_VCPUS];
-	uint16_t virq_to_port[EVTCHN_MAX_VCPUS][NR_VIRQS]; /* 0: not bound; global VIRQs: row 0 */
 	const struct evtchn_hooks *hooks;
 	void *owner; /* the glue's struct domain */
 };
 
-int evtchn_domain_init(struct evtchn_domain *d, domid_t id, struct shared_info *shared, struct evtchn *ports,
-		       unsigned int max_ports, unsigned int max_vcpus, const struct evtchn_hooks *hooks);
+/* -EINVAL (bad arguments) or -ENOMEM; on success port 0 is reserved and every vCPU publishes its
+ * events in shared's vcpu_info. */
+int evtchn_domain_init(struct evtchn_domain *d, domid_t id, struct shared_info *shared, unsigned int max_ports,
+		       unsigned int max_vcpus, const struct evtchn_hooks *hooks);
 void evtchn_set_vcpu_info(struct evtchn_domain *d, unsigned int vcpu, struct vcpu_info *info);
+static inline struct vcpu_info *evtchn_vcpu_info(const struct evtchn_domain *d, unsigned int vcpu)
+{
+	return __atomic_load_n(&d->vcpu[vcpu].info, __ATOMIC_ACQUIRE);
+}
+/* Closes every port; the domain takes no new ones. */
 void evtchn_domain_destroy(struct evtchn_domain *d);
+/* Frees the ports (after destroy, once no other domain can reach d). Safe on a zeroed d. */
+void evtchn_domain_free(struct evtchn_domain *d);
 
 /* EVTCHNOP_*: d is the calling domain; privileged is its right to act on other domains. */
 int evtchn_op_alloc_unbound(struct evtchn_domain *d, bool privileged, struct evtchn_alloc_unbound *op);

@@ -3,6 +3,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdlib.h>
 
 #include <cmocka.h>
 
@@ -15,8 +16,28 @@
 
 static struct evtchn_domain doms[NDOM];
 static struct shared_info shared[NDOM];
-static struct evtchn ports[NDOM][EVTCHN_MAX_PORTS];
 static unsigned int kicks[NDOM][NVCPU];
+
+/* Port memory: counted, and made to fail after alloc_budget more allocations (-1: never). */
+static int live_allocs, alloc_calls, alloc_budget = -1;
+
+static void *ports_alloc(size_t size)
+{
+	alloc_calls++;
+	if (alloc_budget == 0)
+		return NULL;
+	if (alloc_budget > 0)
+		alloc_budget--;
+	live_allocs++;
+	return calloc(1, size);
+}
+
+static void ports_free(void *p)
+{
+	if (p)
+		live_allocs--;
+	free(p);
+}
 
 static struct evtchn_domain *lookup(domid_t id)
 {
@@ -38,17 +59,39 @@ static void port_set(struct evtchn_domain *d, evtchn_port_t port)
 	last_port_set[d->id] = port;
 }
 
-static const struct evtchn_hooks hooks = {lookup, kick, port_set};
+static const struct evtchn_hooks hooks = {
+    .lookup_domain = lookup, .kick_vcpu = kick, .port_set = port_set, .alloc = ports_alloc, .free = ports_free};
 
 static int setup(void **state)
 {
 	memset(shared, 0, sizeof(shared));
 	memset(kicks, 0, sizeof(kicks));
 	memset(port_sets, 0, sizeof(port_sets));
+	alloc_budget = -1;
 	for (domid_t i = 0; i < NDOM; i++)
-		assert_int_equal(evtchn_domain_init(&doms[i], i, &shared[i], ports[i], EVTCHN_MAX_PORTS, NVCPU, &hooks),
-				 0);
+		assert_int_equal(evtchn_domain_init(&doms[i], i, &shared[i], EVTCHN_MAX_PORTS, NVCPU, &hooks), 0);
 	return 0;
+}
+
+/* Every domain's ports go back; nothing else is left allocated. */
+static int teardown(void **state)
+{
+	for (domid_t i = 0; i < NDOM; i++) {
+		evtchn_domain_destroy(&doms[i]);
+		evtchn_domain_free(&doms[i]);
+	}
+	assert_int_equal(live_allocs, 0);
+	return 0;
+}
+
+/* Buckets of d in use. */
+static unsigned int buckets_used(const struct evtchn_domain *d)
+{
+	unsigned int n = 0;
+
+	for (unsigned int b = 0; b * EVTCHN_BUCKET_PORTS < d->max_ports; b++)
+		n += d->buckets[b] != NULL;
+	return n;
 }
 
 #define D0 (&doms[0])
@@ -129,15 +172,173 @@ static unsigned int guest_drain(domid_t d, unsigned int vcpu)
 static void test_init_errors(void **state)
 {
 	struct evtchn_domain d;
-	struct evtchn p[4];
+	struct evtchn_hooks no_alloc = hooks;
 
-	assert_int_equal(evtchn_domain_init(&d, 5, &shared[0], p, 1, 1, &hooks), -EINVAL);
-	assert_int_equal(evtchn_domain_init(&d, 5, &shared[0], p, EVTCHN_MAX_PORTS + 1, 1, &hooks), -EINVAL);
-	assert_int_equal(evtchn_domain_init(&d, 5, &shared[0], p, 4, 0, &hooks), -EINVAL);
-	assert_int_equal(evtchn_domain_init(&d, 5, &shared[0], p, 4, EVTCHN_MAX_VCPUS + 1, &hooks), -EINVAL);
-	assert_int_equal(evtchn_domain_init(&d, 5, NULL, p, 4, 1, &hooks), -EINVAL);
-	assert_int_equal(evtchn_domain_init(&d, 5, &shared[0], p, 4, 1, &hooks), 0);
-	assert_int_equal(p[0].state, EVTCHN_RESERVED);
+	no_alloc.alloc = NULL;
+	assert_int_equal(evtchn_domain_init(&d, 5, &shared[0], 1, 1, &hooks), -EINVAL);
+	assert_int_equal(evtchn_domain_init(&d, 5, &shared[0], EVTCHN_MAX_PORTS + 1, 1, &hooks), -EINVAL);
+	assert_int_equal(evtchn_domain_init(&d, 5, &shared[0], 4, 0, &hooks), -EINVAL);
+	assert_int_equal(evtchn_domain_init(&d, 5, &shared[0], 4, EVTCHN_MAX_VCPUS + 1, &hooks), -EINVAL);
+	assert_int_equal(evtchn_domain_init(&d, 5, NULL, 4, 1, &hooks), -EINVAL);
+	assert_int_equal(evtchn_domain_init(&d, 5, &shared[0], 4, 1, &no_alloc), -EINVAL);
+	assert_int_equal(evtchn_domain_init(&d, 5, &shared[0], 4, 1, &hooks), 0);
+	assert_int_equal(d.buckets[0][0].state, EVTCHN_RESERVED);
+	assert_ptr_equal(evtchn_vcpu_info(&d, 0), &shared[0].vcpu_info[0]);
+	evtchn_domain_free(&d);
+	evtchn_domain_free(&d); /* twice is harmless */
+}
+
+/* A domain starts with one bucket (port 0's), its vCPUs' state and the bucket directory. */
+static void test_init_allocates_little(void **state)
+{
+	struct evtchn_domain d;
+	int before = live_allocs;
+
+	assert_int_equal(evtchn_domain_init(&d, 5, &shared[0], EVTCHN_MAX_PORTS, 2, &hooks), 0);
+	assert_int_equal(live_allocs - before, 3);
+	assert_int_equal(buckets_used(&d), 1);
+	evtchn_domain_free(&d);
+	assert_int_equal(live_allocs, before);
+}
+
+/* Out of memory at any of init's allocations: -ENOMEM and nothing kept. */
+static void test_init_no_memory(void **state)
+{
+	struct evtchn_domain d;
+	int before = live_allocs;
+
+	for (int budget = 0; budget < 3; budget++) {
+		alloc_budget = budget;
+		assert_int_equal(evtchn_domain_init(&d, 5, &shared[0], 256, 1, &hooks), -ENOMEM);
+		assert_int_equal(live_allocs, before);
+		evtchn_domain_free(&d); /* what the glue does after a failed init: harmless */
+	}
+	alloc_budget = -1;
+}
+
+/* Ports come EVTCHN_BUCKET_PORTS at a time, when the lowest free port lies in a new bucket. */
+static void test_buckets_on_demand(void **state)
+{
+	struct evtchn_bind_ipi ipi = {0};
+	int before = live_allocs;
+
+	for (evtchn_port_t p = 1; p < EVTCHN_BUCKET_PORTS; p++)
+		assert_int_equal(unbound(D1, 0), p);
+	assert_int_equal(buckets_used(D1), 1);
+	assert_int_equal(live_allocs, before);
+	assert_int_equal(unbound(D1, 0), EVTCHN_BUCKET_PORTS); /* the first port of bucket 1 */
+	assert_int_equal(buckets_used(D1), 2);
+	assert_int_equal(live_allocs, before + 1);
+	assert_int_equal(evtchn_op_bind_ipi(D1, &ipi), 0);
+	assert_int_equal(ipi.port, EVTCHN_BUCKET_PORTS + 1);
+	/* a closed port in bucket 0 is the lowest free one again: no new bucket */
+	assert_int_equal(close_port(D1, 5), 0);
+	assert_int_equal(unbound(D1, 0), 5);
+	/* closing every port keeps the buckets until the domain is freed */
+	evtchn_domain_destroy(D1);
+	assert_int_equal(buckets_used(D1), 2);
+	assert_int_equal(status(D1, EVTCHN_BUCKET_PORTS).status, EVTCHNSTAT_closed);
+}
+
+/* A port in a bucket never used reads as closed, refuses what a free port refuses, allocates nothing. */
+static void test_ports_never_allocated(void **state)
+{
+	const evtchn_port_t far = 3 * EVTCHN_BUCKET_PORTS + 7;
+	struct evtchn_bind_interdomain bi = {.remote_dom = 2, .remote_port = far};
+	int calls = alloc_calls;
+
+	assert_int_equal(status(D2, far).status, EVTCHNSTAT_closed);
+	assert_int_equal(status(D2, far).vcpu, 0);
+	assert_int_equal(send(D2, far), -EINVAL);
+	assert_int_equal(close_port(D2, far), -EINVAL);
+	assert_int_equal(evtchn_raise(D2, far), -EINVAL);
+	assert_int_equal(evtchn_op_bind_vcpu(D2, &(struct evtchn_bind_vcpu){far, 1}), -EINVAL);
+	shared[2].evtchn_mask[far / 64] |= 1UL << (far % 64);
+	assert_int_equal(evtchn_op_unmask(D2, &(struct evtchn_unmask){far}), 0);
+	assert_false(bit(shared[2].evtchn_mask, far));
+	assert_int_equal(alloc_calls, calls);
+	assert_int_equal(evtchn_op_bind_interdomain(D1, &bi), -EINVAL); /* nothing waits there */
+	assert_int_equal(buckets_used(D2), 1);
+	evtchn_op_reset(D2, false, &(struct evtchn_reset){DOMID_SELF});
+	assert_int_equal(buckets_used(D2), 1);
+}
+
+/* No memory for a new bucket: -ENOMEM, and the ports (ours and the remote end) stay as they were. */
+static void test_bucket_no_memory(void **state)
+{
+	struct evtchn_alloc_unbound au = {.dom = DOMID_SELF, .remote_dom = 0};
+	struct evtchn_bind_virq virq = {.virq = VIRQ_TIMER, .vcpu = 1};
+	struct evtchn_bind_ipi ipi = {.vcpu = 1};
+	struct evtchn_bind_interdomain bi = {.remote_dom = 2};
+	evtchn_port_t r = unbound(D2, 1);
+	int before;
+
+	for (evtchn_port_t p = 1; p < EVTCHN_BUCKET_PORTS; p++)
+		unbound(D1, 0);
+	before = live_allocs;
+	alloc_budget = 0;
+	assert_int_equal(evtchn_op_alloc_unbound(D1, false, &au), -ENOMEM);
+	assert_int_equal(evtchn_op_bind_virq(D1, &virq), -ENOMEM);
+	assert_int_equal(evtchn_op_bind_ipi(D1, &ipi), -ENOMEM);
+	bi.remote_port = r;
+	assert_int_equal(evtchn_op_bind_interdomain(D1, &bi), -ENOMEM);
+	assert_int_equal(live_allocs, before);
+	assert_int_equal(buckets_used(D1), 1);
+	assert_int_equal(status(D2, r).status, EVTCHNSTAT_unbound);
+	assert_int_equal(status(D2, r).u.unbound.dom, 1);
+	assert_int_equal(evtchn_send_virq(D1, VIRQ_TIMER, 1), -ENOENT); /* the VIRQ slot stayed empty */
+	/* memory again: the same calls succeed, in the new bucket */
+	alloc_budget = -1;
+	assert_int_equal(evtchn_op_bind_virq(D1, &virq), 0);
+	assert_int_equal(virq.port, EVTCHN_BUCKET_PORTS);
+	assert_int_equal(evtchn_op_bind_interdomain(D1, &bi), 0);
+	assert_int_equal(bi.local_port, EVTCHN_BUCKET_PORTS + 1);
+	assert_int_equal(status(D2, r).u.interdomain.port, bi.local_port);
+}
+
+/* The maximum stays what the domain was given, whatever the bucket size. */
+static void test_max_ports_in_buckets(void **state)
+{
+	struct evtchn_domain d;
+	struct evtchn_alloc_unbound op = {.dom = DOMID_SELF, .remote_dom = 0};
+	const unsigned int max = 2 * EVTCHN_BUCKET_PORTS + 5; /* not a whole number of buckets */
+
+	assert_int_equal(evtchn_domain_init(&d, 7, &shared[2], max, 1, &hooks), 0);
+	for (evtchn_port_t p = 1; p < max; p++)
+		assert_int_equal(unbound(&d, 0), p);
+	assert_int_equal(evtchn_op_alloc_unbound(&d, false, &op), -ENOSPC);
+	assert_int_equal(buckets_used(&d), 3);
+	assert_int_equal(send(&d, max), -EINVAL);
+	evtchn_domain_destroy(&d);
+	evtchn_domain_free(&d);
+}
+
+/* Per-vCPU VIRQs have a slot per vCPU, global ones a single slot. */
+static void test_virq_slots(void **state)
+{
+	struct evtchn_bind_virq op;
+	evtchn_port_t timer[NVCPU];
+
+	for (unsigned int v = 0; v < NVCPU; v++) {
+		op = (struct evtchn_bind_virq){.virq = VIRQ_TIMER, .vcpu = v};
+		assert_int_equal(evtchn_op_bind_virq(D1, &op), 0);
+		timer[v] = op.port;
+		op = (struct evtchn_bind_virq){.virq = VIRQ_XENPMU, .vcpu = v};
+		assert_int_equal(evtchn_op_bind_virq(D1, &op), 0);
+	}
+	op = (struct evtchn_bind_virq){.virq = VIRQ_ARCH_7, .vcpu = 0};
+	assert_int_equal(evtchn_op_bind_virq(D1, &op), 0);
+	assert_int_equal(evtchn_op_bind_virq(D1, &op), -EEXIST);
+	for (unsigned int v = 0; v < NVCPU; v++) {
+		assert_int_equal(evtchn_send_virq(D1, VIRQ_TIMER, v), 0);
+		assert_true(pending(1, timer[v]));
+		assert_int_equal(kicks[1][v], 1);
+	}
+	assert_int_equal(evtchn_send_virq(D1, VIRQ_ARCH_7, 3), 0); /* global: the vCPU is ignored */
+	assert_true(pending(1, op.port));
+	assert_int_equal(close_port(D1, timer[2]), 0);
+	assert_int_equal(evtchn_send_virq(D1, VIRQ_TIMER, 2), -ENOENT);
+	assert_int_equal(evtchn_send_virq(D1, VIRQ_TIMER, 3), 0);
 }
 
 static void test_alloc_unbound(void **state)
@@ -166,12 +367,11 @@ static void test_alloc_unbound(void **state)
 static void test_ports_exhausted(void **state)
 {
 	struct evtchn_domain d;
-	struct evtchn p[4];
 	struct evtchn_alloc_unbound op = {.dom = DOMID_SELF, .remote_dom = 0};
 	struct evtchn_bind_ipi ipi = {0};
 	struct evtchn_bind_interdomain bi = {.remote_dom = 0};
 
-	assert_int_equal(evtchn_domain_init(&d, 7, &shared[2], p, 4, 1, &hooks), 0);
+	assert_int_equal(evtchn_domain_init(&d, 7, &shared[2], 4, 1, &hooks), 0);
 	for (evtchn_port_t i = 1; i < 4; i++)
 		assert_int_equal(unbound(&d, 0), i);
 	assert_int_equal(evtchn_op_alloc_unbound(&d, false, &op), -ENOSPC);
@@ -180,6 +380,8 @@ static void test_ports_exhausted(void **state)
 	assert_int_equal(evtchn_op_bind_interdomain(&d, &bi), -ENOSPC);
 	assert_int_equal(close_port(&d, 2), 0);
 	assert_int_equal(unbound(&d, 0), 2);
+	evtchn_domain_destroy(&d);
+	evtchn_domain_free(&d);
 }
 
 static void test_bind_interdomain(void **state)
@@ -535,12 +737,19 @@ static void test_raise(void **state)
 	assert_int_equal(kicks[1][0], 1);
 }
 
-#define T(f) cmocka_unit_test_setup(f, setup)
+#define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
 
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    T(test_init_errors),
+	    T(test_init_allocates_little),
+	    T(test_init_no_memory),
+	    T(test_buckets_on_demand),
+	    T(test_ports_never_allocated),
+	    T(test_bucket_no_memory),
+	    T(test_max_ports_in_buckets),
+	    T(test_virq_slots),
 	    T(test_raise),
 	    T(test_alloc_unbound),
 	    T(test_ports_exhausted),

@@ -1,8 +1,10 @@
 /* Unit tests for grant tables v1 (kernel/grant_table.c) over fake domains, frames and p2m. */
+#include <pthread.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <cmocka.h>
@@ -10,9 +12,10 @@
 #include <mica/errno.h>
 #include <mica/grant_table.h>
 
-#define NDOMS 3
+#define NDOMS 4
 #define MAX_FRAMES 4
 #define NR_MAPTRACK 8
+#define BIG_MAPTRACK (2 * GNTTAB_MAPTRACK_PER_PAGE + 10) /* domain 3's: three maptrack pages */
 #define NR_GFNS 16
 #define RO_GFN 15      /* the p2m allows only reads of this gfn */
 #define MAP_BASE 0x100 /* mappers' host_addr gfns start here */
@@ -22,9 +25,8 @@
 struct fake_dom {
 	struct gnttab_domain gt;
 	bool alive;
-	grant_entry_v1_t shared[MAX_FRAMES * 512];
-	struct gnttab_active active[MAX_FRAMES * 512];
-	struct gnttab_maptrack maptrack[NR_MAPTRACK];
+	struct gnttab_frame frames[GNTTAB_MAX_FRAMES];
+	struct gnttab_maptrack *maptrack[GNTTAB_MAPTRACK_PAGES(BIG_MAPTRACK)];
 	uint64_t p2m_mapped[64]; /* host-map slots: gfn MAP_BASE + i -> mfn + 1, 0 = empty */
 };
 
@@ -33,6 +35,31 @@ static int refs[NDOMS * NR_GFNS];
 static uint8_t mem[NDOMS * NR_GFNS][4096];
 static int race_calls, race_changes, puts, map_fail;
 static void (*race_action)(grant_entry_v1_t *e);
+
+/* Table pages: counted per order, filled with junk (the logic must clear what it uses), and
+ * refused once alloc_budget (when not -1) allocations have been made. Atomic: threads use them. */
+static int pages_live[2], alloc_budget = -1;
+
+static void *fake_alloc_pages(unsigned int order)
+{
+	void *p;
+
+	assert_true(order <= 1);
+	if (__atomic_load_n(&alloc_budget, __ATOMIC_SEQ_CST) == 0)
+		return NULL;
+	if (__atomic_load_n(&alloc_budget, __ATOMIC_SEQ_CST) > 0)
+		__atomic_fetch_sub(&alloc_budget, 1, __ATOMIC_SEQ_CST);
+	p = aligned_alloc(PAGE_SIZE, PAGE_SIZE << order);
+	memset(p, 0xee, PAGE_SIZE << order);
+	__atomic_fetch_add(&pages_live[order], 1, __ATOMIC_SEQ_CST);
+	return p;
+}
+
+static void fake_free_pages(void *p, unsigned int order)
+{
+	__atomic_fetch_sub(&pages_live[order], 1, __ATOMIC_SEQ_CST);
+	free(p);
+}
 
 static struct gnttab_domain *fake_lookup(domid_t domid)
 {
@@ -85,7 +112,7 @@ static void fake_race(struct gnttab_domain *granter, grant_ref_t ref)
 	race_calls++;
 	if (race_action && race_changes > 0) {
 		race_changes--;
-		race_action(&granter->shared[ref]);
+		race_action(gnttab_shared_entry(granter, ref));
 	}
 }
 
@@ -96,6 +123,8 @@ static const struct gnttab_hooks hooks = {
     .map_into = fake_map_into,
     .unmap_from = fake_unmap_from,
     .copy = fake_copy,
+    .alloc_pages = fake_alloc_pages,
+    .free_pages = fake_free_pages,
     .race_window = fake_race,
 };
 
@@ -105,8 +134,10 @@ static int setup(void **state)
 	memset(refs, 0, sizeof(refs));
 	race_calls = race_changes = puts = map_fail = 0;
 	race_action = NULL;
+	alloc_budget = -1;
 	for (domid_t i = 0; i < NDOMS; i++) {
-		struct gnttab_mem m = {doms[i].shared, doms[i].active, MAX_FRAMES, doms[i].maptrack, NR_MAPTRACK};
+		struct gnttab_mem m = {doms[i].frames, MAX_FRAMES, doms[i].maptrack,
+				       i == 3 ? BIG_MAPTRACK : NR_MAPTRACK};
 
 		assert_int_equal(gnttab_domain_init(&doms[i].gt, i, &hooks, &m), 0);
 		doms[i].alive = true;
@@ -115,15 +146,34 @@ static int setup(void **state)
 	return 0;
 }
 
+/* Every mapping dropped, every table freed: no pin, reference or page is left. */
+static int teardown(void **state)
+{
+	for (domid_t i = 0; i < NDOMS; i++)
+		gnttab_release_mappings(&doms[i].gt);
+	for (domid_t i = 0; i < NDOMS; i++) {
+		assert_false(gnttab_domain_pinned(&doms[i].gt));
+		gnttab_domain_free(&doms[i].gt);
+	}
+	for (unsigned i = 0; i < ARRAY_SIZE(refs); i++)
+		assert_int_equal(refs[i], 0);
+	assert_int_equal(pages_live[0], 0);
+	assert_int_equal(pages_live[1], 0);
+	return 0;
+}
+
 #define D0 (&doms[0].gt)
-#define GR (&doms[1].gt) /* the granter */
-#define MP (&doms[2].gt) /* the mapper */
+#define GR (&doms[1].gt)  /* the granter */
+#define MP (&doms[2].gt)  /* the mapper */
+#define BIG (&doms[3].gt) /* a mapper with several maptrack pages */
+#define SH(d, ref) gnttab_shared_entry((d), (ref))
+#define ACT(d, ref) gnttab_active_peek((d), (ref))
 
 static void grant(struct gnttab_domain *d, grant_ref_t ref, domid_t to, uint32_t gfn, uint16_t flags)
 {
-	d->shared[ref].domid = to;
-	d->shared[ref].frame = gfn;
-	d->shared[ref].flags = flags;
+	SH(d, ref)->domid = to;
+	SH(d, ref)->frame = gfn;
+	SH(d, ref)->flags = flags;
 }
 
 static int16_t map(struct gnttab_domain *m, domid_t dom, grant_ref_t ref, uint32_t flags, uint64_t gfn,
@@ -163,7 +213,7 @@ static void test_setup_table_limits(void **state)
 	assert_int_equal(gnttab_query_size(GR, &qs), GNTST_okay);
 	assert_int_equal(qs.nr_frames, GNTTAB_INITIAL_FRAMES);
 	assert_int_equal(qs.max_nr_frames, MAX_FRAMES);
-	grant(GR, 600, 2, 1, GTF_permit_access);
+	assert_null(SH(GR, 600)); /* not in the table yet */
 	assert_int_equal(map(MP, 1, 600, HM, MAP_BASE, NULL), GNTST_bad_gntref);
 	assert_int_equal(gnttab_setup_table(GR, &st), GNTST_okay);
 	assert_int_equal(gnttab_nr_entries(GR), MAX_FRAMES * 512);
@@ -219,9 +269,9 @@ static void test_map_permissions(void **state)
 	assert_int_equal(map(MP, 1, 3, HM, MAP_BASE, NULL), GNTST_general_error);
 	grant(GR, 4, 2, 4, GTF_permit_access | GTF_readonly);
 	assert_int_equal(map(MP, 1, 4, HM, MAP_BASE, NULL), GNTST_general_error);
-	assert_int_equal(GR->shared[4].flags, GTF_permit_access | GTF_readonly);
+	assert_int_equal(SH(GR, 4)->flags, GTF_permit_access | GTF_readonly);
 	assert_int_equal(map(MP, 1, 4, HM | RO, MAP_BASE, &h), GNTST_okay);
-	assert_int_equal(GR->shared[4].flags, GTF_permit_access | GTF_readonly | GTF_reading);
+	assert_int_equal(SH(GR, 4)->flags, GTF_permit_access | GTF_readonly | GTF_reading);
 	grant(GR, 5, 2, 5, GTF_permit_access | GTF_sub_page);
 	assert_int_equal(map(MP, 1, 5, HM, MAP_BASE + 1, NULL), GNTST_general_error);
 	assert_int_equal(map(MP, 1, 512, HM, MAP_BASE + 1, NULL), GNTST_bad_gntref);
@@ -230,12 +280,12 @@ static void test_map_permissions(void **state)
 	assert_int_equal(map(MP, 1, 6, 0, MAP_BASE + 1, NULL), GNTST_bad_gntref);
 	assert_int_equal(map(MP, 1, 6, HM | GNTMAP_contains_pte, MAP_BASE + 1, NULL), GNTST_general_error);
 	assert_int_equal(map(MP, 7, 6, HM, MAP_BASE + 1, NULL), GNTST_bad_domain);
-	assert_int_equal(GR->shared[6].flags, GTF_permit_access);
+	assert_int_equal(SH(GR, 6)->flags, GTF_permit_access);
 	assert_int_equal(GR->nr_pinned, 1);
 	assert_int_equal(frame_refs(1, 4), 1);
 	assert_int_equal(unmap(MP, h, MAP_BASE), GNTST_okay);
 	assert_int_equal(frame_refs(1, 4), 0);
-	assert_int_equal(GR->shared[4].flags, GTF_permit_access | GTF_readonly);
+	assert_int_equal(SH(GR, 4)->flags, GTF_permit_access | GTF_readonly);
 }
 
 static void test_unmap_errors(void **state)
@@ -248,11 +298,11 @@ static void test_unmap_errors(void **state)
 	assert_int_equal(unmap(MP, h + 1, MAP_BASE), GNTST_bad_handle);    /* a free slot */
 	assert_int_equal(unmap(D0, h, MAP_BASE), GNTST_bad_handle);        /* someone else's handle */
 	assert_int_equal(unmap(MP, h, MAP_BASE + 1), GNTST_general_error); /* wrong host_addr */
-	assert_int_equal(GR->shared[1].flags, GTF_permit_access | GTF_reading | GTF_writing);
+	assert_int_equal(SH(GR, 1)->flags, GTF_permit_access | GTF_reading | GTF_writing);
 	assert_int_equal(unmap(MP, h, MAP_BASE), GNTST_okay);
 	assert_int_equal(doms[2].p2m_mapped[0], 0);
 	assert_int_equal(unmap(MP, h, MAP_BASE), GNTST_bad_handle); /* double unmap */
-	assert_int_equal(GR->shared[1].flags, GTF_permit_access);
+	assert_int_equal(SH(GR, 1)->flags, GTF_permit_access);
 	assert_int_equal(frame_refs(1, 1), 0);
 }
 
@@ -265,24 +315,24 @@ static void test_status_refcounts(void **state)
 
 	grant(GR, 7, 2, 7, base);
 	assert_int_equal(map(MP, 1, 7, HM | RO, MAP_BASE, &r1), GNTST_okay);
-	assert_int_equal(GR->shared[7].flags, base | GTF_reading);
+	assert_int_equal(SH(GR, 7)->flags, base | GTF_reading);
 	assert_int_equal(map(MP, 1, 7, HM, MAP_BASE + 1, &w1), GNTST_okay);
-	assert_int_equal(GR->shared[7].flags, base | GTF_reading | GTF_writing);
+	assert_int_equal(SH(GR, 7)->flags, base | GTF_reading | GTF_writing);
 	assert_int_equal(map(MP, 1, 7, HM, MAP_BASE + 2, &w2), GNTST_okay);
 	assert_int_equal(map(MP, 1, 7, HM | RO, MAP_BASE + 3, &r2), GNTST_okay);
-	assert_int_equal(GR->active[7].pin_read, 2);
-	assert_int_equal(GR->active[7].pin_write, 2);
+	assert_int_equal(ACT(GR, 7)->pin_read, 2);
+	assert_int_equal(ACT(GR, 7)->pin_write, 2);
 	assert_int_equal(frame_refs(1, 7), 1); /* one reference for all the pins */
 	assert_int_equal(doms[2].p2m_mapped[3], 1 * NR_GFNS + 7 + 1);
 	assert_int_equal(unmap(MP, w1, MAP_BASE + 1), GNTST_okay);
-	assert_int_equal(GR->shared[7].flags, base | GTF_reading | GTF_writing);
+	assert_int_equal(SH(GR, 7)->flags, base | GTF_reading | GTF_writing);
 	assert_int_equal(unmap(MP, w2, MAP_BASE + 2), GNTST_okay);
-	assert_int_equal(GR->shared[7].flags, base | GTF_reading);
+	assert_int_equal(SH(GR, 7)->flags, base | GTF_reading);
 	assert_int_equal(unmap(MP, r1, MAP_BASE), GNTST_okay);
-	assert_int_equal(GR->shared[7].flags, base | GTF_reading);
+	assert_int_equal(SH(GR, 7)->flags, base | GTF_reading);
 	assert_int_equal(frame_refs(1, 7), 1);
 	assert_int_equal(unmap(MP, r2, MAP_BASE + 3), GNTST_okay);
-	assert_int_equal(GR->shared[7].flags, base);
+	assert_int_equal(SH(GR, 7)->flags, base);
 	assert_int_equal(frame_refs(1, 7), 0);
 	assert_false(gnttab_domain_pinned(GR));
 	assert_int_equal(MP->maptrack_used, 0);
@@ -294,10 +344,10 @@ static void test_write_upgrade_needs_writable_p2m(void **state)
 
 	grant(GR, 8, 2, RO_GFN, GTF_permit_access);
 	assert_int_equal(map(MP, 1, 8, HM, MAP_BASE, NULL), GNTST_bad_page);
-	assert_int_equal(GR->shared[8].flags, GTF_permit_access);
+	assert_int_equal(SH(GR, 8)->flags, GTF_permit_access);
 	assert_int_equal(map(MP, 1, 8, HM | RO, MAP_BASE, &h), GNTST_okay);
 	assert_int_equal(map(MP, 1, 8, HM, MAP_BASE + 1, NULL), GNTST_bad_page);
-	assert_int_equal(GR->shared[8].flags, GTF_permit_access | GTF_reading);
+	assert_int_equal(SH(GR, 8)->flags, GTF_permit_access | GTF_reading);
 	assert_int_equal(frame_refs(1, RO_GFN), 1);
 	assert_int_equal(unmap(MP, h, MAP_BASE), GNTST_okay);
 	assert_int_equal(frame_refs(1, RO_GFN), 0);
@@ -312,18 +362,18 @@ static void test_host_and_device_parts(void **state)
 	grant(GR, 9, 2, 9, GTF_permit_access);
 	assert_int_equal(gnttab_map_grant_ref(MP, &op), GNTST_okay);
 	assert_int_equal(op.dev_bus_addr, (uint64_t)(1 * NR_GFNS + 9) << PAGE_SHIFT);
-	assert_int_equal(GR->active[9].pin_write, 2);
+	assert_int_equal(ACT(GR, 9)->pin_write, 2);
 	un.handle = op.handle;
 	un.dev_bus_addr = 0x1000; /* wrong device address */
 	assert_int_equal(gnttab_unmap_grant_ref(MP, &un), GNTST_bad_dev_addr);
 	un.dev_bus_addr = 0; /* host part only */
 	assert_int_equal(gnttab_unmap_grant_ref(MP, &un), GNTST_okay);
-	assert_int_equal(GR->active[9].pin_write, 1);
-	assert_int_equal(GR->shared[9].flags, GTF_permit_access | GTF_reading | GTF_writing);
+	assert_int_equal(ACT(GR, 9)->pin_write, 1);
+	assert_int_equal(SH(GR, 9)->flags, GTF_permit_access | GTF_reading | GTF_writing);
 	un.host_addr = 0;
 	un.dev_bus_addr = op.dev_bus_addr;
 	assert_int_equal(gnttab_unmap_grant_ref(MP, &un), GNTST_okay);
-	assert_int_equal(GR->shared[9].flags, GTF_permit_access);
+	assert_int_equal(SH(GR, 9)->flags, GTF_permit_access);
 	assert_int_equal(gnttab_unmap_grant_ref(MP, &un), GNTST_bad_handle);
 }
 
@@ -332,7 +382,7 @@ static void test_map_into_failure_unpins(void **state)
 	grant(GR, 10, 2, 10, GTF_permit_access);
 	map_fail = 1;
 	assert_int_equal(map(MP, 1, 10, HM, MAP_BASE, NULL), GNTST_general_error);
-	assert_int_equal(GR->shared[10].flags, GTF_permit_access);
+	assert_int_equal(SH(GR, 10)->flags, GTF_permit_access);
 	assert_int_equal(frame_refs(1, 10), 0);
 	assert_int_equal(MP->maptrack_used, 0);
 }
@@ -369,19 +419,19 @@ static void test_racing_revoke(void **state)
 	race_changes = 1000; /* a guest that never stops: bounded, then refused */
 	assert_int_equal(map(MP, 1, 11, HM, MAP_BASE, NULL), GNTST_general_error);
 	assert_int_equal(race_calls, GNTTAB_SET_STATUS_TRIES);
-	assert_int_equal(GR->shared[11].flags & (GTF_reading | GTF_writing), 0);
+	assert_int_equal(SH(GR, 11)->flags & (GTF_reading | GTF_writing), 0);
 
 	grant(GR, 12, 2, 12, GTF_permit_access);
 	race_action = revoke;
 	race_changes = 1;
 	assert_int_equal(map(MP, 1, 12, HM, MAP_BASE, NULL), GNTST_general_error);
-	assert_int_equal(GR->shared[12].flags, GTF_invalid);
+	assert_int_equal(SH(GR, 12)->flags, GTF_invalid);
 
 	grant(GR, 13, 2, 13, GTF_permit_access);
 	race_action = make_readonly;
 	race_changes = 1;
 	assert_int_equal(map(MP, 1, 13, HM, MAP_BASE, NULL), GNTST_general_error);
-	assert_int_equal(GR->shared[13].flags, GTF_permit_access | GTF_readonly);
+	assert_int_equal(SH(GR, 13)->flags, GTF_permit_access | GTF_readonly);
 	assert_int_equal(frame_refs(1, 12) + frame_refs(1, 13), 0);
 	assert_false(gnttab_domain_pinned(GR));
 }
@@ -432,9 +482,9 @@ static void test_copy_combinations(void **state)
 	assert_int_equal(copy(MP, 0, 3, DOMID_SELF, 0, 5, 2, 0, 4096), GNTST_okay); /* own -> own */
 	assert_int_equal(mem[2 * NR_GFNS + 5][7], 0x11);
 	/* nothing stays pinned or referenced */
-	assert_int_equal(GR->shared[1].flags, GTF_permit_access | GTF_readonly);
-	assert_int_equal(GR->shared[2].flags, GTF_permit_access);
-	assert_int_equal(D0->shared[3].flags, GTF_permit_access);
+	assert_int_equal(SH(GR, 1)->flags, GTF_permit_access | GTF_readonly);
+	assert_int_equal(SH(GR, 2)->flags, GTF_permit_access);
+	assert_int_equal(SH(D0, 3)->flags, GTF_permit_access);
 	for (unsigned i = 0; i < ARRAY_SIZE(refs); i++)
 		assert_int_equal(refs[i], 0);
 	assert_false(gnttab_domain_pinned(GR) || gnttab_domain_pinned(D0));
@@ -457,8 +507,8 @@ static void test_copy_errors(void **state)
 	assert_int_equal(copy(MP, S, 1, 7, 0, 3, DOMID_SELF, 0, 8), GNTST_bad_domain);
 	assert_int_equal(copy(MP, S, 1, 1, 0, NR_GFNS, DOMID_SELF, 0, 8), GNTST_bad_page);
 	assert_int_equal(copy(MP, S, 1, 1, 0, RO_GFN, DOMID_SELF, 0, 8), GNTST_bad_page);
-	assert_int_equal(GR->shared[1].flags, GTF_permit_access | GTF_readonly);
-	assert_int_equal(GR->shared[2].flags, GTF_permit_access);
+	assert_int_equal(SH(GR, 1)->flags, GTF_permit_access | GTF_readonly);
+	assert_int_equal(SH(GR, 2)->flags, GTF_permit_access);
 	for (unsigned i = 0; i < ARRAY_SIZE(refs); i++)
 		assert_int_equal(refs[i], 0);
 }
@@ -473,12 +523,12 @@ static void test_maptrack_exhaustion(void **state)
 	for (int i = 0; i < NR_MAPTRACK; i++)
 		assert_int_equal(map(MP, 1, 1, HM | RO, MAP_BASE + i, &h[i]), GNTST_okay);
 	assert_int_equal(map(MP, 1, 1, HM | RO, MAP_BASE + NR_MAPTRACK, NULL), GNTST_no_space);
-	assert_int_equal(GR->active[1].pin_read, NR_MAPTRACK);
+	assert_int_equal(ACT(GR, 1)->pin_read, NR_MAPTRACK);
 	assert_int_equal(unmap(MP, h[3], MAP_BASE + 3), GNTST_okay);
 	assert_int_equal(map(MP, 1, 1, HM | RO, MAP_BASE + NR_MAPTRACK, &h[3]), GNTST_okay);
 	gnttab_release_mappings(MP);
 	assert_int_equal(MP->maptrack_used, 0);
-	assert_int_equal(GR->shared[1].flags, GTF_permit_access | GTF_readonly);
+	assert_int_equal(SH(GR, 1)->flags, GTF_permit_access | GTF_readonly);
 	assert_int_equal(frame_refs(1, 1), 0);
 	for (int i = 0; i < 64; i++)
 		assert_int_equal(doms[2].p2m_mapped[i], 0);
@@ -516,34 +566,299 @@ static void test_granter_destroyed_while_mapped(void **state)
 static void test_init_rejects_bad_memory(void **state)
 {
 	struct gnttab_domain d;
-	struct gnttab_mem m = {doms[0].shared, doms[0].active, 0, NULL, 0};
+	struct gnttab_frame frames[1];
+	struct gnttab_mem m = {frames, 0, NULL, 0};
+	struct gnttab_hooks no_pages = hooks;
+	int pages = pages_live[0];
 
 	assert_int_equal(gnttab_domain_init(&d, 5, &hooks, &m), -EINVAL);
 	m.max_frames = 1;
-	m.maptrack_size = 4;
+	m.maptrack_max = 4;
 	assert_int_equal(gnttab_domain_init(&d, 5, &hooks, &m), -EINVAL);
-	m.maptrack_size = 0;
+	m.maptrack_max = 0;
+	no_pages.alloc_pages = NULL;
+	assert_int_equal(gnttab_domain_init(&d, 5, &no_pages, &m), -EINVAL);
+	alloc_budget = 0; /* not even the first frame */
+	assert_int_equal(gnttab_domain_init(&d, 5, &hooks, &m), -ENOMEM);
+	assert_int_equal(pages_live[0], pages);
+	alloc_budget = -1;
 	assert_int_equal(gnttab_domain_init(&d, 5, &hooks, &m), 0);
-	assert_int_equal(map(&d, 1, 0, HM, MAP_BASE, NULL), GNTST_no_space);
+	assert_int_equal(map(&d, 1, 0, HM, MAP_BASE, NULL), GNTST_no_space); /* no maptrack at all */
+	gnttab_domain_free(&d);
+	gnttab_domain_free(&d); /* twice is harmless */
+}
+
+/* ---- growth ---- */
+
+/* A table starts with one frame and no active entries; frames come when asked, zeroed. */
+static void test_table_grows_on_demand(void **state)
+{
+	struct gnttab_setup_table st = {.dom = DOMID_SELF, .nr_frames = 3};
+	struct gnttab_query_size qs = {.dom = DOMID_SELF};
+	int pages = pages_live[0];
+	grant_handle_t h;
+
+	assert_int_equal(pages, NDOMS); /* one shared frame each */
+	assert_int_equal(pages_live[1], 0);
+	assert_non_null(gnttab_shared_frame(GR, 0));
+	assert_null(gnttab_shared_frame(GR, 1));
+	assert_null(SH(GR, 512));
+	assert_null(ACT(GR, 0));
+	assert_int_equal(SH(GR, 511)->flags, 0); /* cleared, not the allocator's junk */
+	assert_int_equal(gnttab_setup_table(GR, &st), GNTST_okay);
+	assert_int_equal(pages_live[0], pages + 2);
+	assert_non_null(SH(GR, 3 * 512 - 1));
+	assert_null(SH(GR, 3 * 512));
+	for (grant_ref_t r = 512; r < 3 * 512; r++)
+		assert_int_equal(SH(GR, r)->flags | SH(GR, r)->domid | SH(GR, r)->frame, 0);
+	assert_int_equal(gnttab_query_size(GR, &qs), GNTST_okay);
+	assert_int_equal(qs.nr_frames, 3);
+	/* the first pin of an entry of frame 2 brings that frame's active entries, no other */
+	grant(GR, 1030, 2, 4, GTF_permit_access);
+	assert_int_equal(map(MP, 1, 1030, HM, MAP_BASE, &h), GNTST_okay);
+	assert_int_equal(pages_live[1], 1);
+	assert_non_null(ACT(GR, 1030));
+	assert_int_equal(ACT(GR, 1030)->pin_write, 1);
+	assert_int_equal(ACT(GR, 1024)->pin_write, 0);
+	assert_null(ACT(GR, 0));
+	assert_null(ACT(GR, 1023));
+	assert_int_equal(unmap(MP, h, MAP_BASE), GNTST_okay);
+	assert_int_equal(pages_live[1], 1); /* kept until the table goes */
+	/* asking for fewer frames changes nothing */
+	assert_int_equal(gnttab_grow(GR, 2), 0);
+	assert_int_equal(gnttab_nr_frames(GR), 3);
+	assert_int_equal(pages_live[0], pages + 2 + 1); /* and the mapper's first maptrack page */
+}
+
+/* No memory for one of the new frames: the request fails and the table is as it was. */
+static void test_growth_without_memory(void **state)
+{
+	struct gnttab_setup_table st = {.dom = DOMID_SELF, .nr_frames = 4};
+	struct gnttab_query_size qs = {.dom = DOMID_SELF};
+	int pages = pages_live[0];
+
+	alloc_budget = 2; /* three are needed */
+	assert_int_equal(gnttab_setup_table(GR, &st), GNTST_general_error);
+	assert_int_equal(pages_live[0], pages);
+	assert_int_equal(gnttab_nr_frames(GR), 1);
+	for (uint32_t i = 1; i < MAX_FRAMES; i++)
+		assert_null(GR->frames[i].shared);
+	assert_int_equal(gnttab_query_size(GR, &qs), GNTST_okay);
+	assert_int_equal(qs.nr_frames, 1);
+	assert_null(SH(GR, 700)); /* beyond the table: no entry to write */
+	alloc_budget = -1;
+	assert_int_equal(map(MP, 1, 700, HM, MAP_BASE, NULL), GNTST_bad_gntref);
+	alloc_budget = 0;
+	assert_int_equal(gnttab_grow(GR, 2), -ENOMEM);
+	assert_int_equal(gnttab_grow(GR, MAX_FRAMES + 1), -EINVAL);
+	alloc_budget = -1;
+	assert_int_equal(gnttab_setup_table(GR, &st), GNTST_okay);
+	assert_int_equal(gnttab_nr_frames(GR), 4);
+	assert_int_equal(pages_live[0], pages + 3 + 1); /* and the mapper's maptrack page */
+}
+
+/* No memory for a frame's active entries at its first pin: map and copy fail, nothing changes. */
+static void test_active_entries_without_memory(void **state)
+{
+	struct gnttab_setup_table st = {.dom = DOMID_SELF, .nr_frames = 2};
+	grant_handle_t h;
+
+	assert_int_equal(gnttab_setup_table(GR, &st), GNTST_okay);
+	grant(GR, 1, 2, 1, GTF_permit_access);
+	grant(GR, 600, 2, 2, GTF_permit_access);
+	assert_int_equal(map(MP, 1, 1, HM, MAP_BASE, &h), GNTST_okay); /* MP's maptrack, GR's frame 0 */
+	alloc_budget = 0;
+	assert_int_equal(map(MP, 1, 600, HM, MAP_BASE + 1, NULL), GNTST_no_space);
+	assert_int_equal(copy(MP, GNTCOPY_source_gref, 600, 1, 0, 3, DOMID_SELF, 0, 8), GNTST_no_space);
+	assert_int_equal(SH(GR, 600)->flags, GTF_permit_access);
+	assert_null(ACT(GR, 600));
+	assert_int_equal(frame_refs(1, 2), 0);
+	assert_int_equal(MP->maptrack_used, 1);
+	assert_int_equal(doms[2].p2m_mapped[1], 0);
+	alloc_budget = -1;
+	assert_int_equal(map(MP, 1, 600, HM, MAP_BASE + 1, NULL), GNTST_okay);
+	assert_int_equal(ACT(GR, 600)->pin_write, 1);
+}
+
+/* Maptrack: no handles until the first map, then a page of them at a time up to the maximum. */
+static void test_maptrack_grows_by_pages(void **state)
+{
+	const uint32_t ro_dev = GNTMAP_device_map | RO;
+	grant_handle_t h;
+
+	grant(GR, 1, 3, 1, GTF_permit_access | GTF_readonly);
+	assert_int_equal(BIG->maptrack_size, 0);
+	assert_int_equal(MP->maptrack_size, 0);
+	for (uint32_t i = 0; i < BIG_MAPTRACK; i++) {
+		assert_int_equal(map(BIG, 1, 1, ro_dev, 0, &h), GNTST_okay);
+		assert_int_equal(h, i); /* handles in order, across pages */
+		assert_int_equal(BIG->maptrack_size,
+				 MIN((i / GNTTAB_MAPTRACK_PER_PAGE + 1) * GNTTAB_MAPTRACK_PER_PAGE, BIG_MAPTRACK));
+	}
+	assert_non_null(doms[3].maptrack[2]);
+	assert_int_equal(map(BIG, 1, 1, ro_dev, 0, NULL), GNTST_no_space); /* the maximum */
+	assert_int_equal(ACT(GR, 1)->pin_read, BIG_MAPTRACK);
+	{
+		struct gnttab_unmap_grant_ref un = {.dev_bus_addr = (uint64_t)(1 * NR_GFNS + 1) << PAGE_SHIFT,
+						    .handle = GNTTAB_MAPTRACK_PER_PAGE + 3};
+
+		assert_int_equal(gnttab_unmap_grant_ref(BIG, &un), GNTST_okay);
+		assert_int_equal(gnttab_unmap_grant_ref(BIG, &un), GNTST_bad_handle);
+		un.handle = BIG_MAPTRACK;
+		assert_int_equal(gnttab_unmap_grant_ref(BIG, &un), GNTST_bad_handle);
+	}
+	assert_int_equal(map(BIG, 1, 1, ro_dev, 0, &h), GNTST_okay); /* the freed handle again */
+	assert_int_equal(h, GNTTAB_MAPTRACK_PER_PAGE + 3);
+	gnttab_release_mappings(BIG);
+	assert_int_equal(BIG->maptrack_used, 0);
+	assert_int_equal(ACT(GR, 1)->pin_read, 0);
+	assert_int_equal(SH(GR, 1)->flags, GTF_permit_access | GTF_readonly);
+}
+
+/* No memory for a maptrack page: the map fails before anything is pinned. */
+static void test_maptrack_without_memory(void **state)
+{
+	grant_handle_t h;
+
+	grant(GR, 1, 2, 1, GTF_permit_access);
+	alloc_budget = 0;
+	assert_int_equal(map(MP, 1, 1, HM, MAP_BASE, NULL), GNTST_no_space);
+	assert_int_equal(MP->maptrack_size, 0);
+	assert_null(ACT(GR, 1));
+	assert_int_equal(SH(GR, 1)->flags, GTF_permit_access);
+	assert_int_equal(frame_refs(1, 1), 0);
+	alloc_budget = -1;
+	assert_int_equal(map(MP, 1, 1, HM, MAP_BASE, &h), GNTST_okay);
+	assert_int_equal(h, 0);
+}
+
+/* Pins of one kind stop at GNTTAB_PIN_MAX, before the entry or the frame is touched. */
+static void test_pin_limit(void **state)
+{
+	grant_handle_t h;
+
+	grant(GR, 2, 2, 2, GTF_permit_access | GTF_readonly);
+	assert_int_equal(map(MP, 1, 2, HM | RO, MAP_BASE, &h), GNTST_okay);
+	ACT(GR, 2)->pin_read = GNTTAB_PIN_MAX; /* as if that many mappings existed */
+	assert_int_equal(map(MP, 1, 2, HM | RO, MAP_BASE + 1, NULL), GNTST_general_error);
+	assert_int_equal(copy(MP, GNTCOPY_source_gref, 2, 1, 0, 3, DOMID_SELF, 0, 8), GNTST_general_error);
+	assert_int_equal(ACT(GR, 2)->pin_read, GNTTAB_PIN_MAX);
+	assert_int_equal(MP->maptrack_used, 1);
+	assert_int_equal(frame_refs(1, 2), 1);
+	ACT(GR, 2)->pin_read = 1;
+	assert_int_equal(unmap(MP, h, MAP_BASE), GNTST_okay);
+	assert_int_equal(frame_refs(1, 2), 0);
+}
+
+/*
+ * Growth published to other CPUs: one thread grows the table a frame at a time and grants the
+ * first entry of each new frame; another, on another CPU, keeps reading the size and every
+ * frame it covers (complete and zeroed where nobody wrote) and maps each grant as it appears.
+ */
+struct grow_race {
+	uint32_t frames;     /* to grow to */
+	uint32_t granted;    /* frames whose first entry is granted (release) */
+	unsigned int errors; /* what the reader saw wrong */
+	unsigned int maps;
+};
+
+static void *grow_thread(void *arg)
+{
+	struct grow_race *r = arg;
+
+	for (uint32_t f = 1; f < r->frames; f++) {
+		if (gnttab_grow(GR, f + 1) != 0)
+			__atomic_fetch_add(&r->errors, 1, __ATOMIC_RELAXED);
+		grant(GR, f * GNTTAB_ENTRIES_PER_FRAME, 2, f % NR_GFNS, GTF_permit_access | GTF_readonly);
+		__atomic_store_n(&r->granted, f + 1, __ATOMIC_RELEASE);
+	}
+	return NULL;
+}
+
+static void *read_thread(void *arg)
+{
+	struct grow_race *r = arg;
+	uint32_t seen = 1, mapped = 1;
+
+	while (mapped < r->frames) {
+		uint32_t n = gnttab_nr_frames(GR), granted = __atomic_load_n(&r->granted, __ATOMIC_ACQUIRE);
+
+		if (n < seen || n > r->frames)
+			__atomic_fetch_add(&r->errors, 1, __ATOMIC_RELAXED);
+		seen = n;
+		for (uint32_t f = 0; f < n; f++) {
+			grant_entry_v1_t *last = SH(GR, f * GNTTAB_ENTRIES_PER_FRAME + GNTTAB_ENTRIES_PER_FRAME - 1);
+
+			if (!last || __atomic_load_n(&last->flags, __ATOMIC_RELAXED))
+				__atomic_fetch_add(&r->errors, 1, __ATOMIC_RELAXED);
+		}
+		for (; mapped < granted; mapped++) {
+			struct gnttab_map_grant_ref op = {
+			    .flags = GNTMAP_device_map | RO, .ref = mapped * GNTTAB_ENTRIES_PER_FRAME, .dom = 1};
+
+			if (gnttab_map_grant_ref(MP, &op) == GNTST_okay)
+				r->maps++;
+			else
+				__atomic_fetch_add(&r->errors, 1, __ATOMIC_RELAXED);
+		}
+	}
+	return NULL;
+}
+
+/* Frees domain id's table and sets it up again with these maxima. */
+static void reinit(domid_t id, uint32_t frames, uint32_t maptrack)
+{
+	struct gnttab_mem m = {doms[id].frames, frames, doms[id].maptrack, maptrack};
+
+	gnttab_domain_free(&doms[id].gt);
+	assert_int_equal(gnttab_domain_init(&doms[id].gt, id, &hooks, &m), 0);
+}
+
+static void test_growth_seen_by_other_cpus(void **state)
+{
+	for (int round = 0; round < 200; round++) {
+		struct grow_race r = {.frames = GNTTAB_MAX_FRAMES, .granted = 1};
+		pthread_t grower, reader;
+
+		reinit(1, GNTTAB_MAX_FRAMES, NR_MAPTRACK); /* a granter with room for every frame */
+		reinit(2, MAX_FRAMES, BIG_MAPTRACK);       /* a mapper with a handle for each */
+		assert_int_equal(pthread_create(&reader, NULL, read_thread, &r), 0);
+		assert_int_equal(pthread_create(&grower, NULL, grow_thread, &r), 0);
+		assert_int_equal(pthread_join(grower, NULL), 0);
+		assert_int_equal(pthread_join(reader, NULL), 0);
+		assert_int_equal(r.errors, 0);
+		assert_int_equal(r.maps, GNTTAB_MAX_FRAMES - 1);
+		assert_int_equal(gnttab_nr_frames(GR), GNTTAB_MAX_FRAMES);
+		assert_int_equal(pages_live[1], GNTTAB_MAX_FRAMES - 1); /* active entries of each mapped frame */
+		gnttab_release_mappings(MP);
+		assert_false(gnttab_domain_pinned(GR));
+	}
 }
 
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test_setup(test_setup_table_limits, setup),
-	    cmocka_unit_test_setup(test_set_version, setup),
-	    cmocka_unit_test_setup(test_map_permissions, setup),
-	    cmocka_unit_test_setup(test_unmap_errors, setup),
-	    cmocka_unit_test_setup(test_status_refcounts, setup),
-	    cmocka_unit_test_setup(test_write_upgrade_needs_writable_p2m, setup),
-	    cmocka_unit_test_setup(test_host_and_device_parts, setup),
-	    cmocka_unit_test_setup(test_map_into_failure_unpins, setup),
-	    cmocka_unit_test_setup(test_racing_revoke, setup),
-	    cmocka_unit_test_setup(test_copy_combinations, setup),
-	    cmocka_unit_test_setup(test_copy_errors, setup),
-	    cmocka_unit_test_setup(test_maptrack_exhaustion, setup),
-	    cmocka_unit_test_setup(test_granter_destroyed_while_mapped, setup),
-	    cmocka_unit_test_setup(test_init_rejects_bad_memory, setup),
+	    cmocka_unit_test_setup_teardown(test_setup_table_limits, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_set_version, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_map_permissions, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_unmap_errors, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_status_refcounts, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_write_upgrade_needs_writable_p2m, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_host_and_device_parts, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_map_into_failure_unpins, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_racing_revoke, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_copy_combinations, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_copy_errors, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_maptrack_exhaustion, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_granter_destroyed_while_mapped, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_init_rejects_bad_memory, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_table_grows_on_demand, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_growth_without_memory, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_active_entries_without_memory, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_maptrack_grows_by_pages, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_maptrack_without_memory, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_pin_limit, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_growth_seen_by_other_cpus, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -45,12 +45,18 @@ void xfree(void *p)
 		live_allocs--;
 	free(p);
 }
+static int fail_pages; /* page allocations fail while set */
+
 void *alloc_pages_va(unsigned int order)
 {
-	void *p = aligned_alloc(PAGE_SIZE, PAGE_SIZE << order);
+	void *p;
+
+	if (fail_pages)
+		return NULL;
+	p = aligned_alloc(PAGE_SIZE, PAGE_SIZE << order);
 
 	live_allocs++;
-	memset(p, 0xee, PAGE_SIZE << order); /* gnttab_domain_init must clear it */
+	memset(p, 0xee, PAGE_SIZE << order); /* the v1 logic must clear it */
 	return p;
 }
 void free_pages_va(void *va, unsigned int order)
@@ -218,14 +224,14 @@ static int teardown(void **state)
 	return 0;
 }
 
-static grant_entry_v1_t *shared_of(domid_t id)
+static grant_entry_v1_t *entry_of(domid_t id, grant_ref_t ref)
 {
-	return fakes[id].d.gnttab ? domain_gnttab(&fakes[id].d)->shared : NULL;
+	return fakes[id].d.gnttab ? gnttab_shared_entry(domain_gnttab(&fakes[id].d), ref) : NULL;
 }
 
 static void grant(domid_t from, grant_ref_t ref, domid_t to, unsigned int gfn, uint16_t flags)
 {
-	grant_entry_v1_t *e = &shared_of(from)[ref];
+	grant_entry_v1_t *e = entry_of(from, ref);
 
 	e->frame = gfn;
 	e->domid = to;
@@ -253,16 +259,26 @@ static int16_t unmap(domid_t mapper, unsigned int gfn, grant_handle_t h)
 
 /* ---- tests ---- */
 
-static void test_table_starts_clear(void **state)
+/* A new table: its first frame, cleared; no active entries, no maptrack; the rest on demand. */
+static void test_table_starts_small(void **state)
 {
 	struct gnttab_domain *gt = domain_gnttab(&fakes[1].d);
+	int allocs = live_allocs;
 
 	assert_non_null(gt);
 	assert_int_equal(gt->domid, 1);
 	assert_int_equal(gt->max_frames, DOMAIN_GNTTAB_FRAMES);
-	assert_int_equal(gt->maptrack_size, DOMAIN_GNTTAB_MAPTRACK);
-	for (unsigned int i = 0; i < DOMAIN_GNTTAB_FRAMES * GNTTAB_ENTRIES_PER_FRAME; i++)
-		assert_int_equal(gt->shared[i].flags, 0);
+	assert_int_equal(gt->maptrack_max, DOMAIN_GNTTAB_MAPTRACK);
+	assert_int_equal(gt->maptrack_size, 0);
+	assert_int_equal(gnttab_nr_frames(gt), GNTTAB_INITIAL_FRAMES);
+	for (unsigned int i = 0; i < GNTTAB_ENTRIES_PER_FRAME; i++)
+		assert_int_equal(entry_of(1, i)->flags, 0);
+	assert_null(entry_of(1, GNTTAB_ENTRIES_PER_FRAME));
+	fake_domain_down(1);
+	assert_int_equal(allocs - live_allocs, 2); /* the table and its one frame */
+	assert_int_equal(domain_gnttab_create(&fakes[1].d), 0);
+	assert_int_equal(live_allocs, allocs);
+	fakes[1].alive = true;
 }
 
 /* The map hooks: the granter's page at the mapper's gfn, read-only where asked, one reference. */
@@ -375,11 +391,11 @@ static void test_mapper_destroyed_while_mapping(void **state)
 	grant(3, 3, 2, 5, 0);
 	assert_int_equal(map(2, 1, 3, 100, false, &h), GNTST_okay);
 	assert_int_equal(map(2, 3, 3, 101, false, &h), GNTST_okay);
-	assert_true(shared_of(1)[3].flags & GTF_writing);
+	assert_true(entry_of(1, 3)->flags & GTF_writing);
 	fake_domain_down(2);
 	assert_int_equal(outlives_msgs, 0);
-	assert_false(shared_of(1)[3].flags & (GTF_reading | GTF_writing));
-	assert_false(shared_of(3)[3].flags & (GTF_reading | GTF_writing));
+	assert_false(entry_of(1, 3)->flags & (GTF_reading | GTF_writing));
+	assert_false(entry_of(3, 3)->flags & (GTF_reading | GTF_writing));
 	assert_int_equal(fakes[1].refs[2], 0);
 	assert_int_equal(fakes[3].refs[5], 0);
 	assert_int_equal(fakes[2].p2m[100], 0);
@@ -389,19 +405,23 @@ static void test_mapper_destroyed_while_mapping(void **state)
 static void test_table_frames(void **state)
 {
 	struct domain *d = &fakes[1].d;
+	struct gnttab_domain *gt = domain_gnttab(d);
 	uint64_t frame0;
 
 	assert_int_equal(gnttab_frame_gfn(d, 0).gfn, INVALID_GFN.gfn);
+	assert_int_equal(gnttab_frame_gfn(d, 3).gfn, INVALID_GFN.gfn); /* not in the table yet */
 	assert_int_equal(gnttab_map_frame(d, DOMAIN_GNTTAB_FRAMES, _gfn(50)), -EINVAL);
 	assert_int_equal(gnttab_map_frame(d, 0, _gfn(NR_GFNS)), -EINVAL);
 	assert_int_equal(gnttab_map_frame(d, 0, _gfn(50)), 0);
 	frame0 = fakes[1].p2m[50] - 1;
-	assert_int_equal(frame0 << PAGE_SHIFT, (uintptr_t)shared_of(1));
+	assert_int_equal(frame0 << PAGE_SHIFT, (uintptr_t)gnttab_shared_frame(gt, 0));
 	assert_int_equal(gnttab_frame_gfn(d, 0).gfn, 50);
 	assert_int_equal(gnttab_map_frame(d, 3, _gfn(53)), 0);
-	assert_int_equal(domain_gnttab(d)->nr_frames, 4); /* grown to hold frame 3 */
-	assert_int_equal(fakes[1].p2m[53] - 1, frame0 + 3);
-	assert_int_equal(gnttab_map_frame(d, 0, _gfn(60)), 0); /* moves: the old gfn goes */
+	assert_int_equal(gnttab_nr_frames(gt), 4); /* grown to hold frame 3 */
+	assert_int_equal((fakes[1].p2m[53] - 1) << PAGE_SHIFT, (uintptr_t)gnttab_shared_frame(gt, 3));
+	assert_int_equal(entry_of(1, 4 * GNTTAB_ENTRIES_PER_FRAME - 1)->flags, 0);
+	/* frame 0 moves: its old gfn goes */
+	assert_int_equal(gnttab_map_frame(d, 0, _gfn(60)), 0);
 	assert_int_equal(fakes[1].p2m[50], 0);
 	assert_int_equal(gnttab_frame_gfn(d, 0).gfn, 60);
 	fakes[1].p2m[60] = 0; /* the guest removed it */
@@ -416,10 +436,40 @@ static void test_table_frames(void **state)
 	}
 }
 
+/* XENMAPSPACE_grant_table for a frame the table cannot grow to for want of memory: -ENOMEM. */
+static void test_map_frame_without_memory(void **state)
+{
+	struct domain *d = &fakes[1].d;
+
+	fail_pages = 1;
+	assert_int_equal(gnttab_map_frame(d, 2, _gfn(52)), -ENOMEM);
+	assert_int_equal(gnttab_nr_frames(domain_gnttab(d)), 1);
+	assert_int_equal(fakes[1].p2m[52], 0);
+	fail_pages = 0;
+	assert_int_equal(gnttab_map_frame(d, 2, _gfn(52)), 0);
+	assert_int_equal(gnttab_frame_gfn(d, 2).gfn, 52);
+}
+
+/* No page for a new table's first frame: the domain gets no table, nothing stays allocated. */
+static void test_create_without_memory(void **state)
+{
+	struct domain d = {.domain_id = 3};
+	int allocs = live_allocs;
+
+	fail_pages = 1;
+	assert_int_equal(domain_gnttab_create(&d), -ENOMEM);
+	fail_pages = 0;
+	assert_null(d.gnttab);
+	assert_int_equal(live_allocs, allocs);
+	domain_gnttab_destroy(&d); /* what a failed domain_create does: harmless */
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test_setup_teardown(test_table_starts_clear, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_table_starts_small, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_map_frame_without_memory, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_create_without_memory, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_map_reaches_the_page, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_what_can_be_granted, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_granter_destroyed_while_mapped, setup, teardown),

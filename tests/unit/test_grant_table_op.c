@@ -7,6 +7,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 #include <cmocka.h>
 
@@ -46,9 +47,8 @@ int copy_to_guest(struct vcpu *v, uint64_t gva, const void *src, size_t len)
 struct fake {
 	struct domain d;
 	struct gnttab_domain gt;
-	grant_entry_v1_t shared[FRAMES * 512];
-	struct gnttab_active active[FRAMES * 512];
-	struct gnttab_maptrack maptrack[8];
+	struct gnttab_frame frames[FRAMES];
+	struct gnttab_maptrack *maptrack[1];
 };
 static struct fake fakes[3];
 static struct vcpu vcpu;
@@ -109,6 +109,16 @@ static void copy(mfn_t src, uint16_t so, mfn_t dst, uint16_t dof, uint16_t len)
 	memmove(&mem[mfn_x(dst)][dof], &mem[mfn_x(src)][so], len);
 }
 
+static void *alloc_pages(unsigned int order)
+{
+	return aligned_alloc(PAGE_SIZE, PAGE_SIZE << order);
+}
+
+static void free_pages(void *p, unsigned int order)
+{
+	free(p);
+}
+
 static const struct gnttab_hooks hooks = {
     .lookup_domain = lookup,
     .gfn_to_frame = gfn_to_frame,
@@ -116,6 +126,8 @@ static const struct gnttab_hooks hooks = {
     .map_into = map_into,
     .unmap_from = unmap_from,
     .copy = copy,
+    .alloc_pages = alloc_pages,
+    .free_pages = free_pages,
 };
 
 static int setup(void **state)
@@ -127,8 +139,9 @@ static int setup(void **state)
 	reaps = 0;
 	for (domid_t id = 1; id <= 2; id++) {
 		struct fake *f = &fakes[id];
-		struct gnttab_mem m = {f->shared, f->active, FRAMES, f->maptrack, 8};
+		struct gnttab_mem m = {f->frames, FRAMES, f->maptrack, 8};
 
+		gnttab_domain_free(&f->gt); /* the previous test's */
 		memset(&f->d, 0, sizeof(f->d));
 		f->d.domain_id = id;
 		assert_int_equal(gnttab_domain_init(&f->gt, id, &hooks, &m), 0);
@@ -147,7 +160,8 @@ static long op(unsigned int cmd, uint64_t uop, uint64_t count)
 /* Domain 2 grants its gfn to domain 1 in entry ref. */
 static void grant(grant_ref_t ref, uint32_t gfn, uint16_t extra_flags)
 {
-	fakes[2].shared[ref] = (grant_entry_v1_t){.flags = GTF_permit_access | extra_flags, .domid = 1, .frame = gfn};
+	*gnttab_shared_entry(&fakes[2].gt, ref) =
+	    (grant_entry_v1_t){.flags = GTF_permit_access | extra_flags, .domid = 1, .frame = gfn};
 }
 
 static void test_counts_and_commands(void **state)
@@ -238,7 +252,7 @@ static void test_map_unmap_batch(void **state)
 	assert_int_equal(m[2].status, GNTST_okay);
 	assert_int_equal(mapped[0x10], 2 * NR_GFNS + 3 + 1);
 	assert_int_equal(mapped[0x12], 2 * NR_GFNS + 4 + 1);
-	assert_true(fakes[2].shared[5].flags & GTF_writing);
+	assert_true(gnttab_shared_entry(&fakes[2].gt, 5)->flags & GTF_writing);
 	assert_int_equal(reaps, 0);
 
 	u[0] = (struct gnttab_unmap_grant_ref){.host_addr = 0x10ULL << 12, .handle = m[0].handle, .status = 55};
@@ -251,7 +265,7 @@ static void test_map_unmap_batch(void **state)
 	assert_int_equal(u[0].host_addr, 0x10ULL << 12);
 	assert_int_equal(mapped[0x10], 0);
 	assert_int_equal(refs[2 * NR_GFNS + 3], 0);
-	assert_false(fakes[2].shared[5].flags & (GTF_reading | GTF_writing));
+	assert_false(gnttab_shared_entry(&fakes[2].gt, 5)->flags & (GTF_reading | GTF_writing));
 	assert_int_equal(reaps, 1);
 	u[0].handle = m[2].handle;
 	u[0].host_addr = 0x12ULL << 12;
@@ -292,7 +306,7 @@ static void test_map_faults(void **state)
 	}
 	assert_int_equal(fakes[1].gt.maptrack_used, 0);
 	assert_int_equal(refs[2 * NR_GFNS + 3], 0);
-	assert_false(fakes[2].shared[5].flags & (GTF_reading | GTF_writing));
+	assert_false(gnttab_shared_entry(&fakes[2].gt, 5)->flags & (GTF_reading | GTF_writing));
 }
 
 static void test_device_map_privileged_only(void **state)

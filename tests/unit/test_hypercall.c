@@ -7,6 +7,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <cmocka.h>
@@ -246,7 +247,6 @@ long do_ctl(struct vcpu *v, const uint64_t *args)
 static struct domain dom;
 static struct vcpu vcpu0, vcpu1;
 static struct shared_info shared;
-static struct evtchn ports[64];
 
 static struct evtchn_domain *lookup(domid_t id)
 {
@@ -259,10 +259,15 @@ struct domain *domain_lookup(domid_t id)
 static void kick(struct evtchn_domain *d, unsigned int vcpu)
 {
 }
-static const struct evtchn_hooks hooks = {.lookup_domain = lookup, .kick_vcpu = kick};
+static void *zalloc(size_t size)
+{
+	return calloc(1, size);
+}
+static const struct evtchn_hooks hooks = {.lookup_domain = lookup, .kick_vcpu = kick, .alloc = zalloc, .free = free};
 
 static int setup(void **state)
 {
+	evtchn_domain_free(&dom.evtchn); /* the previous test's ports */
 	memset(&dom, 0, sizeof(dom));
 	memset(&vcpu0, 0, sizeof(vcpu0));
 	memset(&vcpu1, 0, sizeof(vcpu1));
@@ -277,7 +282,6 @@ static int setup(void **state)
 	vcpu1.pause_flags = VPF_DOWN;
 	vcpu1.vcpu_id = 1;
 	memset(&shared, 0, sizeof(shared));
-	memset(ports, 0, sizeof(ports));
 	yields = blocks = polls = init_states = 0;
 	now = 1000000;
 	timer_armed = false;
@@ -286,7 +290,7 @@ static int setup(void **state)
 	memset(populated, 0, sizeof(populated));
 	frames_mapped = 0;
 	dom.max_pages = 100;
-	assert_int_equal(evtchn_domain_init(&dom.evtchn, 3, &shared, ports, 64, 2, &hooks), 0);
+	assert_int_equal(evtchn_domain_init(&dom.evtchn, 3, &shared, 64, 2, &hooks), 0);
 	evtchn_set_vcpu_info(&dom.evtchn, 0, &shared.vcpu_info[0]);
 	return 0;
 }
@@ -615,7 +619,7 @@ static void test_register_vcpu_info(void **state)
 	memcpy(guest, &r, sizeof(r));
 	shared.vcpu_info[0].evtchn_upcall_pending = 1;
 	assert_int_equal(call(__HYPERVISOR_vcpu_op, VCPUOP_register_vcpu_info, 0, GUEST_BASE), 0);
-	assert_ptr_equal(dom.evtchn.vcpu_info[0], (struct vcpu_info *)(guest_frame + 64));
+	assert_ptr_equal(evtchn_vcpu_info(&dom.evtchn, 0), (struct vcpu_info *)(guest_frame + 64));
 	assert_int_equal(((struct vcpu_info *)(guest_frame + 64))->evtchn_upcall_pending, 1); /* carried over */
 	assert_int_equal(mfn_x(vcpu0.vcpu_info_page), 0x5678); /* held while the vCPU lives */
 	assert_int_equal(call(__HYPERVISOR_vcpu_op, VCPUOP_register_vcpu_info, 0, GUEST_BASE), -EINVAL); /* once */

@@ -197,10 +197,11 @@ static struct domain *boot_domain_build(struct boot_domain *b, domid_t id)
 	vcpu_start_pvh(d->vcpus[0], entry, (uint32_t)start_info);
 	t0 = cycles_now() - t0;
 	printk("Mica: d%u (%s): PVH guest%s, %lu MiB, %u vCPU%s, CPUs 0x%lx, entry 0x%x, start info at 0x%lx, "
-	       "command line '%s'%s; built in %lu TSC cycles, %lu KiB of hypervisor memory\n",
+	       "command line '%s'%s; built in %lu TSC cycles, %lu KiB of hypervisor memory (and %lu KiB of p2m "
+	       "tables)\n",
 	       d->domain_id, d->name, b->dom0 ? " (dom0, privileged)" : "", c->memory >> 20, c->vcpus,
 	       c->vcpus == 1 ? "" : "s", affinity, entry, start_info, c->args,
-	       b->ramdisk >= 0 ? ", with a ramdisk" : "", t0, overhead >> 10);
+	       b->ramdisk >= 0 ? ", with a ramdisk" : "", t0, overhead >> 10, d->arch.p2m.nr_tables * 4);
 	return d;
 }
 

@@ -112,23 +112,18 @@ int arch_map_hyp_page(struct domain *d, uint64_t gfn, void *va)
 
 int arch_map_shared_info(struct domain *d, uint64_t gfn) { return arch_map_hyp_page(d, gfn, d->shared_info); }
 
+/* The heap aligns struct vcpu as the FXSAVE area inside it needs. */
+_Static_assert(_Alignof(struct vcpu) <= HEAP_MIN_ALIGN, "vCPUs come from the heap");
+
 int arch_vcpu_create(struct vcpu *v)
 {
-	v->arch.hvm.fpu = xmalloc(sizeof(*v->arch.hvm.fpu));
-	if (!v->arch.hvm.fpu || ((uintptr_t)v->arch.hvm.fpu & 15)) {
-		xfree(v->arch.hvm.fpu);
-		v->arch.hvm.fpu = NULL;
-		return -ENOMEM;
-	}
-	hvm_fpu_init(v->arch.hvm.fpu);
+	hvm_fpu_init(&v->arch.hvm.fpu);
 	return hvm->vcpu_create(v);
 }
 
 void arch_vcpu_destroy(struct vcpu *v)
 {
 	hvm->vcpu_destroy(v);
-	xfree(v->arch.hvm.fpu);
-	v->arch.hvm.fpu = NULL;
 }
 
 void arch_vcpu_dump(struct vcpu *v)

@@ -56,12 +56,12 @@ void hvm_fpu_init(struct fxsave_area *f)
 void arch_vcpu_switch_in(struct vcpu *v)
 {
 	hvm->vcpu_load(v);
-	fxrstor(v->arch.hvm.fpu);
+	fxrstor(&v->arch.hvm.fpu);
 }
 
 void arch_vcpu_switch_out(struct vcpu *v)
 {
-	fxsave(v->arch.hvm.fpu);
+	fxsave(&v->arch.hvm.fpu);
 	hvm->vcpu_put(v);
 }
 

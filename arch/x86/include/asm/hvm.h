@@ -116,8 +116,8 @@ struct hvm_vcpu {
 	uint64_t exits;
 	struct hvm_init_state init; /* valid while init_pending */
 	bool init_pending;
-	bool irq_window; /* deliver_irq asked for an interrupt-window exit */
-	struct fxsave_area *fpu;
+	bool irq_window;        /* deliver_irq asked for an interrupt-window exit */
+	struct fxsave_area fpu; /* in the vCPU's own allocation: 16-byte aligned, as FXSAVE needs */
 };
 
 struct hvm_ops {
