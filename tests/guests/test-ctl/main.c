@@ -427,6 +427,7 @@ static void fill(unsigned int mib)
 	unsigned int n = 0;
 	long rc = 0;
 
+	tsc_khz = before.cpu_khz ? before.cpu_khz : 1000000; /* for wait_gone's deadline */
 	if (!map_gfn)
 		xtf_error("no free guest frame to map the children's pages at");
 	for (;;) {
