@@ -23,25 +23,16 @@ static uint64_t *tramp_var(uint64_t *sym)
 	return (uint64_t *)((uint8_t *)pa_to_va(AP_TRAMPOLINE_PHYS) + ((char *)sym - ap_trampoline_start));
 }
 
-/* Until the scheduler starts, CPUs wait here (and take work from smp_run_on); then they run it. */
+/* Until the scheduler starts (sched_start kicks every CPU), CPUs wait here; then they run it. */
 __noreturn void cpu_idle_loop(void)
 {
 	struct cpu *c = this_cpu();
 
 	c->state = CPU_IDLE;
 	for (;;) {
-		void (*fn)(void *) = __atomic_load_n(&c->work, __ATOMIC_ACQUIRE);
-
 		if (sched_started()) {
 			c->state = CPU_ONLINE;
 			sched_run(); /* the boot CPU made this CPU known to it (platform_init) */
-		}
-		if (fn) {
-			c->state = CPU_ONLINE;
-			fn(c->work_arg);
-			__atomic_store_n(&c->work, NULL, __ATOMIC_RELEASE);
-			c->state = CPU_IDLE;
-			continue;
 		}
 		/* sti takes effect after the next instruction, so no wake-up is lost before hlt. */
 		__asm__ volatile("sti; hlt" ::: "memory");
@@ -68,17 +59,6 @@ uint64_t cpus_online_mask(void)
 		if (cpus[i].state != CPU_FAILED && cpus[i].state != CPU_OFFLINE)
 			m |= 1ULL << i;
 	return m;
-}
-
-int smp_run_on(unsigned int cpu, void (*fn)(void *), void *arg)
-{
-	struct cpu *c = &cpus[cpu];
-
-	if (cpu == 0 || cpu >= nr_cpus || c->state != CPU_IDLE || c->work)
-		return -EBUSY;
-	c->work_arg = arg;
-	__atomic_store_n(&c->work, fn, __ATOMIC_RELEASE);
-	return apic_send_ipi(c->apic_id, ICR_FIXED | VEC_IPI_CALL);
 }
 
 static __noreturn void ap_entry(struct cpu *c)

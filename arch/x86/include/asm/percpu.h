@@ -29,9 +29,6 @@ struct cpu {
 	struct domain *volatile in_guest;
 	/* odd while a hypercall runs here (arch_synchronize_hypercalls) */
 	volatile uint64_t hypercall_seq;
-	/* work handed to this CPU's idle loop by smp_run_on() */
-	void (*volatile work)(void *arg);
-	void *work_arg;
 	struct gdt_table gdt __attribute__((aligned(16)));
 	struct tss tss __attribute__((aligned(16)));
 	void *stack_top;

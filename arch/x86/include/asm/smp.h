@@ -12,8 +12,6 @@ void smp_send_stop(void);
 /* Waits until every online CPU has reached its idle loop; false on timeout. */
 bool smp_wait_idle(unsigned int timeout_ms);
 __noreturn void cpu_idle_loop(void);
-/* Runs fn(arg) on an idle application processor from its idle loop; -EBUSY if it has work. */
-int smp_run_on(unsigned int cpu, void (*fn)(void *), void *arg);
 
 /* Makes a CPU leave its guest (an IPI whose handler does nothing): it then sees what changed. */
 void smp_kick(unsigned int cpu);
