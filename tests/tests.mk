@@ -13,7 +13,7 @@ UNIT_BINS := $(UNIT_TESTS:%=$(BUILD)/unit/test_%)
 $(BUILD)/unit/test_%: $$($$*_SRCS) tests/tests.mk | $(DEPS_OK)
 	@mkdir -p $(dir $@)
 	@echo "  HOSTCC  $@"
-	$(Q)$(CC) $(UNIT_CFLAGS) $($*_SRCS) -o $@ $(CMOCKA_LIBS)
+	$(Q)$(CC) $(UNIT_CFLAGS) $($*_CFLAGS) $($*_SRCS) -o $@ $(CMOCKA_LIBS)
 
 unit-build: $(UNIT_BINS)
 

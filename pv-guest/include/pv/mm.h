@@ -1,0 +1,26 @@
+/*
+ * Memory: a page allocator over the RAM the start info's memory map gives (minus the image
+ * and the heap), and newlib's malloc on an sbrk heap growing up from the image's end. The page
+ * allocator hands out pages from the top of RAM downwards; the two meet in the middle.
+ */
+#ifndef PV_MM_H
+#define PV_MM_H
+
+#include <pv/os.h>
+
+void init_mm(void);
+void *alloc_pages(unsigned int order); /* 2^order zeroed, naturally aligned pages; NULL if none */
+void free_pages(void *p, unsigned int order);
+static inline void *alloc_page(void) { return alloc_pages(0); }
+static inline void free_page(void *p) { free_pages(p, 0); }
+
+struct mm_stats {
+	unsigned long ram_pages;   /* RAM the domain was given */
+	unsigned long image_pages; /* kernel image (text, data, bss) */
+	unsigned long heap_bytes;  /* sbrk heap in use (malloc's arena) */
+	unsigned long free_pages;  /* page allocator: free */
+	unsigned long used_pages;  /* page allocator: allocated */
+};
+void mm_stats(struct mm_stats *s);
+
+#endif
