@@ -94,6 +94,7 @@ include arch/x86/efi/efi.mk
 include scripts/images.mk
 
 # ---------------------------------------------------------------- tests
+include pv-guest/pv-guest.mk
 include tests/guests/guests.mk
 include tests/tests.mk
 

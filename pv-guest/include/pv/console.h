@@ -14,6 +14,7 @@ void console_write(const char *buf, size_t len); /* all of it; \n becomes \r\n *
 size_t console_read(char *buf, size_t len);
 /* Non-blocking: returns input bytes available now (0 if none). */
 size_t console_poll(char *buf, size_t len);
-bool console_is_ring(void); /* the PV ring, not console_io */
+bool console_is_ring(void);
+void console_flush(void); /* waits (up to 2 s) until the backend took all output */ /* the PV ring, not console_io */
 
 #endif

@@ -11,8 +11,14 @@
 void init_mm(void);
 void *alloc_pages(unsigned int order); /* 2^order zeroed, naturally aligned pages; NULL if none */
 void free_pages(void *p, unsigned int order);
-static inline void *alloc_page(void) { return alloc_pages(0); }
-static inline void free_page(void *p) { free_pages(p, 0); }
+static inline void *alloc_page(void)
+{
+	return alloc_pages(0);
+}
+static inline void free_page(void *p)
+{
+	free_pages(p, 0);
+}
 
 struct mm_stats {
 	unsigned long ram_pages;   /* RAM the domain was given */

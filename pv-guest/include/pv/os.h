@@ -33,11 +33,24 @@
 /* Interrupts (the event-channel upcall is the only interrupt source). Host unit tests
  * (PV_HOST_TEST) get no-ops: cli/sti fault in a user process. */
 #ifdef PV_HOST_TEST
-static inline unsigned long local_irq_save(void) { return 0x200; }
-static inline void local_irq_restore(unsigned long flags) { (void)flags; }
-static inline void local_irq_disable(void) {}
-static inline void local_irq_enable(void) {}
-static inline bool irqs_disabled(void) { return false; }
+static inline unsigned long local_irq_save(void)
+{
+	return 0x200;
+}
+static inline void local_irq_restore(unsigned long flags)
+{
+	(void)flags;
+}
+static inline void local_irq_disable(void)
+{
+}
+static inline void local_irq_enable(void)
+{
+}
+static inline bool irqs_disabled(void)
+{
+	return false;
+}
 #else
 static inline unsigned long local_irq_save(void)
 {
@@ -53,8 +66,14 @@ static inline void local_irq_restore(unsigned long flags)
 		__asm__ volatile("sti" ::: "memory");
 }
 
-static inline void local_irq_disable(void) { __asm__ volatile("cli" ::: "memory"); }
-static inline void local_irq_enable(void) { __asm__ volatile("sti" ::: "memory"); }
+static inline void local_irq_disable(void)
+{
+	__asm__ volatile("cli" ::: "memory");
+}
+static inline void local_irq_enable(void)
+{
+	__asm__ volatile("sti" ::: "memory");
+}
 static inline bool irqs_disabled(void)
 {
 	unsigned long flags;
@@ -68,10 +87,10 @@ static inline bool irqs_disabled(void)
 int printk(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* Prints the message and a stack trace, reports a crash through SCHEDOP_shutdown. */
 __attribute__((noreturn, format(printf, 1, 2))) void panic(const char *fmt, ...);
-#define BUG_ON(c)                                                                   \
-	do {                                                                        \
-		if (c)                                                              \
-			panic("BUG at %s:%d: %s", __FILE__, __LINE__, #c);        \
+#define BUG_ON(c)                                                          \
+	do {                                                               \
+		if (c)                                                     \
+			panic("BUG at %s:%d: %s", __FILE__, __LINE__, #c); \
 	} while (0)
 
 /* The hypervisor we run on: "Mica" or "Xen", and its version from xen_version. */

@@ -4,7 +4,6 @@
 
 #include <pv/os.h>
 
-#include <xen/xen.h>
 #include <xen/event_channel.h>
 #include <xen/grant_table.h>
 #include <xen/hvm/hvm_op.h>
@@ -13,6 +12,7 @@
 #include <xen/sched.h>
 #include <xen/vcpu.h>
 #include <xen/version.h>
+#include <xen/xen.h>
 
 extern struct shared_info *HYPERVISOR_shared_info;
 

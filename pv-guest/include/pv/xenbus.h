@@ -23,7 +23,7 @@ domid_t xenbus_self_domid(void); /* from the store's "domid" node; DOMID_SELF un
 int xenbus_read(xenbus_transaction_t t, const char *path, char **value);
 int xenbus_write(xenbus_transaction_t t, const char *path, const char *value);
 int xenbus_printf(xenbus_transaction_t t, const char *dir, const char *node, const char *fmt, ...)
-	__attribute__((format(printf, 4, 5)));
+    __attribute__((format(printf, 4, 5)));
 int xenbus_mkdir(xenbus_transaction_t t, const char *path);
 int xenbus_rm(xenbus_transaction_t t, const char *path);
 /* The names under path: *names is a malloc'd array of *n malloc'd strings. */
@@ -54,7 +54,7 @@ struct xenbus_watch {
 	struct xenbus_watch *next;
 };
 int xenbus_watch(struct xenbus_watch *w, const char *path); /* w zeroed by the caller */
-int xenbus_unwatch(struct xenbus_watch *w);                  /* frees queued events */
+int xenbus_unwatch(struct xenbus_watch *w);                 /* frees queued events */
 /* Next event (caller frees with xenbus_free_event), waiting until deadline (0: forever); NULL on timeout. */
 struct xenbus_event *xenbus_wait_event(struct xenbus_watch *w, s_time_t deadline);
 void xenbus_free_event(struct xenbus_event *e);

@@ -1,0 +1,317 @@
+/*
+ * shell: console commands. Interactive by default; "shell -c CMD ; CMD ..." runs the
+ * commands (the rest of the command line, ";"-separated) and powers off.
+ * Line editing: backspace/DEL, Ctrl-U (kill line), Ctrl-C (drop line); CR or LF ends a line.
+ */
+#include <pv/apps.h>
+#include <pv/console.h>
+#include <pv/events.h>
+#include <pv/gnttab.h>
+#include <pv/mm.h>
+#include <pv/sched.h>
+#include <pv/setup.h>
+#include <pv/xenbus.h>
+
+#include <malloc.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+/* Commands that other parts provide when they are built in. */
+__attribute__((weak)) int net_cmd(int argc, char **argv);
+__attribute__((weak)) int ping_cmd(int argc, char **argv);
+__attribute__((weak)) int blk_cmd(int argc, char **argv);
+
+#pragma weak xenbus_available
+#pragma weak xenbus_self_domid
+#pragma weak xenbus_read
+#pragma weak xenbus_write
+#pragma weak xenbus_ls
+#pragma weak xenbus_free_names
+#pragma weak xenbus_rm
+
+struct command {
+	const char *name;
+	int (*fn)(int argc, char **argv);
+	const char *help;
+};
+static const struct command commands[];
+
+static int cmd_help(int argc, char **argv)
+{
+	(void)argc;
+	(void)argv;
+	for (const struct command *c = commands; c->name; c++)
+		if (c->fn)
+			printf("  %-10s %s\n", c->name, c->help);
+	return 0;
+}
+
+static int cmd_uptime(int argc, char **argv)
+{
+	s_time_t up = NOW() - boot_time();
+
+	(void)argc;
+	(void)argv;
+	printf("up %lld.%03lld s\n", (long long)(up / 1000000000), (long long)(up / 1000000 % 1000));
+	return 0;
+}
+
+static int cmd_date(int argc, char **argv)
+{
+	time_t t = time(NULL);
+	char buf[64];
+
+	(void)argc;
+	(void)argv;
+	strftime(buf, sizeof(buf), "%Y-%m-%d %H:%M:%S UTC", gmtime(&t));
+	printf("%s\n", buf);
+	return 0;
+}
+
+static int cmd_mem(int argc, char **argv)
+{
+	struct mm_stats m;
+	struct mallinfo mi = mallinfo();
+
+	(void)argc;
+	(void)argv;
+	mm_stats(&m);
+	printf("RAM %lu KiB: image %lu KiB, heap %lu KiB (malloc in use %lu KiB), pages in use %lu KiB, free %lu KiB\n",
+	       m.ram_pages * 4, m.image_pages * 4, m.heap_bytes / 1024, (unsigned long)mi.uordblks / 1024,
+	       m.used_pages * 4, m.free_pages * 4);
+	printf("grant references free: %u\n", gnttab_free_count());
+	return 0;
+}
+
+static int cmd_threads(int argc, char **argv)
+{
+	char buf[1024];
+
+	(void)argc;
+	(void)argv;
+	thread_list(buf, sizeof(buf));
+	fputs(buf, stdout);
+	return 0;
+}
+
+static int cmd_sleep(int argc, char **argv)
+{
+	long ms = argc > 1 ? strtol(argv[1], NULL, 0) : -1;
+
+	if (ms < 0 || ms > 3600000) {
+		printf("usage: sleep MILLISECONDS (0-3600000)\n");
+		return 1;
+	}
+	s_time_t t0 = NOW();
+
+	msleep((uint32_t)ms);
+	printf("slept %ld ms (%.3f ms measured)\n", ms, (double)(NOW() - t0) / 1e6);
+	return 0;
+}
+
+static int cmd_echo(int argc, char **argv)
+{
+	for (int i = 1; i < argc; i++)
+		printf("%s%s", argv[i], i + 1 < argc ? " " : "");
+	printf("\n");
+	return 0;
+}
+
+static int cmd_xs(int argc, char **argv)
+{
+	char *value = NULL, **names = NULL;
+	unsigned int n = 0;
+	int rc;
+
+	if (!xenbus_available || !xenbus_available()) {
+		printf("xs: no store connection\n");
+		return 1;
+	}
+	if (argc == 3 && !strcmp(argv[1], "read")) {
+		rc = xenbus_read(XBT_NIL, argv[2], &value);
+		if (!rc)
+			printf("%s\n", value);
+		free(value);
+	} else if (argc == 4 && !strcmp(argv[1], "write")) {
+		rc = xenbus_write(XBT_NIL, argv[2], argv[3]);
+	} else if (argc == 3 && !strcmp(argv[1], "ls")) {
+		rc = xenbus_ls(XBT_NIL, argv[2], &names, &n);
+		for (unsigned int i = 0; !rc && i < n; i++)
+			printf("%s\n", names[i]);
+		if (!rc)
+			xenbus_free_names(names, n);
+	} else if (argc == 3 && !strcmp(argv[1], "rm")) {
+		rc = xenbus_rm(XBT_NIL, argv[2]);
+	} else {
+		printf("usage: xs read PATH | xs write PATH VALUE | xs ls PATH | xs rm PATH\n");
+		return 1;
+	}
+	if (rc)
+		printf("xs: %s: error %d\n", argv[2], rc);
+	return rc ? 1 : 0;
+}
+
+static int cmd_info(int argc, char **argv)
+{
+	(void)argc;
+	(void)argv;
+	printf("pv-guest on %s %u.%u, domid %d, upcalls %lu, console %s, cmdline \"%s\"\n", hypervisor_name,
+	       hypervisor_version >> 16, hypervisor_version & 0xffff,
+	       xenbus_available && xenbus_available() ? (int)xenbus_self_domid() : -1, evtchn_upcalls,
+	       console_is_ring() ? "ring" : "console_io", cmdline);
+	return 0;
+}
+
+static int cmd_poweroff(int argc, char **argv)
+{
+	(void)argc;
+	(void)argv;
+	fflush(stdout);
+	kernel_poweroff();
+}
+
+static int cmd_reboot(int argc, char **argv)
+{
+	(void)argc;
+	(void)argv;
+	fflush(stdout);
+	kernel_reboot();
+}
+
+static int cmd_crash(int argc, char **argv)
+{
+	(void)argc;
+	(void)argv;
+	panic("crash requested from the shell");
+}
+
+static const struct command commands[] = {
+    {"help", cmd_help, "this list"},
+    {"uptime", cmd_uptime, "time since boot"},
+    {"date", cmd_date, "wall-clock time"},
+    {"info", cmd_info, "hypervisor, domain and kernel"},
+    {"mem", cmd_mem, "memory use"},
+    {"threads", cmd_threads, "the kernel's threads"},
+    {"sleep", cmd_sleep, "sleep MS: sleep on a timer"},
+    {"echo", cmd_echo, "echo WORDS: print them"},
+    {"xs", cmd_xs, "xs read|write|ls|rm PATH [VALUE]: the store"},
+    {"net", NULL, "network status"},
+    {"ping", NULL, "ping HOST [COUNT]: ICMP echo"},
+    {"blk", NULL, "blk info|read|write|flush: the block device"},
+    {"shutdown", cmd_poweroff, "power off (also: poweroff)"},
+    {"poweroff", cmd_poweroff, NULL},
+    {"reboot", cmd_reboot, "reboot the domain"},
+    {"crash", cmd_crash, "crash the domain (tests crash reporting)"},
+    {NULL, NULL, NULL},
+};
+
+static int (*command_fn(const struct command *c))(int, char **)
+{
+	if (c->fn)
+		return c->fn;
+	if (!strcmp(c->name, "net"))
+		return net_cmd;
+	if (!strcmp(c->name, "ping"))
+		return ping_cmd;
+	if (!strcmp(c->name, "blk"))
+		return blk_cmd;
+	return NULL;
+}
+
+int shell_run_line(char *line)
+{
+	char *argv[16];
+	int argc = 0;
+
+	for (char *tok = strtok(line, " \t\r\n"); tok && argc < (int)ARRAY_SIZE(argv) - 1;
+	     tok = strtok(NULL, " \t\r\n"))
+		argv[argc++] = tok;
+	argv[argc] = NULL;
+	if (!argc)
+		return 0;
+	for (const struct command *c = commands; c->name; c++) {
+		if (strcmp(c->name, argv[0]))
+			continue;
+		int (*fn)(int, char **) = command_fn(c);
+
+		if (!fn) {
+			printf("%s: not built into this image\n", argv[0]);
+			return 1;
+		}
+		return fn(argc, argv);
+	}
+	printf("%s: unknown command (try help)\n", argv[0]);
+	return 1;
+}
+
+/* Reads one line with simple editing; false never (the console does not end). */
+static void read_line(char *line, size_t size)
+{
+	size_t len = 0;
+
+	for (;;) {
+		char c;
+
+		if (console_read(&c, 1) != 1)
+			continue;
+		if (c == '\r' || c == '\n') {
+			console_write("\n", 1);
+			line[len] = '\0';
+			return;
+		}
+		if (c == 0x7f || c == '\b') {
+			if (len) {
+				len--;
+				console_write("\b \b", 3);
+			}
+		} else if (c == 0x15) { /* Ctrl-U */
+			while (len) {
+				len--;
+				console_write("\b \b", 3);
+			}
+		} else if (c == 0x03) { /* Ctrl-C */
+			console_write("^C\n", 3);
+			line[0] = '\0';
+			return;
+		} else if (c >= 0x20 && c < 0x7f && len + 1 < size) {
+			line[len++] = c;
+			console_write(&c, 1);
+		}
+	}
+}
+
+int app_shell(int argc, char **argv)
+{
+	static char line[256];
+
+	if (argc > 1 && !strcmp(argv[1], "-c")) {
+		int rc = 0;
+
+		line[0] = '\0';
+		for (int i = 2; i < argc; i++) {
+			bool last = i + 1 == argc;
+
+			if (strcmp(argv[i], ";")) {
+				strncat(line, argv[i], sizeof(line) - strlen(line) - 2);
+				strcat(line, " ");
+			}
+			if (!strcmp(argv[i], ";") || last) {
+				printf("> %s\n", line);
+				rc |= shell_run_line(line);
+				line[0] = '\0';
+			}
+		}
+		return rc;
+	}
+	printf("pv-guest shell: type help for the commands\n");
+	for (;;) {
+		printf("pv> ");
+		fflush(stdout);
+		read_line(line, sizeof(line));
+		shell_run_line(line);
+		fflush(stdout);
+	}
+}

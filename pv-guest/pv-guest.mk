@@ -1,0 +1,49 @@
+# pv-guest: Mica's paravirtualized guest kernel (docs/pv-guest.md), linked with newlib (built
+# here from Debian's newlib-source) into $(BUILD)/pv-guest/pv-guest.elf, a PVH ELF kernel.
+#   make pv-guest        the image (first time: builds newlib, about a minute)
+
+PVG_DIR := $(BUILD)/pv-guest
+NEWLIB_TARBALL ?= /usr/src/newlib/newlib-3.3.0.tar.xz
+NEWLIB := $(BUILD)/newlib
+NEWLIB_STAMP := $(NEWLIB)/.stamp
+
+PVG_CFLAGS := -std=gnu11 -m64 -ffreestanding -fno-pic -fno-pie -mno-red-zone -fno-stack-protector \
+	-fno-omit-frame-pointer -fno-asynchronous-unwind-tables -fcf-protection=none -fno-strict-aliasing \
+	-O2 -g -Wall -Wextra -Werror -Wno-unused-parameter -nostdinc \
+	-isystem $(NEWLIB)/x86_64-elf/include -isystem $(shell $(CC) -print-file-name=include) -isystem $(XEN_INC) \
+	-Ipv-guest/include -D__XEN_INTERFACE_VERSION__=0x00040e00 -D_POSIX_TIMERS=1 -D_POSIX_MONOTONIC_CLOCK=200112L -MMD -MP
+PVG_LDFLAGS := -m elf_x86_64 -nostdlib -z max-page-size=0x1000 -z noexecstack --no-warn-rwx-segments \
+	-T pv-guest/arch/x86/link.ld
+PVG_LIBS := --start-group $(NEWLIB)/x86_64-elf/lib/libc.a $(NEWLIB)/x86_64-elf/lib/libm.a \
+	$(shell $(CC) -print-libgcc-file-name) --end-group
+
+PVG_SRCS := $(sort $(wildcard pv-guest/arch/x86/*.c pv-guest/kernel/*.c pv-guest/drivers/*.c pv-guest/apps/*.c))
+PVG_ASMS := $(sort $(wildcard pv-guest/arch/x86/*.S))
+PVG_OBJS := $(patsubst %.c,$(BUILD)/%.o,$(PVG_SRCS)) $(patsubst %.S,$(BUILD)/%.o,$(PVG_ASMS))
+
+$(NEWLIB_STAMP): scripts/build-newlib.sh | $(DEPS_OK)
+	@test -f $(NEWLIB_TARBALL) || { echo "pv-guest: $(NEWLIB_TARBALL) missing: apt-get install newlib-source"; exit 1; }
+	@echo "  NEWLIB  $(NEWLIB) (from $(NEWLIB_TARBALL); about a minute)"
+	$(Q)rm -rf $(NEWLIB) && mkdir -p $(NEWLIB)
+	$(Q)scripts/build-newlib.sh $(NEWLIB_TARBALL) $(abspath $(NEWLIB)) >/dev/null
+	$(Q)touch $@
+
+$(BUILD)/pv-guest/%.o: pv-guest/%.c $(NEWLIB_STAMP) | $(DEPS_OK)
+	@mkdir -p $(dir $@)
+	@echo "  CC      $<"
+	$(Q)$(CC) $(PVG_CFLAGS) -c $< -o $@
+
+$(BUILD)/pv-guest/%.o: pv-guest/%.S | $(DEPS_OK)
+	@mkdir -p $(dir $@)
+	@echo "  AS      $<"
+	$(Q)$(CC) $(PVG_CFLAGS) -D__ASSEMBLER__ -c $< -o $@
+
+$(PVG_DIR)/pv-guest.elf: $(PVG_OBJS) pv-guest/arch/x86/link.ld $(NEWLIB_STAMP)
+	@echo "  LD      $@"
+	$(Q)$(LD) $(PVG_LDFLAGS) -o $@ $(PVG_OBJS) $(PVG_LIBS)
+
+pv-guest: $(PVG_DIR)/pv-guest.elf
+
+-include $(PVG_OBJS:.o=.d)
+
+.PHONY: pv-guest
