@@ -22,11 +22,11 @@ unit: unit-build
 	@tests/check.sh --unit $(UNIT_BINS)
 
 # Only the integration scenarios (optionally one: make integration T=qemu-esp-smp4).
-integration: all usb pxe guests
+integration: all usb pxe guests pv-guest
 	@tests/check.sh --integration $(T)
 
 # Everything; the last line is "N passed, N failed".
-check: $(DEPS_OK) unit-build all usb pxe guests
+check: $(DEPS_OK) unit-build all usb pxe guests pv-guest
 	@tests/check.sh --unit $(UNIT_BINS) --integration $(T)
 
 .PHONY: unit unit-build integration check

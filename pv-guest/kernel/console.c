@@ -88,26 +88,22 @@ static void ring_put(const char *buf, size_t len)
 	notify_remote_via_evtchn(ring_port);
 }
 
-static void raw_write(const char *buf, size_t len)
-{
-	if (ring)
-		ring_put(buf, len);
-	else
-		(void)HYPERVISOR_console_io(CONSOLEIO_write, len, buf);
-}
-
 void console_write(const char *buf, size_t len)
 {
 	size_t start = 0;
 
+	if (!ring) { /* console_io: the hypervisor's serial driver turns \n into \r\n itself */
+		(void)HYPERVISOR_console_io(CONSOLEIO_write, len, buf);
+		return;
+	}
 	for (size_t i = 0; i < len; i++) {
 		if (buf[i] != '\n')
 			continue;
-		raw_write(buf + start, i - start);
-		raw_write("\r\n", 2);
+		ring_put(buf + start, i - start);
+		ring_put("\r\n", 2);
 		start = i + 1;
 	}
-	raw_write(buf + start, len - start);
+	ring_put(buf + start, len - start);
 }
 
 void console_flush(void)

@@ -147,6 +147,7 @@ static void parse_cmdline(void)
 {
 	static char words[sizeof(cmdline)];
 	char *p = words;
+	bool first = true;
 
 	if (start_info->cmdline_paddr)
 		snprintf(cmdline, sizeof(cmdline), "%s", (const char *)(uintptr_t)start_info->cmdline_paddr);
@@ -160,6 +161,12 @@ static void parse_cmdline(void)
 
 		while (*p && *p != ' ' && *p != '\t')
 			p++;
+		/* A boot loader's image name first (Xen passes a dom0 its whole module line): skip it. */
+		if (first && (strchr(w, '/') || strstr(w, ".elf") || strstr(w, ".gz"))) {
+			first = false;
+			continue;
+		}
+		first = false;
 		if (strchr(w, '=') && w[0] != '=' && app_argc <= 1 && nr_kernel_opts < ARRAY_SIZE(kernel_opts))
 			kernel_opts[nr_kernel_opts++] = w;
 		else if (app_argc < (int)ARRAY_SIZE(app_argv) - 1)

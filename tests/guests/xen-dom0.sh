@@ -5,7 +5,9 @@
 # A dom0 is domain 0 with the host's memory map, so guests that need a second domain
 # (test-upcall, test-evtchn-pingpong) cannot run this way.
 # Usage: tests/guests/xen-dom0.sh [-n VCPUS] GUEST [ARGS...]   (after: make guests)
-# Log: $BUILD/test-logs/xen-GUEST.log. Exit 0 when the guest reports SUCCESS.
+#        tests/guests/xen-dom0.sh [-n VCPUS] --pv-guest [ARGS...]  (after: make pv-guest)
+# Log: $BUILD/test-logs/xen-GUEST.log. Exit 0 when the guest reports SUCCESS (the pv-guest:
+# when it powers off cleanly after its app said "OK").
 set -u -o pipefail
 cd "$(dirname "$0")/../.."
 BUILD=${BUILD:-build}
@@ -15,9 +17,13 @@ if [ "${1:-}" = -n ]; then
 	vcpus=$2
 	shift 2
 fi
-guest=${1:?usage: $0 [-n VCPUS] GUEST [ARGS...]}
+guest=${1:?usage: $0 [-n VCPUS] GUEST|--pv-guest [ARGS...]}
 shift
 elf=$BUILD/guests/$guest.elf
+if [ "$guest" = --pv-guest ]; then
+	guest=pv-guest
+	elf=$BUILD/pv-guest/pv-guest.elf
+fi
 [ -f "$elf" ] || { echo "no $elf: make guests first"; exit 2; }
 
 xen=$(ls "$BUILD"/xen/root/boot/xen-*.gz 2>/dev/null | head -1)
@@ -60,6 +66,11 @@ done
 sleep 1
 kill $pid 2>/dev/null
 wait $pid 2>/dev/null
-sed -i 's/\r$//' "$log"
+sed -i 's/\r*$//' "$log"
+if [ "$guest" = pv-guest ]; then
+	sed -n '/^pv-guest /,$p' "$log"
+	grep -qa 'OK$' "$log" && grep -qa '^pv-guest: powering off' "$log" && grep -qa 'Hardware Dom0 halted' "$log"
+	exit
+fi
 sed -n '/--- Mica test guest/,$p' "$log"
 grep -qa '^Test result: SUCCESS' "$log"

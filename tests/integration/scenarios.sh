@@ -264,11 +264,13 @@ sc_svm_not_pvh() {
 # run_modules BACKEND NAME STOP MODULE...: boots Mica (dom0less) with these modules (guest name and
 # its arguments, from $BUILD/guests) on two CPUs; STOP, if not empty, ends the run when it appears.
 run_modules() {
-	local backend=$1 name=$2 stop=$3 iso="$WORK/$1-$2.iso" mods=() m g
+	local backend=$1 name=$2 stop=$3 iso="$WORK/$1-$2.iso" mods=() m g src
 	shift 3
 	for m in "$@"; do
 		g=${m%% *}
-		cp "$BUILD/guests/$g.elf" "$WORK/" || { FAILS+=("no $BUILD/guests/$g.elf"); return 1; }
+		src=$BUILD/guests/$g.elf
+		[ "$g" = pv-guest ] && src=$BUILD/pv-guest/pv-guest.elf
+		cp "$src" "$WORK/" || { FAILS+=("no $src"); return 1; }
 		mods+=("$WORK/$g.elf${m#"$g"}")
 	done
 	if [ "$backend" = svm ]; then
@@ -564,9 +566,11 @@ for b in ${GUEST_BACKENDS:-svm vmx}; do
 	done
 done
 
+. tests/integration/pv_guest.sh
+
 # ---------------------------------------------------------------- runner
 ALL=(qemu_esp_smp1 qemu_esp_smp4 qemu_esp_reboot qemu_usb qemu_pxe qemu_iso_bios qemu_iso_uefi qemu_no_virt bochs_iso_vmx qemu_fault_report
-	qemu_esp_bad_cfg qemu_esp_missing_module qemu_esp_bad_elf "${GUEST_SCENARIOS[@]}")
+	qemu_esp_bad_cfg qemu_esp_missing_module qemu_esp_bad_elf "${GUEST_SCENARIOS[@]}" "${PV_GUEST_SCENARIOS[@]}")
 if [ $# -gt 0 ]; then LIST=("${@//-/_}"); else LIST=("${ALL[@]}"); fi
 for sc in "${LIST[@]}"; do
 	name=${sc//_/-}

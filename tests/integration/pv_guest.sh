@@ -1,0 +1,91 @@
+# pv-guest scenarios (sourced by scenarios.sh): Mica's own PV kernel (pv-guest/, docs/pv-guest.md)
+# as boot modules on both backends, typed at through the serial console, and on real Xen.
+
+pvg_clean_end() { # the domain powered off (or crashed, $1) and gave every page back
+	expect "$LOG" "^Mica: d1 \\(pv-guest\\.elf\\) shut down: ${1:-poweroff}" "d1 shut down: ${1:-poweroff}"
+	every_page_back
+}
+
+for b in svm vmx; do
+	# Boot, banner, uptime and wall clock, two threads sleeping on timers, malloc and libm.
+	eval "sc_${b}_pvg_hello() {
+		run_modules $b pvg-hello '' 'pv-guest memory=4 -- hello' || return
+		expect \"\$LOG\" '^\\(d1\\) pv-guest [0-9.]+ on Mica [0-9]+\\.[0-9]+: [0-9]+ KiB RAM .*console ring' 'banner, on the console ring'
+		expect \"\$LOG\" '^\\(d1\\) uptime: [0-9]+\\.[0-9]{3} s since boot' 'uptime'
+		expect \"\$LOG\" '^\\(d1\\) threads: 10 ms and 30 ms sleeps woke in order' 'timers wake sleeping threads in order'
+		expect \"\$LOG\" '^\\(d1\\) hello: OK' 'hello reports OK'
+		pvg_clean_end
+	}"
+	# Shell commands from the command line, then a crash: registers, backtrace, SHUTDOWN_crash.
+	eval "sc_${b}_pvg_crash() {
+		run_modules $b pvg-crash '' 'pv-guest memory=4 -- shell -c uptime ; sleep 20 ; crash' || return
+		expect \"\$LOG\" '^\\(d1\\) up [0-9]+\\.[0-9]{3} s' 'uptime command'
+		expect \"\$LOG\" '^\\(d1\\) slept 20 ms' 'sleep command'
+		expect \"\$LOG\" '^\\(d1\\) \\*\\*\\* pv-guest panic: crash requested from the shell' 'panic message'
+		expect \"\$LOG\" '^\\(d1\\)   backtrace: 0x' 'backtrace'
+		pvg_clean_end crash
+	}"
+done
+
+# Typed at: Ctrl-A three times gives d1 the console, then commands go through its ring and back.
+sc_svm_pvg_shell() {
+	local iso="$WORK/pvg-shell.iso" fifo="$WORK/pvg-serial"
+	cp "$BUILD/pv-guest/pv-guest.elf" "$WORK/" || { FAILS+=("no pv-guest.elf"); return; }
+	scripts/mkiso.sh "$BUILD/mica.elf" "$iso" "console=com1,115200 on_idle=poweroff dom0=none" \
+		"$WORK/pv-guest.elf memory=4 -- shell" || { FAILS+=("mkiso"); return; }
+	rm -f "$fifo.in" "$fifo.out"
+	mkfifo "$fifo.in"
+	: >"$fifo.out"
+	( # the typist: waits for the prompt, takes the console, types a line at a time
+		exec 3<>"$fifo.in"
+		for _ in $(seq 600); do grep -q 'pv> ' "$fifo.out" && break; sleep 0.1; done
+		printf '\001\001\001' >&3
+		sleep 1
+		for line in 'help' 'uptime' 'echo typed words' 'sleep 50' 'mem' 'threads' 'nosuchcmd' 'poweroff'; do
+			printf '%s\r' "$line" >&3
+			sleep 1
+		done
+		sleep 3
+	) &
+	emu_run "$LOG" 120 "" qemu-system-x86_64 -accel tcg -machine pc -cpu "$QEMU_CPU" -smp 2 -m 512 \
+		-display none -chardev pipe,id=ser0,path="$fifo" -serial chardev:ser0 -no-reboot -cdrom "$iso"
+	cp "$fifo.out" "$LOG"
+	wait
+	tr -d '\r' <"$LOG" >"$LOG.tmp" && mv "$LOG.tmp" "$LOG"
+	expect_rc "$EMU_RC" 0 "QEMU (ACPI power-off after the guest)"
+	expect "$LOG" '^Mica: console input goes to d1' "Ctrl-A three times moves the input to d1"
+	expect "$LOG" '^\(d1\)   uptime +time since boot' "help lists the commands"
+	expect "$LOG" '^\(d1\) pv> uptime$' "typed characters echo back"
+	expect "$LOG" '^\(d1\) up [0-9]+\.[0-9]{3} s' "uptime"
+	expect "$LOG" '^\(d1\) typed words$' "echo"
+	expect "$LOG" '^\(d1\) slept 50 ms' "sleep"
+	expect "$LOG" '^\(d1\) RAM [0-9]+ KiB: image' "mem"
+	expect "$LOG" '^\(d1\) main +runnable \(current\)' "threads"
+	expect "$LOG" '^\(d1\) nosuchcmd: unknown command' "unknown command"
+	pvg_clean_end
+}
+
+# Two pv-guests side by side, each with its own console ring, on one CPU each.
+sc_svm_pvg_two() {
+	run_modules svm pvg-two '' 'pv-guest memory=4 -- hello' 'pv-guest memory=8 -- shell -c mem ; sleep 100 ; uptime' || return
+	expect "$LOG" '^\(d1\) hello: OK' "d1 hello reports OK"
+	expect "$LOG" '^\(d2\) RAM [0-9]+ KiB' "d2 runs its commands"
+	expect "$LOG" '^\(d2\) slept 100 ms' "d2 sleeps"
+	expect "$LOG" '^Mica: d2 \(pv-guest\.elf\) shut down: poweroff' "d2 powers off"
+	every_page_back
+}
+
+# The same image as the PVH dom0 of real Xen 4.17 (Debian's package, under QEMU TCG).
+sc_xen_pvg_hello() {
+	local start=$SECONDS
+	bash tests/guests/xen-dom0.sh --pv-guest hello >"$LOG.stdout" 2>&1
+	local rc=$?
+	EMU_SECS=$((SECONDS - start))
+	cp "$BUILD/test-logs/xen-pv-guest.log" "$LOG" 2>/dev/null || : >"$LOG"
+	expect_rc "$rc" 0 "xen-dom0.sh (pv-guest powered off after OK)"
+	expect "$LOG" '^pv-guest [0-9.]+ on Xen 4\.17: ' "banner on Xen 4.17"
+	expect "$LOG" '^uptime: [0-9]+\.[0-9]{3} s since boot' "uptime"
+	expect "$LOG" '^hello: OK' "hello reports OK"
+}
+
+PV_GUEST_SCENARIOS=(svm_pvg_hello vmx_pvg_hello svm_pvg_crash vmx_pvg_crash svm_pvg_shell svm_pvg_two xen_pvg_hello)
