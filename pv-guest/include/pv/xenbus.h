@@ -3,7 +3,9 @@
  * (HVM_PARAM_STORE_PFN/EVTCHN), watches, transactions, and the frontend/backend state machine
  * of xen/io/xenbus.h. Calls block the calling thread until the reply; they return 0 or a
  * negative errno (the store's error strings mapped back: "ENOENT" -> -ENOENT ...), or -EIO when
- * the store cannot be reached. Strings handed back are malloc'd: the caller frees them.
+ * the store cannot be reached (no ring, or the ring failed: after that every call is -EIO).
+ * A request whose payload exceeds XENSTORE_PAYLOAD_MAX is -E2BIG. Strings handed back are
+ * malloc'd: the caller frees them. Calls must come from threads, never from event handlers.
  */
 #ifndef PV_XENBUS_H
 #define PV_XENBUS_H
@@ -18,7 +20,8 @@ typedef uint32_t xenbus_transaction_t;
 
 int init_xenbus(void); /* -ENODEV if the domain has no store ring */
 bool xenbus_available(void);
-domid_t xenbus_self_domid(void); /* from the store's "domid" node; DOMID_SELF until read */
+/* From the store's "domid" node, read at the first call and kept; DOMID_SELF until read. */
+domid_t xenbus_self_domid(void);
 
 int xenbus_read(xenbus_transaction_t t, const char *path, char **value);
 int xenbus_write(xenbus_transaction_t t, const char *path, const char *value);
@@ -31,8 +34,9 @@ int xenbus_ls(xenbus_transaction_t t, const char *path, char ***names, unsigned 
 void xenbus_free_names(char **names, unsigned int n);
 /* Reads dir/node as an unsigned number; def if absent or malformed. */
 unsigned long xenbus_read_unsigned(xenbus_transaction_t t, const char *dir, const char *node, unsigned long def);
-int xenbus_get_perms(xenbus_transaction_t t, const char *path, char **perms); /* XS_GET_PERMS text */
-int xenbus_set_perms(xenbus_transaction_t t, const char *path, const char *perms);
+/* Permissions as text, one space between entries: "n0 r5" (owner 0, no access for others; 5 reads). */
+int xenbus_get_perms(xenbus_transaction_t t, const char *path, char **perms);
+int xenbus_set_perms(xenbus_transaction_t t, const char *path, const char *perms); /* -EINVAL if empty */
 
 int xenbus_transaction_start(xenbus_transaction_t *t);
 /* Ends t (abort: discard). Returns -EAGAIN when the store saw a conflict: start over. */
@@ -53,8 +57,8 @@ struct xenbus_watch {
 	struct wait_queue wq;
 	struct xenbus_watch *next;
 };
-int xenbus_watch(struct xenbus_watch *w, const char *path); /* w zeroed by the caller */
-int xenbus_unwatch(struct xenbus_watch *w);                 /* frees queued events */
+int xenbus_watch(struct xenbus_watch *w, const char *path); /* w zeroed by the caller; token made unique */
+int xenbus_unwatch(struct xenbus_watch *w); /* frees queued events, path and token; -EINVAL if not watching */
 /* Next event (caller frees with xenbus_free_event), waiting until deadline (0: forever); NULL on timeout. */
 struct xenbus_event *xenbus_wait_event(struct xenbus_watch *w, s_time_t deadline);
 void xenbus_free_event(struct xenbus_event *e);
@@ -67,7 +71,10 @@ XenbusState xenbus_read_state(const char *dir); /* XenbusStateUnknown if unreada
  * Returns 0, -ETIMEDOUT, or an error.
  */
 int xenbus_wait_state_change(const char *dir, XenbusState *state, s_time_t deadline);
-/* Waits until <dir>/state == want (or something >= XenbusStateClosing when want is less). */
+/*
+ * Waits until <dir>/state == want: 0, or -ECONNRESET if want is below XenbusStateClosing and the
+ * state became Closing or Closed instead, or -ETIMEDOUT, or an error.
+ */
 int xenbus_wait_state(const char *dir, XenbusState want, s_time_t deadline);
 
 #endif
