@@ -247,12 +247,13 @@ static void blk_slot_release(struct blkdev *dev, struct blk_slot *s)
 }
 
 /*
- * Consumes the responses on the ring, marking their slots done. The backend is not trusted:
+ * Consumes the responses on the ring, marking their slots done (b: the caller's transfer). The backend is not trusted:
  * an unknown id or one answered twice is dropped, and a producer index running ahead of the
  * requests made marks the device broken.
  */
-static void blk_collect(struct blkdev *dev)
+static void blk_collect(struct blkdev *dev, struct blk_batch *b)
 {
+	bool others = false;
 	int more;
 
 	do {
@@ -275,17 +276,20 @@ static void blk_collect(struct blkdev *dev)
 			s->state = SLOT_DONE;
 			if (s->owner)
 				s->owner->done++;
+			others |= s->owner != b;
 		}
 		dev->ring.rsp_cons = prod;
 		RING_FINAL_CHECK_FOR_RESPONSES(&dev->ring, more);
 	} while (more);
+	if (others)
+		wake_up(&dev->wq); /* answers for other transfers, or for slots to release */
 }
 
 /* Whether a waiting transfer can make progress; run with interrupts off by wait_event. */
 static bool blk_ready(struct blkdev *dev, struct blk_batch *b, bool want_slot)
 {
 	if (!dev->broken)
-		blk_collect(dev);
+		blk_collect(dev, b);
 	return dev->broken || b->done || (want_slot && dev->nfree);
 }
 
@@ -544,7 +548,7 @@ static void blk_release(struct blkdev *dev)
 	if (dev->have_port)
 		evtchn_close(dev->port);
 	if (dev->sring) {
-		blk_collect(dev);
+		blk_collect(dev, NULL);
 		for (unsigned int id = 0; id < BLK_RING_SIZE; id++)
 			if (dev->slots[id].state != SLOT_FREE)
 				blk_slot_release(dev, &dev->slots[id]);
