@@ -20,6 +20,7 @@
 #define DOMAIN_EVTCHN_PORTS 256
 /* Where a domain finds its PV console ring: a hypervisor page in the hole below 4 GiB, as Xen's magic pages. */
 #define DOMAIN_CONSOLE_GFN 0xfefffULL
+#define DOMAIN_STORE_GFN 0xfeffeULL /* a boot domain's store ring, when there is a dom0 (kernel/domain_store.c) */
 /* A domain's console buffers (a line of output, dom0's input): 256-byte heap objects each. */
 #define DOMAIN_CONSOLE_LINE 254
 #define DOMAIN_CONSOLE_INPUT DOMAIN_CONSOLE_LINE
@@ -160,6 +161,7 @@ void domain_ring_write(struct domain *d, const char *buf, size_t len);
 struct console_buf *domain_console_buf(struct console_buf **slot);
 /* The PV console (kernel/domain_console.c). */
 int domain_console_setup(struct domain *d);
+int domain_store_setup(struct domain *d); /* the store page and channel, for a dom0 to serve */
 void domain_console_free(struct domain *d);
 size_t domain_console_read(struct domain *d, char *buf, size_t len);
 void domain_consoles_poll(void);

@@ -24,13 +24,6 @@ __attribute__((weak)) int net_cmd(int argc, char **argv);
 __attribute__((weak)) int ping_cmd(int argc, char **argv);
 __attribute__((weak)) int blk_cmd(int argc, char **argv);
 
-#pragma weak xenbus_available
-#pragma weak xenbus_self_domid
-#pragma weak xenbus_read
-#pragma weak xenbus_write
-#pragma weak xenbus_ls
-#pragma weak xenbus_free_names
-#pragma weak xenbus_rm
 
 struct command {
 	const char *name;
@@ -126,7 +119,7 @@ static int cmd_xs(int argc, char **argv)
 	unsigned int n = 0;
 	int rc;
 
-	if (!xenbus_available || !xenbus_available()) {
+	if (!xenbus_available()) {
 		printf("xs: no store connection\n");
 		return 1;
 	}
@@ -160,7 +153,7 @@ static int cmd_info(int argc, char **argv)
 	(void)argv;
 	printf("pv-guest on %s %u.%u, domid %d, upcalls %lu, console %s, cmdline \"%s\"\n", hypervisor_name,
 	       hypervisor_version >> 16, hypervisor_version & 0xffff,
-	       xenbus_available && xenbus_available() ? (int)xenbus_self_domid() : -1, evtchn_upcalls,
+	       xenbus_available() ? (int)xenbus_self_domid() : -1, evtchn_upcalls,
 	       console_is_ring() ? "ring" : "console_io", cmdline);
 	return 0;
 }

@@ -35,8 +35,6 @@ int app_argc;
 char *app_argv[32];
 static char *kernel_opts[16];
 static unsigned int nr_kernel_opts;
-static s_time_t t_entry;
-#pragma weak init_xenbus
 
 /* ---- messages and exits */
 
@@ -161,6 +159,8 @@ static void parse_cmdline(void)
 
 		while (*p && *p != ' ' && *p != '\t')
 			p++;
+		if (*p)
+			*p++ = '\0'; /* the word ends here: look at it alone */
 		/* A boot loader's image name first (Xen passes a dom0 its whole module line): skip it. */
 		if (first && (strchr(w, '/') || strstr(w, ".elf") || strstr(w, ".gz"))) {
 			first = false;
@@ -202,7 +202,7 @@ static void main_thread(void *arg)
 		printk("\n");
 		kernel_poweroff();
 	}
-	rc = init_xenbus ? init_xenbus() : -ENODEV;
+	rc = init_xenbus();
 	if (rc && rc != -ENODEV)
 		printk("pv-guest: xenbus: cannot connect to the store (%d)\n", rc);
 	rc = app->main(app_argc, app_argv);
@@ -227,15 +227,23 @@ void start_kernel(const struct hvm_start_info *si)
 	parse_cmdline();
 	init_mm();
 	init_events();
-	t_entry = NOW();
 	init_time();
 	init_sched();
 	init_console();
 	init_gnttab();
 	mm_stats(&m);
+	uint64_t t_banner = rdtsc();
+
 	printk("pv-guest %s on %s %u.%u: %lu KiB RAM (image %lu KiB), console %s, cmdline \"%s\"\n", PV_GUEST_VERSION,
 	       hypervisor_name, hypervisor_version >> 16, hypervisor_version & 0xffff, m.ram_pages * 4,
 	       m.image_pages * 4, console_is_ring() ? "ring" : "console_io", cmdline);
+	if (kernel_opt("bench")) {
+		extern uint64_t entry_tsc;
+
+		/* Under QEMU -icount shift=0 (or Bochs) TSC cycles count instructions. */
+		printk("pv-guest: bench: entry to first console line: %lu TSC cycles\n",
+		       (unsigned long)(t_banner - entry_tsc));
+	}
 	if (!create_thread("main", main_thread, NULL))
 		panic("cannot create the main thread");
 	local_irq_enable();

@@ -194,6 +194,11 @@ static struct domain *boot_domain_build(struct boot_domain *b, domid_t id)
 		domain_destroy(d);
 		return NULL;
 	}
+	if (!b->dom0 && boot_domains[0].dom0 && domain_store_setup(d) < 0) {
+		printk("Mica: no memory for the store ring of boot domain '%s'\n", c->name);
+		domain_destroy(d);
+		return NULL;
+	}
 	vcpu_start_pvh(d->vcpus[0], entry, (uint32_t)start_info);
 	t0 = cycles_now() - t0;
 	printk("Mica: d%u (%s): PVH guest%s, %lu MiB, %u vCPU%s, CPUs 0x%lx, entry 0x%x, start info at 0x%lx, "

@@ -1,0 +1,33 @@
+#!/bin/bash
+# bench/pv-guest.sh: the pv-guest's boot path and size (docs/benchmarks.md, "pv-guest").
+#  - domain build (Mica's "built in N TSC cycles") and PVH entry to the first console line
+#    (pv-guest's bench=1 line), in instructions: under QEMU -icount shift=0 and under Bochs the
+#    TSC counts instructions;
+#  - the image: file size, and text + data + bss as loaded; the RAM it runs in (memory=4).
+set -u
+cd "$(dirname "$0")/.."
+BUILD=${BUILD:-build}
+W=$(mktemp -d "${TMPDIR:-/tmp}/mica-bench-pvg.XXXXXX")
+trap '[ -n "${KEEP:-}" ] || rm -rf "$W"' EXIT
+opts="console=com1,115200 on_idle=poweroff dom0=none"
+cp "$BUILD/pv-guest/pv-guest.elf" "$W/pv-guest.elf"
+strip -o "$W/pv-guest-stripped.elf" "$W/pv-guest.elf"
+scripts/mkiso.sh "$BUILD/mica.elf" "$W/svm.iso" "$opts" "$W/pv-guest.elf memory=4 -- hello bench=1" >/dev/null || exit 1
+timeout 300 qemu-system-x86_64 -accel tcg,thread=single -icount shift=0 -machine pc -cpu qemu64,+svm,+npt -smp 1 \
+	-m 256 -display none -serial file:"$W/svm.log" -no-reboot -cdrom "$W/svm.iso" >/dev/null 2>&1
+GFXPAYLOAD=text scripts/mkiso.sh "$BUILD/mica.elf" "$W/vmx.iso" "$opts" "$W/pv-guest.elf memory=4 -- hello bench=1" \
+	>/dev/null || exit 1
+scripts/run-bochs.sh "$W/vmx.iso" "$W/vmx.log" corei7_haswell_4770 1 290 >/dev/null 2>&1
+
+row() { # NAME LOG
+	local build first ok
+	build=$(grep -a 'pv-guest.elf): PVH guest' "$2" | sed -n 's/.*built in \([0-9]*\) TSC cycles.*/\1/p' | head -1)
+	first=$(grep -a 'bench: entry to first console line' "$2" | sed -n 's/.*line: \([0-9]*\) TSC.*/\1/p' | head -1)
+	ok=$(grep -qa 'hello: OK' "$2" && echo yes || echo NO)
+	printf '%-5s %14s %22s %8s\n' "$1" "${build:-n/a}" "${first:-n/a}" "$ok"
+}
+printf '%-5s %14s %22s %8s\n' backend "build (insns)" "entry->1st line (insns)" "hello ok"
+row SVM "$W/svm.log"
+row VMX "$W/vmx.log"
+read -r text data bss _ < <(size "$W/pv-guest.elf" | tail -1)
+echo "image: $(stat -c %s "$W/pv-guest-stripped.elf") bytes stripped ELF; loaded: text $text + data $data + bss $bss = $((text + data + bss)) bytes; runs in memory=4 (4 MiB)"
