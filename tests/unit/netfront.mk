@@ -8,8 +8,7 @@ include pv-guest/lwip/lwip.mk
 
 netfront_SRCS := tests/unit/test_netfront.c tests/unit/pv_fake.c tests/unit/netback_fake.c \
 	pv-guest/drivers/netfront.c $(LWIP_PORT_SRCS) $(addprefix $(BUILD)/lwip/src/,$(LWIP_SRC_FILES))
-netfront_CFLAGS := -Ipv-guest/include -DPV_HOST_TEST -I$(LWIP_PORT_DIR) -I$(BUILD)/lwip/src/include \
-	-Wno-unused-but-set-variable -Wno-address -Wno-type-limits -Wno-sign-compare
+netfront_CFLAGS := -Ipv-guest/include -DPV_HOST_TEST -I$(LWIP_PORT_DIR) -I$(BUILD)/lwip/src/include
 
 $(BUILD)/lwip/.stamp: scripts/fetch-lwip.sh
 	$(Q)scripts/fetch-lwip.sh $(BUILD)/lwip
