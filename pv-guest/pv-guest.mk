@@ -17,9 +17,16 @@ PVG_LDFLAGS := -m elf_x86_64 -nostdlib -z max-page-size=0x1000 -z noexecstack --
 PVG_LIBS := --start-group $(NEWLIB)/x86_64-elf/lib/libc.a $(NEWLIB)/x86_64-elf/lib/libm.a \
 	$(shell $(CC) -print-libgcc-file-name) --end-group
 
-PVG_SRCS := $(sort $(wildcard pv-guest/arch/x86/*.c pv-guest/kernel/*.c pv-guest/drivers/*.c pv-guest/apps/*.c))
+# lwIP (Debian's source package, fetched by scripts/fetch-lwip.sh) with our port in pv-guest/lwip/.
+LWIP_DIR ?= $(BUILD)/lwip
+LWIP_STAMP := $(LWIP_DIR)/.stamp
+include pv-guest/lwip/lwip.mk
+
+PVG_SRCS := $(sort $(wildcard pv-guest/arch/x86/*.c pv-guest/kernel/*.c pv-guest/drivers/*.c pv-guest/apps/*.c \
+	pv-guest/lwip/*.c))
 PVG_ASMS := $(sort $(wildcard pv-guest/arch/x86/*.S))
-PVG_OBJS := $(patsubst %.c,$(BUILD)/%.o,$(PVG_SRCS)) $(patsubst %.S,$(BUILD)/%.o,$(PVG_ASMS))
+PVG_LWIP_OBJS := $(patsubst %.c,$(PVG_DIR)/lwip-src/%.o,$(LWIP_SRC_FILES))
+PVG_OBJS := $(patsubst %.c,$(BUILD)/%.o,$(PVG_SRCS)) $(patsubst %.S,$(BUILD)/%.o,$(PVG_ASMS)) $(PVG_LWIP_OBJS)
 
 $(NEWLIB_STAMP): scripts/build-newlib.sh | $(DEPS_OK)
 	@test -f $(NEWLIB_TARBALL) || { echo "pv-guest: $(NEWLIB_TARBALL) missing: apt-get install newlib-source"; exit 1; }
@@ -28,10 +35,15 @@ $(NEWLIB_STAMP): scripts/build-newlib.sh | $(DEPS_OK)
 	$(Q)scripts/build-newlib.sh $(NEWLIB_TARBALL) $(abspath $(NEWLIB)) >/dev/null
 	$(Q)touch $@
 
-$(BUILD)/pv-guest/%.o: pv-guest/%.c $(NEWLIB_STAMP) | $(DEPS_OK)
+$(BUILD)/pv-guest/%.o: pv-guest/%.c $(NEWLIB_STAMP) $(LWIP_STAMP) | $(DEPS_OK)
 	@mkdir -p $(dir $@)
 	@echo "  CC      $<"
-	$(Q)$(CC) $(PVG_CFLAGS) -c $< -o $@
+	$(Q)$(CC) $(PVG_CFLAGS) $(LWIP_CFLAGS) -c $< -o $@
+
+$(PVG_DIR)/lwip-src/%.o: $(LWIP_STAMP) $(NEWLIB_STAMP) | $(DEPS_OK)
+	@mkdir -p $(dir $@)
+	@echo "  CC      lwip/src/$*.c"
+	$(Q)$(CC) $(PVG_CFLAGS) $(LWIP_CFLAGS) -c $(LWIP_DIR)/src/$*.c -o $@
 
 $(BUILD)/pv-guest/%.o: pv-guest/%.S | $(DEPS_OK)
 	@mkdir -p $(dir $@)
@@ -44,6 +56,6 @@ $(PVG_DIR)/pv-guest.elf: $(PVG_OBJS) pv-guest/arch/x86/link.ld $(NEWLIB_STAMP)
 
 pv-guest: $(PVG_DIR)/pv-guest.elf
 
--include $(PVG_OBJS:.o=.d)
+-include $(wildcard $(PVG_OBJS:.o=.d))
 
 .PHONY: pv-guest

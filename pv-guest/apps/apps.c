@@ -3,10 +3,6 @@
 
 #include <string.h>
 
-__attribute__((weak)) int app_httpd(int argc, char **argv);
-__attribute__((weak)) int app_echo(int argc, char **argv);
-__attribute__((weak)) int app_blktest(int argc, char **argv);
-
 const struct app apps[] = {
     {"shell", app_shell, "console commands (help lists them)"},
     {"hello", app_hello, "prints the banner, uptime and a thread/timer check, then powers off"},

@@ -15,9 +15,6 @@
 #define BLKTEST_SECTORS 256 /* tested by default, from sector 0 on */
 #define BLK_CMD_MAX_READ 16 /* sectors "blk read" dumps at most */
 
-int app_blktest(int argc, char **argv);
-int blk_cmd(int argc, char **argv);
-
 /* ---- blktest ---- */
 
 static uint64_t mix(uint64_t x)

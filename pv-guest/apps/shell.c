@@ -19,12 +19,6 @@
 #include <string.h>
 #include <time.h>
 
-/* Commands that other parts provide when they are built in. */
-__attribute__((weak)) int net_cmd(int argc, char **argv);
-__attribute__((weak)) int ping_cmd(int argc, char **argv);
-__attribute__((weak)) int blk_cmd(int argc, char **argv);
-
-
 struct command {
 	const char *name;
 	int (*fn)(int argc, char **argv);
@@ -37,7 +31,7 @@ static int cmd_help(int argc, char **argv)
 	(void)argc;
 	(void)argv;
 	for (const struct command *c = commands; c->name; c++)
-		if (c->fn)
+		if (c->help)
 			printf("  %-10s %s\n", c->name, c->help);
 	return 0;
 }
@@ -191,28 +185,16 @@ static const struct command commands[] = {
     {"sleep", cmd_sleep, "sleep MS: sleep on a timer"},
     {"echo", cmd_echo, "echo WORDS: print them"},
     {"xs", cmd_xs, "xs read|write|ls|rm PATH [VALUE]: the store"},
-    {"net", NULL, "network status"},
-    {"ping", NULL, "ping HOST [COUNT]: ICMP echo"},
-    {"blk", NULL, "blk info|read|write|flush: the block device"},
+    {"net", net_cmd, "network status"},
+    {"ping", ping_cmd, "ping A.B.C.D [COUNT]: ICMP echo"},
+    {"fetch", shell_fetch, "fetch A.B.C.D[:PORT] [PATH]: HTTP GET, the answer printed"},
+    {"blk", blk_cmd, "blk info|open|close|read|write|flush: the block device"},
     {"shutdown", cmd_poweroff, "power off (also: poweroff)"},
     {"poweroff", cmd_poweroff, NULL},
     {"reboot", cmd_reboot, "reboot the domain"},
     {"crash", cmd_crash, "crash the domain (tests crash reporting)"},
     {NULL, NULL, NULL},
 };
-
-static int (*command_fn(const struct command *c))(int, char **)
-{
-	if (c->fn)
-		return c->fn;
-	if (!strcmp(c->name, "net"))
-		return net_cmd;
-	if (!strcmp(c->name, "ping"))
-		return ping_cmd;
-	if (!strcmp(c->name, "blk"))
-		return blk_cmd;
-	return NULL;
-}
 
 int shell_run_line(char *line)
 {
@@ -228,13 +210,7 @@ int shell_run_line(char *line)
 	for (const struct command *c = commands; c->name; c++) {
 		if (strcmp(c->name, argv[0]))
 			continue;
-		int (*fn)(int, char **) = command_fn(c);
-
-		if (!fn) {
-			printf("%s: not built into this image\n", argv[0]);
-			return 1;
-		}
-		return fn(argc, argv);
+		return c->fn(argc, argv);
 	}
 	printf("%s: unknown command (try help)\n", argv[0]);
 	return 1;

@@ -42,11 +42,21 @@ static struct {
 	bool domid_known;
 	domid_t domid;
 	struct xs_reader *reader;
+	void (*local_kick)(void); /* dom0: the store is in this kernel */
 } xs;
 
 static void xs_evtchn_handler(evtchn_port_t port, void *data)
 {
 	wake_up(&xs.ring_wq);
+}
+
+/* Tells the store there is something on the ring: its event channel, or (dom0) a local call. */
+static void xs_kick(void)
+{
+	if (xs.local_kick)
+		xs.local_kick();
+	else
+		notify_remote_via_evtchn(xs.port);
 }
 
 /* Ends every pending request with -EIO and wakes everyone: the ring cannot be trusted now. */
@@ -152,7 +162,7 @@ static void xs_process_responses(void)
 			return; /* reconnecting: the store notifies us when done */
 		rc = xs_reader_poll(xs.reader, xs.intf);
 		if (xs.intf->rsp_cons != cons)
-			notify_remote_via_evtchn(xs.port); /* the store may wait for room */
+			xs_kick(); /* the store may wait for room */
 		if (rc < 0) {
 			xs_fail("bad reply ring indexes");
 			return;
@@ -211,7 +221,7 @@ static int xs_send(const struct xs_msg *m)
 			return -EIO;
 		}
 		off += (size_t)n;
-		notify_remote_via_evtchn(xs.port);
+		xs_kick();
 	}
 	return 0;
 }
@@ -340,6 +350,33 @@ fail:
 	free(xs.reader);
 	xs.reader = NULL;
 	return err;
+}
+
+int xenbus_init_local(struct xenstore_domain_interface *intf, void (*kick)(void))
+{
+	if (xs.up)
+		return -EBUSY;
+	xs.intf = intf;
+	xs.local_kick = kick;
+	xs.reader = malloc(sizeof(*xs.reader));
+	if (!xs.reader)
+		return -ENOMEM;
+	xs_reader_init(xs.reader);
+	if (!create_thread("xenbus", xs_reader_thread, NULL)) {
+		free(xs.reader);
+		xs.reader = NULL;
+		return -ENOMEM;
+	}
+	xs.domid = 0;
+	xs.domid_known = true;
+	xs.broken = false;
+	xs.up = true;
+	return 0;
+}
+
+void xenbus_local_notify(void)
+{
+	wake_up(&xs.ring_wq);
 }
 
 bool xenbus_available(void)

@@ -4,13 +4,12 @@
 UNIT_TESTS += netfront
 
 LWIP_DIR ?= $(BUILD)/lwip
-include pv-guest/lwip/lwip.mk
 
 netfront_SRCS := tests/unit/test_netfront.c tests/unit/pv_fake.c tests/unit/netback_fake.c \
 	pv-guest/drivers/netfront.c $(LWIP_PORT_SRCS) $(addprefix $(BUILD)/lwip/src/,$(LWIP_SRC_FILES))
 netfront_CFLAGS := -Ipv-guest/include -DPV_HOST_TEST -I$(LWIP_PORT_DIR) -I$(BUILD)/lwip/src/include
 
-$(BUILD)/lwip/.stamp: scripts/fetch-lwip.sh
+$(BUILD)/lwip/.stamp: scripts/fetch-lwip.sh | $(DEPS_OK)
 	$(Q)scripts/fetch-lwip.sh $(BUILD)/lwip
 	$(Q)touch $@
 

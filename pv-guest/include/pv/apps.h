@@ -14,6 +14,15 @@ const struct app *find_app(const char *name);
 
 int app_shell(int argc, char **argv);
 int app_hello(int argc, char **argv);
-int shell_run_line(char *line); /* one shell command line; its status */
+int app_httpd(int argc, char **argv); /* apps/netapps.c */
+int app_echo(int argc, char **argv);
+int app_blktest(int argc, char **argv); /* apps/blktest.c */
+
+/* Shell commands provided elsewhere. */
+int net_cmd(int argc, char **argv); /* apps/netapps.c */
+int ping_cmd(int argc, char **argv);
+int shell_fetch(int argc, char **argv);
+int blk_cmd(int argc, char **argv); /* apps/blktest.c */
+int shell_run_line(char *line);     /* one shell command line; its status */
 
 #endif

@@ -20,6 +20,13 @@ typedef uint32_t xenbus_transaction_t;
 
 int init_xenbus(void); /* -ENODEV if the domain has no store ring */
 bool xenbus_available(void);
+/*
+ * dom0, which hosts the store: the client on an in-memory ring the store serves; kick tells the
+ * store there are requests, and the store calls xenbus_local_notify() when it answered.
+ */
+struct xenstore_domain_interface;
+int xenbus_init_local(struct xenstore_domain_interface *intf, void (*kick)(void));
+void xenbus_local_notify(void);
 /* From the store's "domid" node, read at the first call and kept; DOMID_SELF until read. */
 domid_t xenbus_self_domid(void);
 

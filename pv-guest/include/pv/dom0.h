@@ -1,0 +1,38 @@
+/*
+ * The dom0 build of pv-guest (docs/pv-guest.md): the store daemon's service
+ * (dom0-tools/xenstore/ on every domain's store ring), Mica's control interface, and the
+ * backends, which talk to the store through the ordinary xenbus API (pv/xenbus.h) over an
+ * in-memory ring the store serves like any other.
+ */
+#ifndef PV_DOM0_H
+#define PV_DOM0_H
+
+#include <pv/xen.h>
+
+#include <mica/ctl.h>
+
+bool dom0_privileged(void);       /* Mica's control interface answers us */
+int dom0_ctl(struct mica_ctl *c); /* one MICA_CTL_* command; fills cmd's version; 0 or -errno */
+
+/*
+ * The store: starts the service thread, connects this domain's xenbus client to it, and from
+ * then on introduces every domain the hypervisor built with a store ring (HVM_PARAM_STORE_PFN),
+ * writing /local/domain/<id>/{name,domid} and calling the backends' domain_up; when a domain
+ * goes, its connection is released and the backends' domain_down called.
+ */
+int dom0_store_start(void);
+
+/*
+ * Backends: configured from the kernel command line, told about domains as they come and go.
+ *   vif=1,2        a network interface for domains 1 and 2, bridged together in dom0
+ *   vbd=1:8,2:16   a RAM disk of 8 MiB for domain 1, 16 MiB for domain 2 (device xvda, 768)
+ */
+struct dom0_backend {
+	const char *name;
+	int (*init)(const char *config);  /* the option's value; 0 or -errno */
+	void (*domain_up)(domid_t dom);   /* the domain has a store connection: write its devices */
+	void (*domain_down)(domid_t dom); /* the domain is gone: free what served it */
+};
+extern const struct dom0_backend netback_backend, blkback_backend;
+
+#endif
