@@ -54,8 +54,26 @@ $(PVG_DIR)/pv-guest.elf: $(PVG_OBJS) pv-guest/arch/x86/link.ld $(NEWLIB_STAMP)
 	@echo "  LD      $@"
 	$(Q)$(LD) $(PVG_LDFLAGS) -o $@ $(PVG_OBJS) $(PVG_LIBS)
 
-pv-guest: $(PVG_DIR)/pv-guest.elf
+# The dom0 image: the same kernel plus pv-guest/dom0/ (store service, backends, control
+# interface) and the store daemon's core from dom0-tools/xenstore/.
+PVG_DOM0_SRCS := $(sort $(wildcard pv-guest/dom0/*.c))
+XS_SRCS := $(sort $(wildcard dom0-tools/xenstore/*.c))
+PVG_DOM0_OBJS := $(patsubst %.c,$(BUILD)/%.o,$(PVG_DOM0_SRCS)) $(patsubst %.c,$(PVG_DIR)/%.o,$(XS_SRCS))
+PVG_DOM0_CFLAGS := -Iinclude/public -Idom0-tools
 
--include $(wildcard $(PVG_OBJS:.o=.d))
+$(patsubst %.c,$(BUILD)/%.o,$(PVG_DOM0_SRCS)): PVG_CFLAGS += $(PVG_DOM0_CFLAGS)
+
+$(PVG_DIR)/dom0-tools/%.o: dom0-tools/%.c $(NEWLIB_STAMP) | $(DEPS_OK)
+	@mkdir -p $(dir $@)
+	@echo "  CC      $<"
+	$(Q)$(CC) $(PVG_CFLAGS) $(PVG_DOM0_CFLAGS) -c $< -o $@
+
+$(PVG_DIR)/dom0.elf: $(PVG_OBJS) $(PVG_DOM0_OBJS) pv-guest/arch/x86/link.ld $(NEWLIB_STAMP)
+	@echo "  LD      $@"
+	$(Q)$(LD) $(PVG_LDFLAGS) -o $@ $(PVG_OBJS) $(PVG_DOM0_OBJS) $(PVG_LIBS)
+
+pv-guest: $(PVG_DIR)/pv-guest.elf $(PVG_DIR)/dom0.elf
+
+-include $(wildcard $(PVG_OBJS:.o=.d) $(PVG_DOM0_OBJS:.o=.d))
 
 .PHONY: pv-guest

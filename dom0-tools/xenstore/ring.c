@@ -71,7 +71,7 @@ int xs_ring_read_msg(struct xenstore_domain_interface *intf, struct xs_ring_read
 	}
 }
 
-size_t xs_ring_write(struct xenstore_domain_interface *intf, const void *data, size_t len)
+size_t xsd_ring_write(struct xenstore_domain_interface *intf, const void *data, size_t len)
 {
 	size_t done = 0;
 
@@ -106,7 +106,7 @@ static void flush(struct xenstore_domain_interface *intf, struct xs_conn *conn, 
 	size_t len;
 
 	while ((len = xs_conn_output(conn, &data)) != 0) {
-		size_t n = xs_ring_write(intf, data, len);
+		size_t n = xsd_ring_write(intf, data, len);
 
 		if (n)
 			*kick = true;

@@ -29,7 +29,7 @@ void xs_ring_init_server(struct xenstore_domain_interface *intf);
 int xs_ring_read_msg(struct xenstore_domain_interface *intf, struct xs_ring_reader *rd, const void **msg, size_t *len);
 
 /* Puts up to len bytes on the response ring; returns how many fit (or 0 with intf->error on bad indexes). */
-size_t xs_ring_write(struct xenstore_domain_interface *intf, const void *data, size_t len);
+size_t xsd_ring_write(struct xenstore_domain_interface *intf, const void *data, size_t len);
 
 /*
  * Moves conn's queued output to the response ring, then feeds requests to conn while its output queue

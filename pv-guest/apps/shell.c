@@ -1,6 +1,6 @@
 /*
- * shell: console commands. Interactive by default; "shell -c CMD ; CMD ..." runs the
- * commands (the rest of the command line, ";"-separated) and powers off.
+ * shell: console commands. Interactive by default; "shell -c CMD , CMD ..." runs the
+ * commands (the rest of the command line, ","-separated) and powers off.
  * Line editing: backspace/DEL, Ctrl-U (kill line), Ctrl-C (drop line); CR or LF ends a line.
  */
 #include <pv/apps.h>
@@ -256,18 +256,18 @@ int app_shell(int argc, char **argv)
 {
 	static char line[256];
 
-	if (argc > 1 && !strcmp(argv[1], "-c")) {
+	if (argc > 1 && !strcmp(argv[1], "-c")) { /* commands separated by "," (";" would end a GRUB command) */
 		int rc = 0;
 
 		line[0] = '\0';
 		for (int i = 2; i < argc; i++) {
 			bool last = i + 1 == argc;
 
-			if (strcmp(argv[i], ";")) {
+			if (strcmp(argv[i], ",")) {
 				strncat(line, argv[i], sizeof(line) - strlen(line) - 2);
 				strcat(line, " ");
 			}
-			if (!strcmp(argv[i], ";") || last) {
+			if (!strcmp(argv[i], ",") || last) {
 				printf("> %s\n", line);
 				rc |= shell_run_line(line);
 				line[0] = '\0';

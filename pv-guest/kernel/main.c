@@ -25,6 +25,9 @@
 
 #define PV_GUEST_VERSION "0.1"
 
+/* Linked only into the dom0 image (pv-guest/dom0/dom0.c). */
+extern int dom0_main(void) __attribute__((weak));
+
 uint8_t hypercall_page[4096] __attribute__((aligned(4096)));
 const struct hvm_start_info *start_info;
 char cmdline[1024];
@@ -202,7 +205,10 @@ static void main_thread(void *arg)
 		printk("\n");
 		kernel_poweroff();
 	}
-	rc = init_xenbus();
+	/* The dom0 image (pv-guest/dom0/) serves the store itself; others connect to it. */
+	rc = dom0_main ? dom0_main() : -EPERM;
+	if (rc == -EPERM)
+		rc = init_xenbus();
 	if (rc && rc != -ENODEV)
 		printk("pv-guest: xenbus: cannot connect to the store (%d)\n", rc);
 	rc = app->main(app_argc, app_argv);
@@ -210,9 +216,7 @@ static void main_thread(void *arg)
 	printk("pv-guest: %s exited with status %d\n", app->name, rc);
 	if (rc == APP_REBOOT)
 		kernel_reboot();
-	if (rc)
-		crash_domain();
-	kernel_poweroff();
+	kernel_poweroff(); /* whatever the status: crashes are for faults and panics */
 }
 
 void start_kernel(const struct hvm_start_info *si)

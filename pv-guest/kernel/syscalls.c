@@ -184,7 +184,5 @@ void _exit(int status)
 {
 	fflush(stdout);
 	printk("pv-guest: exit(%d)\n", status);
-	if (status)
-		crash_domain();
 	kernel_poweroff();
 }

@@ -18,7 +18,7 @@ for b in svm vmx; do
 	}"
 	# Shell commands from the command line, then a crash: registers, backtrace, SHUTDOWN_crash.
 	eval "sc_${b}_pvg_crash() {
-		run_modules $b pvg-crash '' 'pv-guest memory=4 -- shell -c uptime ; sleep 20 ; crash' || return
+		run_modules $b pvg-crash '' 'pv-guest memory=4 -- shell -c uptime , sleep 20 , crash' || return
 		expect \"\$LOG\" '^\\(d1\\) up [0-9]+\\.[0-9]{3} s' 'uptime command'
 		expect \"\$LOG\" '^\\(d1\\) slept 20 ms' 'sleep command'
 		expect \"\$LOG\" '^\\(d1\\) \\*\\*\\* pv-guest panic: crash requested from the shell' 'panic message'
@@ -67,7 +67,7 @@ sc_svm_pvg_shell() {
 
 # Two pv-guests side by side, each with its own console ring, on one CPU each.
 sc_svm_pvg_two() {
-	run_modules svm pvg-two '' 'pv-guest memory=4 -- hello' 'pv-guest memory=8 -- shell -c mem ; sleep 100 ; uptime' || return
+	run_modules svm pvg-two '' 'pv-guest memory=4 -- hello' 'pv-guest memory=8 -- shell -c mem , sleep 100 , uptime' || return
 	expect "$LOG" '^\(d1\) hello: OK' "d1 hello reports OK"
 	expect "$LOG" '^\(d2\) RAM [0-9]+ KiB' "d2 runs its commands"
 	expect "$LOG" '^\(d2\) slept 100 ms' "d2 sleeps"
@@ -89,3 +89,27 @@ sc_xen_pvg_hello() {
 }
 
 PV_GUEST_SCENARIOS=(svm_pvg_hello vmx_pvg_hello svm_pvg_crash vmx_pvg_crash svm_pvg_shell svm_pvg_two xen_pvg_hello)
+
+# The store: dom0 (pv-guest's dom0 image) serves it; a domU reads and writes its own nodes
+# through xenbus and is refused dom0's; when the domU is gone its nodes go too.
+sc_svm_pvg_store() {
+	local iso="$WORK/pvg-store.iso"
+	cp "$BUILD/pv-guest/pv-guest.elf" "$BUILD/pv-guest/dom0.elf" "$WORK/" || { FAILS+=("no pv-guest images"); return; }
+	scripts/mkiso.sh "$BUILD/mica.elf" "$iso" "console=com1,115200 on_idle=poweroff" \
+		"$WORK/dom0.elf memory=32 -- shell -c sleep 8000 , xs ls /local/domain , poweroff" \
+		"$WORK/pv-guest.elf memory=4 -- shell -c xs read domid , xs read name , xs write data/x hello , xs read data/x , xs ls /local/domain/1 , xs read /local/domain/0/name , xs write /local/domain/0/evil x" ||
+		{ FAILS+=("mkiso"); return; }
+	emu_run "$LOG" 120 "" qemu-system-x86_64 -accel tcg -machine pc -cpu "$QEMU_CPU" -smp 2 -m 512 \
+		-display none -serial file:"$LOG" -no-reboot -cdrom "$iso"
+	expect_rc "$EMU_RC" 0 "QEMU (ACPI power-off after the domains)"
+	expect "$LOG" '^\(d0\) dom0: store up' "dom0 serves the store"
+	expect "$LOG" '^\(d0\) store: d1 \(pv-guest\.elf\) introduced' "d1 introduced"
+	expect_before "$LOG" '^\(d1\) > xs read domid' '^\(d1\) 1.?$' "d1 reads its domid"
+	expect_before "$LOG" '^\(d1\) > xs read name' '^\(d1\) pv-guest\.elf.?$' "d1 reads its name"
+	expect_before "$LOG" '^\(d1\) > xs read data/x' '^\(d1\) hello.?$' "d1 reads back what it wrote"
+	expect "$LOG" '^\(d1\) xs: /local/domain/0/name: error -13' "d1 may not read dom0's nodes (EACCES)"
+	expect "$LOG" '^\(d1\) xs: /local/domain/0/evil: error -13' "d1 may not write dom0's nodes (EACCES)"
+	expect "$LOG" '^\(d0\) store: d1 released' "d1 released when it is gone"
+	expect_not "$LOG" '^\(d0\) 1.?$' "its nodes went with it"
+}
+PV_GUEST_SCENARIOS+=(svm_pvg_store)

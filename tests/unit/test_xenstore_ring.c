@@ -123,7 +123,7 @@ static void test_read_errors(void **state)
 	/* A bad consumer index on the response side. */
 	start_at(0);
 	ring.rsp_cons = 5000;
-	assert_int_equal(xs_ring_write(&ring, "abc", 3), 0);
+	assert_int_equal(xsd_ring_write(&ring, "abc", 3), 0);
 	assert_int_equal(ring.error, XENSTORE_ERROR_RINGIDX);
 }
 
@@ -134,11 +134,11 @@ static void test_write_wrap_and_full(void **state)
 	for (size_t i = 0; i < sizeof(in); i++)
 		in[i] = (char)(i * 7);
 	start_at(UINT32_MAX - 500);
-	assert_int_equal(xs_ring_write(&ring, in, 700), 700);
-	assert_int_equal(xs_ring_write(&ring, in + 700, 700), XENSTORE_RING_SIZE - 700); /* full */
-	assert_int_equal(xs_ring_write(&ring, in, 1), 0);
+	assert_int_equal(xsd_ring_write(&ring, in, 700), 700);
+	assert_int_equal(xsd_ring_write(&ring, in + 700, 700), XENSTORE_RING_SIZE - 700); /* full */
+	assert_int_equal(xsd_ring_write(&ring, in, 1), 0);
 	assert_int_equal(guest_get(out, 800), 800);
-	assert_int_equal(xs_ring_write(&ring, in + 1024, 800), 800);
+	assert_int_equal(xsd_ring_write(&ring, in + 1024, 800), 800);
 	assert_int_equal(guest_get(out + 800, sizeof(out)), XENSTORE_RING_SIZE);
 	assert_memory_equal(out, in, 1824);
 }

@@ -35,4 +35,10 @@ struct dom0_backend {
 };
 extern const struct dom0_backend netback_backend, blkback_backend;
 
+/* From the main thread: when privileged, the store and the configured backends; -EPERM if not. */
+int dom0_main(void);
+/* The store calls these (from a thread of their own) as domains come and go. */
+void dom0_domain_up(domid_t dom);
+void dom0_domain_down(domid_t dom);
+
 #endif
