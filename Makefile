@@ -90,11 +90,13 @@ $(BUILD)/mica.elf: $(BUILD)/mica-pass1.elf $(BUILD)/hv/gen/symbols.o
 # ---------------------------------------------------------------- UEFI loader
 include arch/x86/efi/efi.mk
 
+# ---------------------------------------------------------------- pv-guest (domU and dom0 images)
+include pv-guest/pv-guest.mk
+
 # ---------------------------------------------------------------- images
 include scripts/images.mk
 
 # ---------------------------------------------------------------- tests
-include pv-guest/pv-guest.mk
 include tests/guests/guests.mk
 include tests/tests.mk
 

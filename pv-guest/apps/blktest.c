@@ -2,7 +2,9 @@
  * Block device self-test (app "blktest") and the shell's "blk" command, both over
  * pv/blkfront.h. blktest overwrites the sectors it tests.
  */
+#include <pv/apps.h>
 #include <pv/blkfront.h>
+#include <pv/xenbus.h>
 #include <pv/time.h>
 
 #include <ctype.h>
@@ -187,6 +189,8 @@ int app_blktest(int argc, char **argv)
 		printf("usage: blktest [vbd|-] [first-sector [count]]\n");
 		return 2;
 	}
+	if (xenbus_available())
+		xenbus_wait_exists("device/vbd", NOW() + SECONDS(10)); /* dom0 may still be writing it */
 	dev = blk_open(id);
 	if (!dev) {
 		printf("blktest: FAILED: no block device %s: %s\n", id ? id : "(first vbd)", strerror(errno));

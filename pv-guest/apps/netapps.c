@@ -10,6 +10,7 @@
 #include <pv/netfront.h>
 #include <pv/sched.h>
 #include <pv/setup.h>
+#include <pv/xenbus.h>
 
 #include <errno.h>
 #include <stdio.h>
@@ -29,7 +30,13 @@
 static bool net_ensure(void)
 {
 	if (!net_configured()) {
-		int rc = net_start(kernel_opt("ip"), kernel_opt("gw"));
+		int rc = xenbus_available() ? xenbus_wait_exists("device/vif/0", NOW() + SECONDS(10)) : -ENODEV;
+
+		if (rc) {
+			printf("net: no network device (%d)\n", rc);
+			return false;
+		}
+		rc = net_start(kernel_opt("ip"), kernel_opt("gw"));
 
 		if (rc && rc != -EBUSY) {
 			printf("net: cannot start the network (%d)\n", rc);

@@ -681,3 +681,33 @@ int xenbus_wait_state(const char *dir, XenbusState want, s_time_t deadline)
 			return rc;
 	}
 }
+
+int xenbus_wait_exists(const char *path, s_time_t deadline)
+{
+	struct xenbus_watch w = {0};
+	char *value = NULL;
+	int err = xenbus_read(XBT_NIL, path, &value);
+
+	free(value);
+	if (err != -ENOENT)
+		return err;
+	err = xenbus_watch(&w, path);
+	if (err)
+		return err;
+	for (;;) {
+		struct xenbus_event *e = xenbus_wait_event(&w, deadline);
+
+		if (!e) {
+			err = -ETIMEDOUT;
+			break;
+		}
+		xenbus_free_event(e);
+		value = NULL;
+		err = xenbus_read(XBT_NIL, path, &value);
+		free(value);
+		if (err != -ENOENT)
+			break;
+	}
+	xenbus_unwatch(&w);
+	return err;
+}

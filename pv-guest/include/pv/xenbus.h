@@ -70,6 +70,12 @@ int xenbus_unwatch(struct xenbus_watch *w); /* frees queued events, path and tok
 struct xenbus_event *xenbus_wait_event(struct xenbus_watch *w, s_time_t deadline);
 void xenbus_free_event(struct xenbus_event *e);
 
+/*
+ * Waits until path exists (a toolstack may write a domain's devices after it started, as dom0
+ * does for boot domains): 0 once it does, -ETIMEDOUT at deadline, or another error.
+ */
+int xenbus_wait_exists(const char *path, s_time_t deadline);
+
 /* The state machine (xen/io/xenbus.h XenbusState*): reads and writes <dir>/state. */
 int xenbus_switch_state(xenbus_transaction_t t, const char *dir, XenbusState state);
 XenbusState xenbus_read_state(const char *dir); /* XenbusStateUnknown if unreadable */
