@@ -2,7 +2,8 @@
  * Memory. RAM comes from the start info's memory map (or XENMEM_memory_map), clipped to
  * [1 MiB, 4 GiB): below is firmware territory, above is not mapped by the boot page tables.
  * One bitmap says which frames are in use. The sbrk heap (newlib's malloc) grows up from the
- * image's end; alloc_pages hands out naturally aligned blocks from the top down; they meet.
+ * image's end (past what the loader put there); alloc_pages hands out naturally aligned blocks
+ * from the top down, and below the heap too; heap and pages meet.
  */
 #include <pv/hypercall.h>
 #include <pv/mm.h>
@@ -137,18 +138,34 @@ void init_mm(void)
 	size_t map_bytes = PAGE_ALIGN((nr_frames + BITS_PER_LONG - 1) / BITS_PER_LONG * sizeof(long));
 	struct range boot[8 + 2 * MAX_MODULES];
 	unsigned int nb = boot_ranges(boot, ARRAY_SIZE(boot));
-	uintptr_t at = image_end;
+	uintptr_t at = 0;
+	uint64_t best = 0;
 
-	for (bool moved = true; moved;) {
-		moved = false;
+	/*
+	 * The bitmap and then the heap go at the start of the largest gap above the image between
+	 * the things the start info points to (a loader may put a ramdisk right after the start
+	 * info: the heap must not be boxed in below it).
+	 */
+	for (unsigned int c = 0; c <= nb; c++) {
+		uint64_t start = c == nb ? image_end : PAGE_ALIGN(boot[c].addr + boot[c].size), end = top;
+
+		if (start < image_end || start >= top)
+			continue;
 		for (unsigned int i = 0; i < nb; i++) {
-			if (boot[i].addr < at + map_bytes && boot[i].addr + boot[i].size > at) {
-				at = PAGE_ALIGN(boot[i].addr + boot[i].size);
-				moved = true;
+			if (boot[i].addr + boot[i].size > start && boot[i].addr < end) {
+				if (boot[i].addr <= start) { /* the candidate is inside a range: not a gap */
+					end = start;
+					break;
+				}
+				end = boot[i].addr & PAGE_MASK;
 			}
 		}
+		if (end > start && end - start > best) {
+			best = end - start;
+			at = (uintptr_t)start;
+		}
 	}
-	if ((at + map_bytes) >> PAGE_SHIFT >= nr_frames)
+	if (!at || best < map_bytes + PAGE_SIZE)
 		panic("mm: no room for the page bitmap");
 	used_map = (unsigned long *)at;
 	memset(used_map, 0xff, map_bytes);
@@ -182,9 +199,7 @@ void *alloc_pages(unsigned int order)
 	/* Top down, naturally aligned, first fit. */
 	for (unsigned long f = (nr_frames & ~(count - 1)); f >= count;) {
 		f -= count;
-		if (((uintptr_t)f << PAGE_SHIFT) < PAGE_ALIGN(heap_brk))
-			break;
-		unsigned long i;
+		unsigned long i; /* (the heap's pages are marked used like any other) */
 
 		for (i = 0; i < count && !frame_used(f + i); i++)
 			;

@@ -113,3 +113,11 @@ sc_svm_pvg_store() {
 	expect_not "$LOG" '^\(d0\) 1.?$' "its nodes went with it"
 }
 PV_GUEST_SCENARIOS+=(svm_pvg_store)
+
+# Reboot through SCHEDOP_shutdown(reboot): Mica sees the reason (and, with on_reboot=destroy, stops).
+sc_svm_pvg_reboot() {
+	run_modules svm pvg-reboot '' 'pv-guest memory=4 on_reboot=destroy -- shell -c reboot' || return
+	expect "$LOG" '^\(d1\) pv-guest: rebooting' "the guest reboots"
+	pvg_clean_end reboot
+}
+PV_GUEST_SCENARIOS+=(svm_pvg_reboot)
