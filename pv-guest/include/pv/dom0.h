@@ -35,4 +35,10 @@ struct dom0_backend {
 };
 extern const struct dom0_backend netback_backend, blkback_backend;
 
+/* The shell's view of blkback: one line per vbd (domain, size, state, request counts); the length written. */
+int blkback_status(char *buf, size_t size);
+#ifdef PV_HOST_TEST
+void blkback_poll(void); /* unit tests: the vbd threads' turn (threads do not run on the host) */
+#endif
+
 #endif
