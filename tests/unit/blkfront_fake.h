@@ -21,9 +21,14 @@
 void fake_xen_reset(void);
 /* The backend's view of a grant: the page if ref grants dom access (writable when write), else NULL. */
 void *fake_gnttab_map(grant_ref_t ref, domid_t dom, bool write);
+/* The same, also checking the granting domain (DOMID_SELF: any); peek does not count a mapping. */
+void *fake_gnttab_map_owner(domid_t owner, grant_ref_t ref, domid_t dom, bool write);
+void *fake_gnttab_peek(domid_t owner, grant_ref_t ref, domid_t dom, bool write);
+extern domid_t fake_grant_owner; /* the domain gnttab_grant_access grants as (1) */
 void fake_gnttab_unmap(grant_ref_t ref);
 unsigned int fake_gnttab_in_use(void);
 void fake_evtchn_raise(evtchn_port_t port); /* runs the port's handler, as the upcall would */
+/* evtchn_bind_interdomain connects two ports of the one table: a notify raises the peer's handler. */
 bool fake_evtchn_open(evtchn_port_t port);
 extern unsigned long fake_pages_in_use;
 extern unsigned long fake_notifies;

@@ -20,6 +20,7 @@
 
 struct fake_grant {
 	bool used, readonly;
+	domid_t owner; /* the granting domain: fake_grant_owner when granted */
 	domid_t domid;
 	unsigned long gfn;
 	unsigned int maps;
@@ -29,12 +30,14 @@ static unsigned int grant_next; /* rotates, so that a reference is not handed ou
 
 struct fake_port {
 	bool open;
+	evtchn_port_t peer; /* the other end of an interdomain channel; 0: unbound */
 	evtchn_handler_t handler;
 	void *data;
 };
 static struct fake_port ports[FAKE_PORTS];
 
 unsigned long fake_pages_in_use, fake_notifies;
+domid_t fake_grant_owner = 1;
 int64_t fake_now;
 static struct thread *fake_thread = (struct thread *)&fake_now;
 static bool fake_blocked;
@@ -47,6 +50,7 @@ void fake_xen_reset(void)
 	fake_pages_in_use = fake_notifies = 0;
 	fake_now = SECONDS(100);
 	fake_blocked = false;
+	fake_grant_owner = 1;
 }
 
 /* ---- grant table ---- */
@@ -58,7 +62,8 @@ grant_ref_t gnttab_grant_access(domid_t domid, unsigned long gfn, bool readonly)
 
 		if (ref < 8 || grants[ref].used) /* 0-7 are reserved, as in Xen */
 			continue;
-		grants[ref] = (struct fake_grant){.used = true, .readonly = readonly, .domid = domid, .gfn = gfn};
+		grants[ref] = (struct fake_grant){
+		    .used = true, .readonly = readonly, .owner = fake_grant_owner, .domid = domid, .gfn = gfn};
 		grant_next = ref + 1;
 		return ref;
 	}
@@ -91,14 +96,29 @@ unsigned int fake_gnttab_in_use(void)
 	return n;
 }
 
-void *fake_gnttab_map(grant_ref_t ref, domid_t dom, bool write)
+void *fake_gnttab_peek(domid_t owner, grant_ref_t ref, domid_t dom, bool write)
 {
 	if (ref >= FAKE_GRANTS || !grants[ref].used || grants[ref].domid != dom)
 		return NULL;
+	if (owner != DOMID_SELF && grants[ref].owner != owner)
+		return NULL;
 	if (write && grants[ref].readonly)
 		return NULL;
-	grants[ref].maps++;
 	return gfn_to_virt(grants[ref].gfn);
+}
+
+void *fake_gnttab_map_owner(domid_t owner, grant_ref_t ref, domid_t dom, bool write)
+{
+	void *p = fake_gnttab_peek(owner, ref, dom, write);
+
+	if (p)
+		grants[ref].maps++;
+	return p;
+}
+
+void *fake_gnttab_map(grant_ref_t ref, domid_t dom, bool write)
+{
+	return fake_gnttab_map_owner(DOMID_SELF, ref, dom, write);
 }
 
 void fake_gnttab_unmap(grant_ref_t ref)
@@ -113,7 +133,7 @@ int evtchn_alloc_unbound(domid_t remote, evtchn_handler_t handler, void *data, e
 {
 	for (evtchn_port_t p = 1; p < FAKE_PORTS; p++) {
 		if (!ports[p].open) {
-			ports[p] = (struct fake_port){true, handler, data};
+			ports[p] = (struct fake_port){.open = true, .handler = handler, .data = data};
 			*port = p;
 			return 0;
 		}
@@ -121,11 +141,29 @@ int evtchn_alloc_unbound(domid_t remote, evtchn_handler_t handler, void *data, e
 	return -ENOSPC;
 }
 
+/* Both ends live in this one table: the remote port must be open and not yet bound. */
+int evtchn_bind_interdomain(domid_t remote, evtchn_port_t remote_port, evtchn_handler_t handler, void *data,
+			    evtchn_port_t *local_port)
+{
+	int err;
+
+	if (remote_port >= FAKE_PORTS || !ports[remote_port].open || ports[remote_port].peer)
+		return -EINVAL;
+	err = evtchn_alloc_unbound(remote, handler, data, local_port);
+	if (err)
+		return err;
+	ports[*local_port].peer = remote_port;
+	ports[remote_port].peer = *local_port;
+	return 0;
+}
+
 int evtchn_close(evtchn_port_t port)
 {
 	if (port >= FAKE_PORTS || !ports[port].open)
 		return -EINVAL;
-	ports[port].open = false;
+	if (ports[port].peer)
+		ports[ports[port].peer].peer = 0;
+	ports[port] = (struct fake_port){0};
 	return 0;
 }
 
@@ -134,6 +172,10 @@ int notify_remote_via_evtchn(evtchn_port_t port)
 	if (port >= FAKE_PORTS || !ports[port].open)
 		return -EINVAL;
 	fake_notifies++;
+	if (ports[port].peer) {
+		fake_evtchn_raise(ports[port].peer);
+		return 0;
+	}
 	if (port == fb.port)
 		fb.work = true;
 	return 0;

@@ -41,4 +41,10 @@ int dom0_main(void);
 void dom0_domain_up(domid_t dom);
 void dom0_domain_down(domid_t dom);
 
+/* The shell's view of blkback: one line per vbd (domain, size, state, request counts); the length written. */
+int blkback_status(char *buf, size_t size);
+#ifdef PV_HOST_TEST
+void blkback_poll(void); /* unit tests: the vbd threads' turn (threads do not run on the host) */
+#endif
+
 #endif
