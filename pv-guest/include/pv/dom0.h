@@ -35,4 +35,10 @@ struct dom0_backend {
 };
 extern const struct dom0_backend netback_backend, blkback_backend;
 
+/* netback (docs/dom0-netback.md): per vif its state and counters, then the bridge; the length. */
+int netback_status(char *buf, size_t size);
+#ifdef PV_HOST_TEST
+void netback_run_all(void); /* host tests run no threads: one round of every vif's thread */
+#endif
+
 #endif
