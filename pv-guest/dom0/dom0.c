@@ -9,8 +9,6 @@
 #include <errno.h>
 #include <string.h>
 
-/* Until both backends are merged, an absent one is skipped (weak). */
-extern const struct dom0_backend netback_backend __attribute__((weak)), blkback_backend __attribute__((weak));
 static const struct dom0_backend *const backends[] = {&netback_backend, &blkback_backend};
 
 int dom0_ctl(struct mica_ctl *c)
@@ -36,14 +34,14 @@ bool dom0_privileged(void)
 void dom0_domain_up(domid_t dom)
 {
 	for (unsigned int i = 0; i < ARRAY_SIZE(backends); i++)
-		if (backends[i] && backends[i]->domain_up)
+		if (backends[i]->domain_up)
 			backends[i]->domain_up(dom);
 }
 
 void dom0_domain_down(domid_t dom)
 {
 	for (unsigned int i = 0; i < ARRAY_SIZE(backends); i++)
-		if (backends[i] && backends[i]->domain_down)
+		if (backends[i]->domain_down)
 			backends[i]->domain_down(dom);
 }
 
@@ -59,7 +57,7 @@ int dom0_main(void)
 		return rc;
 	}
 	for (unsigned int i = 0; i < ARRAY_SIZE(backends); i++) {
-		const char *cfg = backends[i] ? kernel_opt(backends[i]->name) : NULL;
+		const char *cfg = kernel_opt(backends[i]->name);
 
 		if (!cfg || !backends[i]->init)
 			continue;

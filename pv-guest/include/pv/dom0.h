@@ -47,4 +47,10 @@ int blkback_status(char *buf, size_t size);
 void blkback_poll(void); /* unit tests: the vbd threads' turn (threads do not run on the host) */
 #endif
 
+/* netback (docs/dom0-netback.md): per vif its state and counters, then the bridge; the length. */
+int netback_status(char *buf, size_t size);
+#ifdef PV_HOST_TEST
+void netback_run_all(void); /* host tests run no threads: one round of every vif's thread */
+#endif
+
 #endif

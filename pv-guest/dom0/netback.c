@@ -1,0 +1,880 @@
+/*
+ * netback: the dom0 half of Xen's split network device (xen/io/netif.h, rx-copy only) for the
+ * domains named by "vif=", and a learning bridge joining their vifs. See docs/dom0-netback.md.
+ * Every packet moves by grant copy: TX pages into dom0 buffers, dom0 buffers into RX pages.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <pv/dom0.h>
+#include <pv/events.h>
+#include <pv/gntmap.h>
+#include <pv/mm.h>
+#include <pv/sched.h>
+#include <pv/xenbus.h>
+
+#include <xen/io/netif.h>
+
+#define NETBACK_MAX_VIFS 16
+#define NETBACK_TX_BATCH 32         /* TX slots copied with one GNTTABOP_copy */
+#define NETBACK_RX_BATCH 64         /* RX copies gathered before one GNTTABOP_copy */
+#define NETBACK_TX_BUDGET 128       /* TX slots a vif handles before others get the vCPU */
+#define NETBACK_BUF_SIZE 2048       /* a dom0 frame buffer: half a page, never crossing one */
+#define NETBACK_FDB_SIZE 256        /* bridge: learned (MAC, VLAN) -> port */
+#define NETBACK_AGEING SECONDS(300) /* a learned address not seen for this long is forgotten */
+#define NETBACK_XS_RETRIES 16
+#define NETBACK_BRIDGE "mica0"
+
+#define ETH_ALEN 6
+#define ETH_HLEN 14
+#define ETH_P_IP 0x0800
+#define ETH_P_8021Q 0x8100
+#define VLAN_HLEN 4
+#define NETBACK_FRAME_MAX (1500 + ETH_HLEN + VLAN_HLEN)
+
+#define barrier() __asm__ volatile("" ::: "memory")
+
+_Static_assert(NETBACK_FRAME_MAX <= NETBACK_BUF_SIZE && PAGE_SIZE % NETBACK_BUF_SIZE == 0,
+	       "frame buffers hold a frame and tile pages");
+_Static_assert(sizeof(struct netif_extra_info) <= sizeof(netif_tx_request_t), "an extra fills a request slot");
+
+struct netback_stats {
+	uint64_t rx_packets, rx_bytes; /* delivered to the guest */
+	uint64_t tx_packets, tx_bytes; /* taken from the guest */
+	uint64_t rx_dropped;           /* no RX request posted (or not connected) */
+	uint64_t rx_errors;            /* copy into the guest's page failed */
+	uint64_t tx_errors;            /* malformed TX requests, failed copies */
+	uint64_t tx_dropped;           /* well-formed frames the bridge would not forward */
+};
+
+struct netback_vif {
+	domid_t dom;
+	uint16_t vlan;             /* 802.1Q VLAN of the port (0: none); frames stay within it */
+	char fe[48];               /* /local/domain/<dom>/device/vif/0 */
+	char be[48];               /* /local/domain/0/backend/vif/<dom>/0 */
+	bool active;               /* its thread exists */
+	bool down;                 /* domain_down: tear everything down */
+	bool restart;              /* domain_up came while tearing down: publish again afterwards */
+	bool published;            /* store nodes written, watch registered */
+	bool connected;            /* rings mapped, event channel bound */
+	bool failed;               /* connection refused; waits for the frontend to close */
+	volatile bool kick;        /* event channel fired, or TX work left over */
+	XenbusState state;         /* the backend's, as last written */
+	struct xenbus_watch watch; /* frontend's state node; its wait queue is the thread's */
+
+	netif_tx_back_ring_t tx;
+	netif_rx_back_ring_t rx;
+	grant_handle_t tx_handle, rx_handle;
+	evtchn_port_t port;
+	bool csum_offload;                /* the frontend accepts NETRXF_data_validated hints */
+	bool tx_skip_extra, tx_skip_more; /* inside a packet we refuse (extras, fragments) */
+	bool rx_dirty;                    /* RX responses written, not pushed yet */
+	struct netback_stats stats;
+};
+
+static struct netback_vif vifs[NETBACK_MAX_VIFS];
+static unsigned int nr_vifs;
+
+/* Copy batches; one vif's TX work runs at a time (threads are cooperative and it never blocks). */
+static uint8_t *tx_bufs; /* NETBACK_TX_BATCH frame buffers */
+static struct gnttab_copy tx_ops[NETBACK_TX_BATCH];
+static struct gnttab_copy rx_ops[NETBACK_RX_BATCH];
+static struct rx_pending {
+	struct netback_vif *vif;
+	uint16_t id, len, flags;
+} rx_pending[NETBACK_RX_BATCH];
+static unsigned int rx_n;
+
+struct fdb_entry {
+	uint8_t mac[ETH_ALEN];
+	uint16_t vlan;
+	uint8_t port;
+	bool used;
+	s_time_t seen;
+};
+static struct fdb_entry fdb[NETBACK_FDB_SIZE];
+
+static uint16_t rd16(const uint8_t *p)
+{
+	return (uint16_t)(p[0] << 8 | p[1]);
+}
+
+/* ---------------------------------------------------------------- bridge: learning table */
+
+static bool fdb_live(const struct fdb_entry *e)
+{
+	return e->used && NOW() - e->seen < NETBACK_AGEING;
+}
+
+static struct fdb_entry *fdb_find(const uint8_t *mac, uint16_t vlan)
+{
+	for (unsigned int i = 0; i < NETBACK_FDB_SIZE; i++) {
+		struct fdb_entry *e = &fdb[i];
+
+		if (e->used && e->vlan == vlan && !memcmp(e->mac, mac, ETH_ALEN)) {
+			if (fdb_live(e))
+				return e;
+			e->used = false; /* aged out */
+			return NULL;
+		}
+	}
+	return NULL;
+}
+
+/* Records that mac (on vlan) is behind port; a full table gives up its stalest entry. */
+static void fdb_learn(const uint8_t *mac, uint16_t vlan, unsigned int port)
+{
+	struct fdb_entry *e = fdb_find(mac, vlan);
+
+	for (unsigned int i = 0; !e && i < NETBACK_FDB_SIZE; i++)
+		if (!fdb_live(&fdb[i]))
+			e = &fdb[i];
+	if (!e) {
+		e = &fdb[0];
+		for (unsigned int i = 1; i < NETBACK_FDB_SIZE; i++)
+			if (fdb[i].seen < e->seen)
+				e = &fdb[i];
+	}
+	memcpy(e->mac, mac, ETH_ALEN);
+	e->vlan = vlan;
+	e->port = port;
+	e->used = true;
+	e->seen = NOW();
+}
+
+static void fdb_flush_port(unsigned int port)
+{
+	for (unsigned int i = 0; i < NETBACK_FDB_SIZE; i++)
+		if (fdb[i].port == port)
+			fdb[i].used = false;
+}
+
+static unsigned int fdb_count(void)
+{
+	unsigned int n = 0;
+
+	for (unsigned int i = 0; i < NETBACK_FDB_SIZE; i++)
+		n += fdb_live(&fdb[i]);
+	return n;
+}
+
+/* ---------------------------------------------------------------- RX: frames into guests */
+
+static void vif_notify(struct netback_vif *vif)
+{
+	if (vif->connected)
+		notify_remote_via_evtchn(vif->port);
+}
+
+/* Copies the gathered frames into the guests' pages, then answers their RX requests. */
+static void rx_flush(void)
+{
+	bool failed;
+
+	if (!rx_n)
+		return;
+	failed = gntmap_copy(rx_ops, rx_n) != 0;
+	for (unsigned int i = 0; i < rx_n; i++) {
+		struct rx_pending *p = &rx_pending[i];
+		struct netback_vif *vif = p->vif;
+		netif_rx_response_t *rsp = RING_GET_RESPONSE(&vif->rx, vif->rx.rsp_prod_pvt);
+		bool ok = !failed && rx_ops[i].status == GNTST_okay;
+
+		rsp->id = p->id;
+		rsp->offset = 0;
+		rsp->flags = ok ? p->flags : 0;
+		rsp->status = ok ? (int16_t)p->len : NETIF_RSP_ERROR;
+		vif->rx.rsp_prod_pvt++;
+		vif->rx_dirty = true;
+		if (ok) {
+			vif->stats.rx_packets++;
+			vif->stats.rx_bytes += p->len;
+		} else {
+			vif->stats.rx_errors++;
+		}
+	}
+	for (unsigned int i = 0; i < rx_n; i++) {
+		struct netback_vif *vif = rx_pending[i].vif;
+		int notify;
+
+		if (!vif->rx_dirty)
+			continue;
+		vif->rx_dirty = false;
+		RING_PUSH_RESPONSES_AND_CHECK_NOTIFY(&vif->rx, notify);
+		if (notify)
+			vif_notify(vif);
+	}
+	rx_n = 0;
+}
+
+/* Takes the next RX request of vif for frame (a dom0 buffer); dropped if none is posted. */
+static void rx_enqueue(struct netback_vif *vif, const uint8_t *frame, unsigned int len, bool validated)
+{
+	netif_rx_request_t req;
+	struct gnttab_copy *op;
+
+	if (!vif->connected || !RING_HAS_UNCONSUMED_REQUESTS(&vif->rx)) {
+		vif->stats.rx_dropped++;
+		return;
+	}
+	if (rx_n == NETBACK_RX_BATCH)
+		rx_flush();
+	xen_rmb(); /* the request after the index that published it */
+	req = *RING_GET_REQUEST(&vif->rx, vif->rx.req_cons);
+	barrier(); /* from here on only our copy is used */
+	vif->rx.req_cons++;
+
+	op = &rx_ops[rx_n];
+	*op = (struct gnttab_copy){
+	    .source = {.u.gmfn = virt_to_gfn(frame), .domid = DOMID_SELF, .offset = (uintptr_t)frame & ~PAGE_MASK},
+	    .dest = {.u.ref = req.gref, .domid = vif->dom, .offset = 0},
+	    .len = len,
+	    .flags = GNTCOPY_dest_gref,
+	};
+	rx_pending[rx_n++] = (struct rx_pending){
+	    .vif = vif,
+	    .id = req.id,
+	    .len = len,
+	    .flags = validated && vif->csum_offload ? NETRXF_data_validated : 0,
+	};
+}
+
+/* ---------------------------------------------------------------- bridge: forwarding */
+
+static unsigned int vif_port(const struct netback_vif *vif)
+{
+	return (unsigned int)(vif - vifs);
+}
+
+static bool ether_addr_valid(const uint8_t *a)
+{
+	static const uint8_t zero[ETH_ALEN];
+
+	return !(a[0] & 1) && memcmp(a, zero, ETH_ALEN) != 0;
+}
+
+/* A frame from src's guest: learn its source, forward to the learned port or flood its VLAN. */
+static void bridge_input(struct netback_vif *src, const uint8_t *frame, unsigned int len, bool validated)
+{
+	const uint8_t *dst = frame, *sa = frame + ETH_ALEN;
+	struct fdb_entry *e;
+
+	/* Tags are ours to add on a VLAN port: a guest sending its own would hop VLANs. */
+	if (!ether_addr_valid(sa) || (src->vlan && rd16(frame + 12) == ETH_P_8021Q)) {
+		src->stats.tx_dropped++;
+		return;
+	}
+	fdb_learn(sa, src->vlan, vif_port(src));
+	if (!(dst[0] & 1)) {
+		e = fdb_find(dst, src->vlan);
+		if (e) {
+			if (e->port != vif_port(src))
+				rx_enqueue(&vifs[e->port], frame, len, validated);
+			return;
+		}
+	}
+	for (unsigned int i = 0; i < nr_vifs; i++)
+		if (&vifs[i] != src && vifs[i].vlan == src->vlan && vifs[i].connected)
+			rx_enqueue(&vifs[i], frame, len, validated);
+}
+
+/*
+ * NETTXF_csum_blank: the TCP or UDP checksum field holds only the pseudo-header sum (IPv4).
+ * Completes it over the segment, since receivers asked for whole checksums. false if the
+ * frame is not one we can complete.
+ */
+static bool csum_complete(uint8_t *f, unsigned int len)
+{
+	unsigned int l3 = ETH_HLEN, ihl, total, l4, l4len, field;
+	uint16_t type = rd16(f + 12);
+	uint32_t sum = 0;
+	uint16_t csum;
+
+	if (type == ETH_P_8021Q) {
+		l3 += VLAN_HLEN;
+		if (len < l3)
+			return false;
+		type = rd16(f + 16);
+	}
+	if (type != ETH_P_IP || len < l3 + 20 || f[l3] >> 4 != 4)
+		return false;
+	ihl = (f[l3] & 0xf) * 4u;
+	total = rd16(f + l3 + 2);
+	if (ihl < 20 || total < ihl || l3 + total > len || (rd16(f + l3 + 6) & 0x3fff))
+		return false; /* bad header, or a fragment */
+	l4 = l3 + ihl;
+	l4len = total - ihl;
+	if (f[l3 + 9] == 6 && l4len >= 20)
+		field = l4 + 16;
+	else if (f[l3 + 9] == 17 && l4len >= 8)
+		field = l4 + 6;
+	else
+		return false;
+	for (unsigned int i = 0; i < l4len; i += 2)
+		sum += i + 1 < l4len ? rd16(f + l4 + i) : (uint32_t)f[l4 + i] << 8;
+	while (sum >> 16)
+		sum = (sum & 0xffff) + (sum >> 16);
+	csum = (uint16_t)~sum;
+	if (csum == 0 && f[l3 + 9] == 17)
+		csum = 0xffff;
+	f[field] = csum >> 8;
+	f[field + 1] = csum & 0xff;
+	return true;
+}
+
+/* ---------------------------------------------------------------- TX: frames from guests */
+
+struct tx_slot {
+	uint16_t id;
+	int16_t status; /* decided now, or NETIF_RSP_OKAY pending the copy */
+	uint16_t flags;
+	int op; /* index into tx_ops, -1 if nothing to copy */
+};
+
+/* Reads one TX slot (once) and decides what to do with it. */
+static void tx_take(struct netback_vif *vif, struct tx_slot *s, unsigned int *nops)
+{
+	RING_IDX i = vif->tx.req_cons++;
+	netif_tx_request_t req;
+	uint8_t *buf;
+
+	s->op = -1;
+	s->id = 0;
+	s->flags = 0;
+	if (vif->tx_skip_extra) {
+		struct netif_extra_info extra;
+
+		memcpy(&extra, RING_GET_REQUEST(&vif->tx, i), sizeof(extra));
+		barrier();
+		vif->tx_skip_extra = extra.flags & XEN_NETIF_EXTRA_FLAG_MORE;
+		s->status = NETIF_RSP_NULL;
+		return;
+	}
+	req = *RING_GET_REQUEST(&vif->tx, i);
+	barrier(); /* from here on only our copy is used */
+	s->id = req.id;
+	s->status = NETIF_RSP_ERROR;
+	if (vif->tx_skip_more) {
+		vif->tx_skip_more = req.flags & NETTXF_more_data;
+		return;
+	}
+	if (req.flags & (NETTXF_more_data | NETTXF_extra_info)) {
+		/* Never negotiated (no feature-sg, no GSO): the packet is refused slot by slot. */
+		vif->tx_skip_more = req.flags & NETTXF_more_data;
+		vif->tx_skip_extra = req.flags & NETTXF_extra_info;
+		vif->stats.tx_errors++;
+		return;
+	}
+	if (req.size < ETH_HLEN || req.size > NETBACK_FRAME_MAX || req.offset + (unsigned int)req.size > PAGE_SIZE) {
+		vif->stats.tx_errors++;
+		return;
+	}
+	buf = tx_bufs + *nops * NETBACK_BUF_SIZE;
+	tx_ops[*nops] = (struct gnttab_copy){
+	    .source = {.u.ref = req.gref, .domid = vif->dom, .offset = req.offset},
+	    .dest = {.u.gmfn = virt_to_gfn(buf), .domid = DOMID_SELF, .offset = (uintptr_t)buf & ~PAGE_MASK},
+	    .len = req.size,
+	    .flags = GNTCOPY_source_gref,
+	};
+	s->status = NETIF_RSP_OKAY;
+	s->flags = req.flags;
+	s->op = (int)(*nops)++;
+}
+
+/* One batch: copy the frames in, answer every slot, hand good frames to the bridge. */
+static unsigned int tx_batch(struct netback_vif *vif, unsigned int max)
+{
+	struct tx_slot slots[NETBACK_TX_BATCH];
+	unsigned int n = 0, nops = 0;
+	bool failed = false;
+	int notify;
+
+	while (n < max && n < NETBACK_TX_BATCH && RING_HAS_UNCONSUMED_REQUESTS(&vif->tx)) {
+		xen_rmb(); /* the requests after the index that published them */
+		tx_take(vif, &slots[n++], &nops);
+	}
+	if (nops)
+		failed = gntmap_copy(tx_ops, nops) != 0;
+	for (unsigned int i = 0; i < n; i++) {
+		struct tx_slot *s = &slots[i];
+		netif_tx_response_t *rsp;
+		uint8_t *frame;
+		bool validated = s->flags & (NETTXF_csum_blank | NETTXF_data_validated);
+
+		if (s->op >= 0 && (failed || tx_ops[s->op].status != GNTST_okay)) {
+			s->status = NETIF_RSP_ERROR;
+			vif->stats.tx_errors++;
+		}
+		rsp = RING_GET_RESPONSE(&vif->tx, vif->tx.rsp_prod_pvt++);
+		rsp->id = s->id;
+		rsp->status = s->status;
+		if (s->op < 0 || s->status != NETIF_RSP_OKAY)
+			continue;
+		frame = tx_bufs + s->op * NETBACK_BUF_SIZE;
+		vif->stats.tx_packets++;
+		vif->stats.tx_bytes += tx_ops[s->op].len;
+		if ((s->flags & NETTXF_csum_blank) && !csum_complete(frame, tx_ops[s->op].len))
+			vif->stats.tx_dropped++;
+		else
+			bridge_input(vif, frame, tx_ops[s->op].len, validated);
+	}
+	rx_flush(); /* before the TX buffers are reused */
+	RING_PUSH_RESPONSES_AND_CHECK_NOTIFY(&vif->tx, notify);
+	if (notify)
+		vif_notify(vif);
+	return n;
+}
+
+/* Handles up to NETBACK_TX_BUDGET slots; leaves vif->kick set if more are waiting. */
+static void vif_tx_work(struct netback_vif *vif)
+{
+	unsigned int done = 0;
+	int more;
+
+	vif->kick = false;
+	do {
+		while (done < NETBACK_TX_BUDGET && RING_HAS_UNCONSUMED_REQUESTS(&vif->tx))
+			done += tx_batch(vif, NETBACK_TX_BUDGET - done);
+		RING_FINAL_CHECK_FOR_REQUESTS(&vif->tx, more);
+	} while (more && done < NETBACK_TX_BUDGET);
+	if (more)
+		vif->kick = true;
+}
+
+/* ---------------------------------------------------------------- connection */
+
+static void vif_event(evtchn_port_t port, void *data)
+{
+	struct netback_vif *vif = data;
+
+	vif->kick = true;
+	wake_up(&vif->watch.wq);
+}
+
+static void vif_switch(struct netback_vif *vif, XenbusState state)
+{
+	int err = xenbus_switch_state(XBT_NIL, vif->be, state);
+
+	if (err)
+		printk("netback: %s: cannot switch to state %d: error %d\n", vif->be, state, err);
+	vif->state = state;
+}
+
+/* Refuses the connection: the reason in <backend>/error, then Closing. */
+static void vif_fail(struct netback_vif *vif, int err, const char *why)
+{
+	printk("netback: %s: %s (error %d)\n", vif->be, why, err);
+	xenbus_printf(XBT_NIL, vif->be, "error", "%d %s", -err, why);
+	vif->failed = true;
+	vif_switch(vif, XenbusStateClosing);
+}
+
+static void vif_disconnect(struct netback_vif *vif)
+{
+	if (!vif->connected)
+		return;
+	vif->connected = false;
+	evtchn_close(vif->port);
+	gntmap_unmap(vif->tx.sring, vif->tx_handle);
+	gntmap_unmap(vif->rx.sring, vif->rx_handle);
+	vif->tx.sring = NULL;
+	vif->rx.sring = NULL;
+	fdb_flush_port(vif_port(vif));
+	printk("netback: %s: disconnected\n", vif->be);
+}
+
+static void vif_connect(struct netback_vif *vif)
+{
+	unsigned long tx_ref = xenbus_read_unsigned(XBT_NIL, vif->fe, "tx-ring-ref", ~0UL);
+	unsigned long rx_ref = xenbus_read_unsigned(XBT_NIL, vif->fe, "rx-ring-ref", ~0UL);
+	unsigned long evtchn = xenbus_read_unsigned(XBT_NIL, vif->fe, "event-channel", ~0UL);
+	netif_tx_sring_t *txs = NULL;
+	netif_rx_sring_t *rxs = NULL;
+	const char *why;
+	void *addr;
+	int err = -EINVAL;
+
+	why = "reading tx-ring-ref, rx-ring-ref and event-channel";
+	if (tx_ref > UINT32_MAX || rx_ref > UINT32_MAX || evtchn > UINT32_MAX)
+		goto fail;
+	why = "request-rx-copy required: rx-flip is not supported";
+	err = -EOPNOTSUPP;
+	if (xenbus_read_unsigned(XBT_NIL, vif->fe, "request-rx-copy", 0) != 1)
+		goto fail;
+	vif->csum_offload = !xenbus_read_unsigned(XBT_NIL, vif->fe, "feature-no-csum-offload", 0);
+
+	why = "mapping tx-ring-ref";
+	err = gntmap_map(vif->dom, tx_ref, false, &addr, &vif->tx_handle);
+	if (err)
+		goto fail;
+	txs = addr;
+	why = "mapping rx-ring-ref";
+	err = gntmap_map(vif->dom, rx_ref, false, &addr, &vif->rx_handle);
+	if (err)
+		goto fail;
+	rxs = addr;
+	why = "binding event-channel";
+	err = evtchn_bind_interdomain(vif->dom, evtchn, vif_event, vif, &vif->port);
+	if (err)
+		goto fail;
+	/* The frontend chose the start index: attach where its responses would begin. */
+	BACK_RING_ATTACH(&vif->tx, txs, txs->rsp_prod, PAGE_SIZE);
+	BACK_RING_ATTACH(&vif->rx, rxs, rxs->rsp_prod, PAGE_SIZE);
+	vif->tx_skip_extra = vif->tx_skip_more = false;
+	vif->connected = true;
+	vif->kick = true; /* requests may already be waiting */
+	vif_switch(vif, XenbusStateConnected);
+	printk("netback: %s: connected, event channel %u\n", vif->be, vif->port);
+	return;
+
+fail:
+	if (rxs)
+		gntmap_unmap(rxs, vif->rx_handle);
+	if (txs)
+		gntmap_unmap(txs, vif->tx_handle);
+	vif_fail(vif, err, why);
+}
+
+/* The frontend's state changed (or may have): follow it (xen/io/xenbus.h). */
+static void vif_frontend_changed(struct netback_vif *vif)
+{
+	XenbusState fs = xenbus_read_state(vif->fe);
+
+	switch (fs) {
+	case XenbusStateInitialised:
+	case XenbusStateConnected:
+		if (!vif->connected && !vif->failed && vif->state == XenbusStateInitWait)
+			vif_connect(vif);
+		break;
+	case XenbusStateClosing:
+		vif_disconnect(vif);
+		if (vif->state != XenbusStateClosing && vif->state != XenbusStateClosed)
+			vif_switch(vif, XenbusStateClosing);
+		break;
+	case XenbusStateClosed:
+		vif_disconnect(vif);
+		if (vif->state != XenbusStateClosed)
+			vif_switch(vif, XenbusStateClosed);
+		break;
+	case XenbusStateInitialising:
+		/* A frontend that closed and starts over: offer the device again (as Linux does). */
+		if (vif->state == XenbusStateClosed || vif->failed) {
+			vif->failed = false;
+			vif_switch(vif, XenbusStateInitWait);
+		}
+		break;
+	case XenbusStateUnknown: /* the frontend's directory is gone */
+		vif_disconnect(vif);
+		break;
+	default:
+		break;
+	}
+}
+
+/* ---------------------------------------------------------------- store nodes */
+
+/* The toolstack's part: both directories, their permissions, then InitWait. */
+static int vif_write_nodes(struct netback_vif *vif, xenbus_transaction_t t)
+{
+	char fe_perms[16], be_perms[16], dom[8], mac[18];
+	const struct {
+		const char *dir, *node, *value;
+	} nodes[] = {
+	    {vif->fe, "backend", vif->be},
+	    {vif->fe, "backend-id", "0"},
+	    {vif->fe, "state", "1"},
+	    {vif->fe, "handle", "0"},
+	    {vif->fe, "mac", mac},
+	    {vif->be, "frontend", vif->fe},
+	    {vif->be, "frontend-id", dom},
+	    {vif->be, "online", "1"},
+	    {vif->be, "state", "1"},
+	    {vif->be, "handle", "0"},
+	    {vif->be, "mac", mac},
+	    {vif->be, "bridge", NETBACK_BRIDGE},
+	    {vif->be, "feature-rx-copy", "1"},
+	    {vif->be, "feature-rx-flip", "0"},
+	};
+	int err;
+
+	snprintf(fe_perms, sizeof(fe_perms), "n%u r0", vif->dom);
+	snprintf(be_perms, sizeof(be_perms), "n0 r%u", vif->dom);
+	snprintf(dom, sizeof(dom), "%u", vif->dom);
+	snprintf(mac, sizeof(mac), "00:16:3e:4d:%02x:%02x", vif->dom >> 8, vif->dom & 0xff);
+
+	/* Nodes created under a directory take its permissions. */
+	err = xenbus_mkdir(t, vif->fe);
+	if (!err)
+		err = xenbus_set_perms(t, vif->fe, fe_perms);
+	if (!err)
+		err = xenbus_mkdir(t, vif->be);
+	if (!err)
+		err = xenbus_set_perms(t, vif->be, be_perms);
+	for (unsigned int i = 0; !err && i < ARRAY_SIZE(nodes); i++)
+		err = xenbus_printf(t, nodes[i].dir, nodes[i].node, "%s", nodes[i].value);
+	if (!err && vif->vlan)
+		err = xenbus_printf(t, vif->be, "vlan", "%u", vif->vlan);
+	return err;
+}
+
+static int vif_publish(struct netback_vif *vif)
+{
+	char path[64];
+	int err = -EAGAIN;
+
+	for (int attempt = 0; attempt < NETBACK_XS_RETRIES && err == -EAGAIN; attempt++) {
+		xenbus_transaction_t t;
+
+		err = xenbus_transaction_start(&t);
+		if (err)
+			break;
+		err = vif_write_nodes(vif, t);
+		if (err) {
+			xenbus_transaction_end(t, true);
+			break;
+		}
+		err = xenbus_transaction_end(t, false);
+	}
+	vif->state = XenbusStateInitialising;
+	if (!err) {
+		vif_switch(vif, XenbusStateInitWait);
+		snprintf(path, sizeof(path), "%s/state", vif->fe);
+		memset(&vif->watch, 0, sizeof(vif->watch));
+		err = xenbus_watch(&vif->watch, path);
+	}
+	if (err)
+		printk("netback: %s: cannot publish the device: error %d\n", vif->be, err);
+	vif->published = !err;
+	return err;
+}
+
+/* domain_down: the rings unmapped, the channel closed, both directories removed. */
+static void vif_teardown(struct netback_vif *vif)
+{
+	char path[48];
+
+	vif_disconnect(vif);
+	if (vif->published)
+		xenbus_unwatch(&vif->watch);
+	vif->published = vif->failed = false;
+	vif->state = XenbusStateClosed;
+	snprintf(path, sizeof(path), "/local/domain/0/backend/vif/%u", vif->dom);
+	xenbus_rm(XBT_NIL, path);
+	xenbus_rm(XBT_NIL, vif->fe);
+	printk("netback: %s: removed\n", vif->be);
+}
+
+/* ---------------------------------------------------------------- the per-vif thread */
+
+/* One round of a vif's work, never waiting; false when its thread should end. */
+static bool vif_run_once(struct netback_vif *vif)
+{
+	bool changed = false;
+
+	if (vif->down) {
+		vif_teardown(vif);
+		vif->down = false;
+		if (!vif->restart) {
+			vif->active = false;
+			return false;
+		}
+		vif->restart = false;
+	}
+	if (!vif->published && vif_publish(vif)) {
+		vif->active = false;
+		return false;
+	}
+	while (vif->watch.events) {
+		struct xenbus_event *e = xenbus_wait_event(&vif->watch, 0);
+
+		if (!e)
+			break;
+		xenbus_free_event(e);
+		changed = true;
+	}
+	if (changed)
+		vif_frontend_changed(vif);
+	if (vif->connected)
+		vif_tx_work(vif);
+	else
+		vif->kick = false;
+	return true;
+}
+
+static void vif_thread(void *arg)
+{
+	struct netback_vif *vif = arg;
+
+	while (vif_run_once(vif)) {
+		if (vif->kick && vif->connected)
+			yield(); /* budget spent with work left: let the others run first */
+		else
+			wait_event(vif->watch.wq, vif->watch.events || vif->kick || vif->down);
+	}
+}
+
+static struct netback_vif *vif_find(domid_t dom)
+{
+	for (unsigned int i = 0; i < nr_vifs; i++)
+		if (vifs[i].dom == dom)
+			return &vifs[i];
+	return NULL;
+}
+
+static void netback_domain_up(domid_t dom)
+{
+	struct netback_vif *vif = vif_find(dom);
+	char name[16];
+
+	if (!vif)
+		return;
+	if (vif->active) {
+		if (vif->down)
+			vif->restart = true; /* the old incarnation is still going away */
+		return;
+	}
+	snprintf(name, sizeof(name), "netback-%u", dom);
+	vif->active = true;
+	vif->down = vif->restart = false;
+	if (!create_thread(name, vif_thread, vif)) {
+		printk("netback: dom%u: no thread\n", dom);
+		vif->active = false;
+	}
+}
+
+static void netback_domain_down(domid_t dom)
+{
+	struct netback_vif *vif = vif_find(dom);
+	unsigned long flags;
+
+	if (!vif || !vif->active)
+		return;
+	flags = local_irq_save();
+	vif->down = true;
+	vif->restart = false;
+	wake_up(&vif->watch.wq);
+	local_irq_restore(flags);
+}
+
+/* ---------------------------------------------------------------- configuration and status */
+
+/* "1,2" or "1:vlan=10,2:vlan=10": domains with a vif 0, optionally on a VLAN. */
+static int netback_parse(const char *config)
+{
+	const char *s = config;
+
+	nr_vifs = 0;
+	while (*s) {
+		struct netback_vif *vif;
+		unsigned long dom, vlan = 0;
+		char *end;
+
+		dom = strtoul(s, &end, 10);
+		if (end == s || dom == 0 || dom >= DOMID_FIRST_RESERVED)
+			return -EINVAL;
+		s = end;
+		if (!strncmp(s, ":vlan=", 6)) {
+			vlan = strtoul(s + 6, &end, 10);
+			if (end == s + 6 || vlan == 0 || vlan > 4094)
+				return -EINVAL;
+			s = end;
+		}
+		if (*s && *s++ != ',')
+			return -EINVAL;
+		if (vif_find(dom))
+			return -EEXIST;
+		if (nr_vifs == NETBACK_MAX_VIFS)
+			return -ENOSPC;
+		vif = &vifs[nr_vifs++];
+		memset(vif, 0, sizeof(*vif));
+		vif->dom = dom;
+		vif->vlan = vlan;
+		vif->state = XenbusStateClosed;
+		snprintf(vif->fe, sizeof(vif->fe), "/local/domain/%u/device/vif/0", vif->dom);
+		snprintf(vif->be, sizeof(vif->be), "/local/domain/0/backend/vif/%u/0", vif->dom);
+	}
+	return 0;
+}
+
+static int netback_init(const char *config)
+{
+	int err;
+
+	for (unsigned int i = 0; i < nr_vifs; i++)
+		if (vifs[i].active)
+			return -EBUSY;
+	memset(fdb, 0, sizeof(fdb));
+	rx_n = 0;
+	err = netback_parse(config ? config : "");
+	if (err) {
+		printk("netback: bad vif= option \"%s\"\n", config);
+		nr_vifs = 0;
+		return err;
+	}
+	if (!tx_bufs) {
+		_Static_assert(NETBACK_TX_BATCH * NETBACK_BUF_SIZE == 16 * PAGE_SIZE, "the buffers are 2^4 pages");
+		tx_bufs = alloc_pages(4);
+		if (!tx_bufs)
+			return -ENOMEM;
+	}
+	return 0;
+}
+
+static const char *const state_names[] = {
+    [XenbusStateUnknown] = "unknown",
+    [XenbusStateInitialising] = "initialising",
+    [XenbusStateInitWait] = "initwait",
+    [XenbusStateInitialised] = "initialised",
+    [XenbusStateConnected] = "connected",
+    [XenbusStateClosing] = "closing",
+    [XenbusStateClosed] = "closed",
+    [XenbusStateReconfiguring] = "reconfiguring",
+    [XenbusStateReconfigured] = "reconfigured",
+};
+
+int netback_status(char *buf, size_t size)
+{
+	size_t len = 0;
+
+#define OUT(...)                                                                             \
+	do {                                                                                 \
+		int n_ = snprintf(buf + MIN(len, size), size - MIN(len, size), __VA_ARGS__); \
+		len += n_ > 0 ? (size_t)n_ : 0;                                              \
+	} while (0)
+	for (unsigned int i = 0; i < nr_vifs; i++) {
+		const struct netback_vif *v = &vifs[i];
+		const char *state = (unsigned int)v->state < ARRAY_SIZE(state_names) ? state_names[v->state] : "?";
+
+		OUT("vif%u.0: dom%u %s%s", v->dom, v->dom, v->active ? state : "down", v->failed ? " (failed)" : "");
+		if (v->vlan)
+			OUT(" vlan %u", v->vlan);
+		OUT("\n  rx %llu packets %llu bytes, %llu dropped, %llu errors\n",
+		    (unsigned long long)v->stats.rx_packets, (unsigned long long)v->stats.rx_bytes,
+		    (unsigned long long)v->stats.rx_dropped, (unsigned long long)v->stats.rx_errors);
+		OUT("  tx %llu packets %llu bytes, %llu dropped, %llu errors\n",
+		    (unsigned long long)v->stats.tx_packets, (unsigned long long)v->stats.tx_bytes,
+		    (unsigned long long)v->stats.tx_dropped, (unsigned long long)v->stats.tx_errors);
+	}
+	OUT("bridge %s: %u vifs, %u addresses learned\n", NETBACK_BRIDGE, nr_vifs, fdb_count());
+#undef OUT
+	return (int)len;
+}
+
+#ifdef PV_HOST_TEST
+/* Host tests run no threads: one round of every vif's thread, as if each had woken up. */
+void netback_run_all(void)
+{
+	for (unsigned int i = 0; i < nr_vifs; i++)
+		if (vifs[i].active)
+			vif_run_once(&vifs[i]);
+}
+#endif
+
+const struct dom0_backend netback_backend = {
+    .name = "vif",
+    .init = netback_init,
+    .domain_up = netback_domain_up,
+    .domain_down = netback_domain_down,
+};
