@@ -144,6 +144,18 @@ static void detect_hypervisor(void)
 
 /* ---- the command line: "[app [args...]] [key=value...]" */
 
+/* The kernel's own options (docs/pv-guest.md), wherever they are on the line. */
+static bool is_kernel_opt(const char *w)
+{
+	static const char *const keys[] = {"ip", "gw", "port", "bench", "vif", "vbd"};
+	const char *eq = strchr(w, '=');
+
+	for (unsigned int i = 0; eq && i < ARRAY_SIZE(keys); i++)
+		if (strlen(keys[i]) == (size_t)(eq - w) && !strncmp(w, keys[i], (size_t)(eq - w)))
+			return true;
+	return false;
+}
+
 static void parse_cmdline(void)
 {
 	static char words[sizeof(cmdline)];
@@ -170,7 +182,7 @@ static void parse_cmdline(void)
 			continue;
 		}
 		first = false;
-		if (strchr(w, '=') && w[0] != '=' && app_argc <= 1 && nr_kernel_opts < ARRAY_SIZE(kernel_opts))
+		if (is_kernel_opt(w) && nr_kernel_opts < ARRAY_SIZE(kernel_opts))
 			kernel_opts[nr_kernel_opts++] = w;
 		else if (app_argc < (int)ARRAY_SIZE(app_argv) - 1)
 			app_argv[app_argc++] = w;
