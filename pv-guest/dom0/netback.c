@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <pv/dhcpd.h>
 #include <pv/dom0.h>
 #include <pv/events.h>
 #include <pv/gntmap.h>
@@ -255,6 +256,34 @@ static bool ether_addr_valid(const uint8_t *a)
 	return !(a[0] & 1) && memcmp(a, zero, ETH_ALEN) != 0;
 }
 
+/*
+ * dom0's DHCP server on the untagged bridge (pv/dhcpd.h): 10.0.0.0/24, server and router
+ * 10.0.0.1, guests from 10.0.0.10. A request is answered straight into the asking vif (the
+ * reply buffer is 1 KiB aligned: one page, as a grant copy source must be) and not forwarded.
+ */
+static struct dhcpd dhcp;
+static bool dhcp_on;
+static const uint8_t dhcp_mac[ETH_ALEN] = {0x00, 0x16, 0x3e, 0x4d, 0xff, 0xff};
+
+static bool dhcp_input(struct netback_vif *src, const uint8_t *frame, unsigned int len)
+{
+	static uint8_t reply[DHCPD_REPLY_MAX] __attribute__((aligned(1024)));
+	unsigned int ihl;
+	size_t n;
+
+	if (!dhcp_on || src->vlan || len < ETH_HLEN + 20 || rd16(frame + 12) != ETH_P_IP || frame[ETH_HLEN + 9] != 17)
+		return false;
+	ihl = (frame[ETH_HLEN] & 0xfu) * 4;
+	if (len < ETH_HLEN + ihl + 8 || rd16(frame + ETH_HLEN + ihl + 2) != 67)
+		return false;
+	n = dhcpd_handle(&dhcp, frame, len, reply);
+	if (n) {
+		rx_enqueue(src, reply, (unsigned int)n, false);
+		rx_flush(); /* the buffer is reused by the next request */
+	}
+	return true;
+}
+
 /* A frame from src's guest: learn its source, forward to the learned port or flood its VLAN. */
 static void bridge_input(struct netback_vif *src, const uint8_t *frame, unsigned int len, bool validated)
 {
@@ -267,6 +296,8 @@ static void bridge_input(struct netback_vif *src, const uint8_t *frame, unsigned
 		return;
 	}
 	fdb_learn(sa, src->vlan, vif_port(src));
+	if (dhcp_input(src, frame, len))
+		return;
 	if (!(dst[0] & 1)) {
 		e = fdb_find(dst, src->vlan);
 		if (e) {
@@ -807,6 +838,8 @@ static int netback_init(const char *config)
 			return -EBUSY;
 	memset(fdb, 0, sizeof(fdb));
 	rx_n = 0;
+	dhcpd_init(&dhcp, 0x0a000000u, dhcp_mac);
+	dhcp_on = true;
 	err = netback_parse(config ? config : "");
 	if (err) {
 		printk("netback: bad vif= option \"%s\"\n", config);

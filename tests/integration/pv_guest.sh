@@ -121,3 +121,51 @@ sc_svm_pvg_reboot() {
 	pvg_clean_end reboot
 }
 PV_GUEST_SCENARIOS+=(svm_pvg_reboot)
+
+# The network: dom0's netback bridges d1 and d2 and answers their DHCP; d2 pings d1 and fetches
+# its httpd's page and /status over TCP; then one with static addresses, through echo.
+sc_svm_pvg_net() {
+	local iso="$WORK/pvg-net.iso"
+	cp "$BUILD/pv-guest/pv-guest.elf" "$BUILD/pv-guest/dom0.elf" "$WORK/" || { FAILS+=("no pv-guest images"); return; }
+	scripts/mkiso.sh "$BUILD/mica.elf" "$iso" "console=com1,115200 on_idle=poweroff" \
+		"$WORK/dom0.elf memory=32 -- shell -c sleep 25000 , poweroff vif=1,2" \
+		"$WORK/pv-guest.elf memory=8 -- httpd" \
+		"$WORK/pv-guest.elf memory=8 -- shell -c ping 10.0.0.10 2 , fetch 10.0.0.10 / , fetch 10.0.0.10 /status , fetch 10.0.0.10 /nothing , net" ||
+		{ FAILS+=("mkiso"); return; }
+	emu_run "$LOG" 150 "" qemu-system-x86_64 -accel tcg -machine pc -cpu "$QEMU_CPU" -smp 2 -m 512 \
+		-display none -serial file:"$LOG" -no-reboot -cdrom "$iso"
+	expect_rc "$EMU_RC" 0 "QEMU (ACPI power-off after the domains)"
+	expect "$LOG" '^\(d0\) netback: /local/domain/0/backend/vif/1/0: connected' "d1's vif connected"
+	expect "$LOG" '^\(d0\) netback: /local/domain/0/backend/vif/2/0: connected' "d2's vif connected"
+	expect "$LOG" '^\(d1\) net: en0 up, address 10\.0\.0\.10 \(dhcp\)' "d1 configured by DHCP"
+	expect "$LOG" '^\(d2\) net: en0 up, address 10\.0\.0\.11 \(dhcp\)' "d2 configured by DHCP"
+	expect "$LOG" '^\(d2\) ping: 2 of 2 replies' "d2 pings d1"
+	expect "$LOG" '^\(d2\) <h1>Hello from pv-guest</h1>' "d2 fetches d1's page over TCP"
+	expect "$LOG" '^\(d2\) \{"kernel": "pv-guest", "hypervisor": "Mica", "uptime_ms": [0-9]+' "and its /status JSON"
+	expect "$LOG" '^\(d2\) HTTP/1\.0 404 Not Found' "an unknown path is a 404"
+	expect "$LOG" '^\(d2\)   inet 10\.0\.0\.11 netmask 255\.255\.255\.0 gateway 10\.0\.0\.1' "net shows the lease"
+	expect "$LOG" '^Mica: d2 \(pv-guest\.elf\) shut down: poweroff' "d2 done"
+	expect_not "$LOG" 'pv-guest panic|\*\*\* pv-guest:' "no guest fault"
+}
+
+# Block: dom0's blkback serves a RAM disk; blktest writes and reads back across it; then a
+# domain writes a sector, reboots (on_reboot=restart rebuilds it), and reads it back: the
+# disk outlives the domain.
+sc_svm_pvg_blk() {
+	local iso="$WORK/pvg-blk.iso"
+	cp "$BUILD/pv-guest/pv-guest.elf" "$BUILD/pv-guest/dom0.elf" "$WORK/" || { FAILS+=("no pv-guest images"); return; }
+	scripts/mkiso.sh "$BUILD/mica.elf" "$iso" "console=com1,115200 on_idle=poweroff" \
+		"$WORK/dom0.elf memory=48 -- shell -c sleep 25000 , poweroff vbd=1:8,2:4" \
+		"$WORK/pv-guest.elf memory=8 -- blktest" \
+		"$WORK/pv-guest.elf memory=8 on_reboot=restart -- shell -c blk read 7 1 , blk write 7 survived-the-reboot , blk flush , reboot" ||
+		{ FAILS+=("mkiso"); return; }
+	emu_run "$LOG" 150 "" qemu-system-x86_64 -accel tcg -machine pc -cpu "$QEMU_CPU" -smp 2 -m 512 \
+		-display none -serial file:"$LOG" -no-reboot -cdrom "$iso"
+	expect_rc "$EMU_RC" 0 "QEMU (ACPI power-off after the domains)"
+	expect "$LOG" '^\(d1\) blktest: [0-9]+ sectors written and read back OK' "blktest passes"
+	expect "$LOG" '^\(d2\) blk: 19 bytes written to sector 7' "d2 writes a sector"
+	expect "$LOG" '^Mica: d2 \(pv-guest\.elf\) restarted' "d2 rebuilt after its reboot"
+	expect "$LOG" '^\(d2\) 00000e00  73 75 72 76 69 76 65 64' "the rebuilt d2 reads what it wrote"
+	expect_not "$LOG" 'blktest: FAILED|pv-guest panic|\*\*\* pv-guest:' "no failure"
+}
+PV_GUEST_SCENARIOS+=(svm_pvg_net svm_pvg_blk)

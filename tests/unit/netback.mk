@@ -2,5 +2,5 @@
 # fake domains in one process (tests/unit/multidom_fake.c).
 UNIT_TESTS += netback
 netback_SRCS := tests/unit/test_netback.c tests/unit/multidom_fake.c pv-guest/dom0/netback.c \
-	pv-guest/drivers/netfront.c
+	pv-guest/drivers/netfront.c pv-guest/dom0/dhcpd.c
 netback_CFLAGS := -Ipv-guest/include -Iinclude/public -DPV_HOST_TEST

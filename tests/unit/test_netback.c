@@ -224,6 +224,40 @@ static void test_frame_between_guests(void **state)
 	guest_close(&b);
 }
 
+/* dom0's DHCP server on the bridge: a DISCOVER is answered to its sender only, not flooded. */
+static void test_dhcp_on_bridge(void **state)
+{
+	struct guest g[2];
+	uint8_t f[400] = {0}, *ip = f + 14, *udp = ip + 20, *b = udp + 8;
+
+	up("1,2", 2);
+	guest_connect(&g[0], 1);
+	guest_connect(&g[1], 2);
+	memcpy(f, bcast, 6);
+	mac_of(1, f + 6);
+	f[12] = 0x08;
+	ip[0] = 0x45, ip[2] = 0x01, ip[3] = 0x74, ip[8] = 64, ip[9] = 17; /* total 372 */
+	memset(ip + 16, 0xff, 4);
+	udp[1] = 68, udp[3] = 67, udp[4] = 0x01, udp[5] = 0x60; /* length 352 */
+	b[0] = 1, b[1] = 1, b[2] = 6, b[4] = 0xca, b[5] = 0xfe;
+	mac_of(1, b + 28);
+	b[236] = 0x63, b[237] = 0x82, b[238] = 0x53, b[239] = 0x63;
+	b[240] = 53, b[241] = 1, b[242] = 1, b[243] = 255; /* DISCOVER */
+	assert_int_equal(guest_send(&g[0], f, 14 + 372), 0);
+	run_dom0();
+	assert_int_equal(guest_poll(&g[1]), 0);
+	assert_int_equal(guest_poll(&g[0]), 1);
+	uint8_t *rb = g[0].last + 14 + 28;
+
+	assert_int_equal(rb[0], 2);                        /* BOOTREPLY */
+	assert_int_equal(rb[16], 10);                      /* yiaddr 10.0.0.10 */
+	assert_int_equal(rb[19], 10);
+	assert_int_equal(rb[242], 2);                      /* OFFER */
+	assert_memory_equal(g[0].last, f + 6, 6);          /* to the client's MAC */
+	for (int i = 0; i < 2; i++)
+		guest_close(&g[i]);
+}
+
 static void test_broadcast_flood(void **state)
 {
 	struct guest g[3];
@@ -706,6 +740,7 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_publish, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_frame_between_guests, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_broadcast_flood, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_dhcp_on_bridge, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_mac_learning, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_vlans, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_rx_pressure, setup, teardown),
