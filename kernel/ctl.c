@@ -28,6 +28,7 @@
 
 _Static_assert(sizeof(struct mica_ctl) == 128, "struct mica_ctl is 128 bytes");
 _Static_assert(offsetof(struct mica_ctl, u) == 16, "the union starts at byte 16");
+_Static_assert(sizeof(struct mica_ctl_dominfo) == 80, "dominfo records are 80 bytes");
 _Static_assert(MICA_CTL_MAP_MAX == FOREIGN_MAP_MAX_PAGES, "one limit for foreign mappings");
 _Static_assert(MICA_CTL_NAME_LEN == DOMAIN_NAME_MAX, "one length for domain names");
 _Static_assert(DOMAIN_MAX_VCPUS <= 64 && DOMAIN_ID_MAX <= 0x7ff0, "fits the ABI");
@@ -283,6 +284,7 @@ static void fill_info(domid_t id, struct domain *d, struct mica_ctl_dominfo *i)
 		   (__atomic_load_n(&d->dying, __ATOMIC_RELAXED) ? MICA_CTL_DOMF_DYING : 0);
 	i->pages = d->mem_pages;
 	i->max_pages = d->max_pages;
+	i->generation = d->generation;
 	i->max_vcpus = d->max_vcpus;
 	for (unsigned int n = 0; n < d->max_vcpus; n++) {
 		struct vcpu *v = d->vcpus[n];

@@ -241,7 +241,10 @@ struct domain *domain_create(domid_t id, const char *name, unsigned int max_vcpu
 	d = xzalloc(sizeof(*d));
 	if (!d)
 		return NULL;
+	static uint64_t generations;
+
 	d->domain_id = id;
+	d->generation = __atomic_add_fetch(&generations, 1, __ATOMIC_RELAXED);
 	mica_strlcpy(d->name, name, sizeof(d->name));
 	d->max_vcpus = max_vcpus;
 	d->state = DOMAIN_BUILDING;
@@ -467,8 +470,7 @@ static void domain_stopped(void *arg)
 		timer_kill(&d->vcpus[i]->singleshot_timer);
 		timer_kill(&d->vcpus[i]->poll_timer);
 	}
-	printk("Mica: d%u (%s) stopped after %lu exits and %lu hypercalls\n", d->domain_id, d->name, exits,
-	       hypercalls);
+	printk("Mica: d%u (%s) stopped after %lu exits and %lu hypercalls\n", d->domain_id, d->name, exits, hypercalls);
 	/* Decided under the lock domain_kill takes: either it sees the domain kept, or this sees it dying. */
 	f = spin_lock_irqsave(&d->console_lock);
 	a = d->dying ? DOMAIN_ACTION_DESTROY : stop_action(d);

@@ -72,6 +72,7 @@ struct vcpu {
 
 struct domain {
 	domid_t domain_id;
+	uint64_t generation; /* a boot-wide creation count: tells a rebuilt domain from its predecessor */
 	char name[DOMAIN_NAME_MAX];
 	bool privileged;
 	enum domain_state state;

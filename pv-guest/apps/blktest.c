@@ -4,8 +4,8 @@
  */
 #include <pv/apps.h>
 #include <pv/blkfront.h>
-#include <pv/xenbus.h>
 #include <pv/time.h>
+#include <pv/xenbus.h>
 
 #include <ctype.h>
 #include <errno.h>
@@ -208,6 +208,8 @@ static struct blkdev *blk_shell_dev;
 static struct blkdev *blk_shell_open(const char *id)
 {
 	if (!blk_shell_dev) {
+		if (xenbus_available())
+			xenbus_wait_exists("device/vbd", NOW() + SECONDS(10)); /* dom0 may still be writing it */
 		blk_shell_dev = blk_open(id);
 		if (!blk_shell_dev)
 			printf("blk: no block device: %s\n", strerror(errno));

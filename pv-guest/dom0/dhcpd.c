@@ -71,6 +71,15 @@ static uint32_t lease_for(struct dhcpd *d, const uint8_t mac[6])
 
 	if (a)
 		return a;
+	/* Xen-style MACs name their domain in the last two bytes: domain n gets first + n - 1 if free. */
+	unsigned int hint = (unsigned int)(mac[4] << 8 | mac[5]);
+
+	if (mac[0] == 0x00 && mac[1] == 0x16 && mac[2] == 0x3e && hint >= 1 && hint <= DHCPD_LEASES &&
+	    d->first + hint - 1 < d->net + 255 && !d->leases[hint - 1].addr) {
+		memcpy(d->leases[hint - 1].mac, mac, 6);
+		d->leases[hint - 1].addr = d->first + hint - 1;
+		return d->leases[hint - 1].addr;
+	}
 	for (unsigned int i = 0; i < DHCPD_LEASES && d->first + i < d->net + 255; i++) {
 		if (d->leases[i].addr)
 			continue;

@@ -32,8 +32,9 @@
 
 struct ring {
 	domid_t dom;
-	bool local;  /* dom0's own client */
-	bool broken; /* the guest broke the protocol: not read again */
+	uint64_t generation; /* of the domain it serves: a restarted domain is a new one */
+	bool local;          /* dom0's own client */
+	bool broken;         /* the guest broke the protocol: not read again */
 	struct xenstore_domain_interface *intf;
 	evtchn_port_t port; /* ours, bound to the domain's */
 	struct xs_conn *conn;
@@ -180,14 +181,46 @@ static void tool_write(const char *path, const char *value)
 	tool_request(XS_WRITE, buf, pl + vl);
 }
 
-static void devices_up(void *arg)
+/*
+ * The backends hear of domains in the order they came and went (a restarted domain goes down
+ * before it comes up again), from one "devices" thread: they talk to the store, which this
+ * thread serves, so they cannot run here.
+ */
+#define DEV_QUEUE 64
+
+static struct {
+	domid_t dom;
+	bool up;
+} dev_queue[DEV_QUEUE];
+static unsigned int dev_head, dev_tail;
+static struct wait_queue dev_wq = WAIT_QUEUE_INIT;
+
+static void devices_event(domid_t dom, bool up)
 {
-	dom0_domain_up((domid_t)(uintptr_t)arg);
+	if (dev_tail - dev_head == DEV_QUEUE) {
+		printk("store: device queue full: d%u's devices not %s\n", dom, up ? "added" : "removed");
+		return;
+	}
+	dev_queue[dev_tail % DEV_QUEUE].dom = dom;
+	dev_queue[dev_tail % DEV_QUEUE].up = up;
+	dev_tail++;
+	wake_up(&dev_wq);
 }
 
-static void devices_down(void *arg)
+static void devices_thread(void *arg)
 {
-	dom0_domain_down((domid_t)(uintptr_t)arg);
+	(void)arg;
+	for (;;) {
+		wait_event(dev_wq, dev_head != dev_tail);
+		domid_t dom = dev_queue[dev_head % DEV_QUEUE].dom;
+		bool up = dev_queue[dev_head % DEV_QUEUE].up;
+
+		dev_head++;
+		if (up)
+			dom0_domain_up(dom);
+		else
+			dom0_domain_down(dom);
+	}
 }
 
 static long get_param(domid_t dom, uint32_t index)
@@ -223,15 +256,18 @@ static void scan(void)
 		int len = snprintf(buf, sizeof(buf), "%u%c%ld%c%ld", dom, 0, pfn, 0, port);
 
 		tool_request(XS_INTRODUCE, buf, (size_t)len + 1);
-		if (!find_ring(dom))
+		struct ring *r = find_ring(dom);
+
+		if (!r)
 			continue;
+		r->generation = info[i].generation;
 		snprintf(path, sizeof(path), "/local/domain/%u/name", dom);
 		tool_write(path, info[i].name);
 		snprintf(path, sizeof(path), "/local/domain/%u/domid", dom);
 		snprintf(buf, sizeof(buf), "%u", dom);
 		tool_write(path, buf);
 		printk("store: d%u (%s) introduced\n", dom, info[i].name);
-		create_thread("devices-up", devices_up, (void *)(uintptr_t)dom);
+		devices_event(dom, true);
 	}
 	for (struct ring *r = rings, *next; r; r = next) {
 		bool alive = false;
@@ -240,7 +276,8 @@ static void scan(void)
 		if (r->local)
 			continue;
 		for (unsigned int i = 0; i < n; i++)
-			alive |= info[i].domain == r->dom && !(info[i].flags & MICA_CTL_DOMF_DYING);
+			alive |= info[i].domain == r->dom && info[i].generation == r->generation &&
+				 !(info[i].flags & MICA_CTL_DOMF_DYING);
 		if (alive)
 			continue;
 		domid_t dom = r->dom;
@@ -250,7 +287,7 @@ static void scan(void)
 		snprintf(path, sizeof(path), "/local/domain/%u", dom);
 		tool_request(XS_RM, path, strlen(path) + 1); /* as a toolstack does after a destroy */
 		printk("store: d%u released\n", dom);
-		create_thread("devices-down", devices_down, (void *)(uintptr_t)dom);
+		devices_event(dom, false);
 	}
 }
 
@@ -306,7 +343,7 @@ int dom0_store_start(void)
 		return -ENOMEM;
 	xs_conn_set_priv(self->conn, self);
 	rings = self;
-	if (!create_thread("store", store_thread, NULL))
+	if (!create_thread("store", store_thread, NULL) || !create_thread("devices", devices_thread, NULL))
 		return -ENOMEM;
 	return xenbus_init_local(self->intf, kick);
 }

@@ -128,13 +128,14 @@ sc_svm_pvg_net() {
 	local iso="$WORK/pvg-net.iso"
 	cp "$BUILD/pv-guest/pv-guest.elf" "$BUILD/pv-guest/dom0.elf" "$WORK/" || { FAILS+=("no pv-guest images"); return; }
 	scripts/mkiso.sh "$BUILD/mica.elf" "$iso" "console=com1,115200 on_idle=poweroff" \
-		"$WORK/dom0.elf memory=32 -- shell -c sleep 25000 , poweroff vif=1,2" \
+		"$WORK/dom0.elf memory=32 -- shell vif=1,2" \
 		"$WORK/pv-guest.elf memory=8 -- httpd" \
 		"$WORK/pv-guest.elf memory=8 -- shell -c ping 10.0.0.10 2 , fetch 10.0.0.10 / , fetch 10.0.0.10 /status , fetch 10.0.0.10 /nothing , net" ||
 		{ FAILS+=("mkiso"); return; }
-	emu_run "$LOG" 150 "" qemu-system-x86_64 -accel tcg -machine pc -cpu "$QEMU_CPU" -smp 2 -m 512 \
-		-display none -serial file:"$LOG" -no-reboot -cdrom "$iso"
-	expect_rc "$EMU_RC" 0 "QEMU (ACPI power-off after the domains)"
+	# d1 (httpd) and dom0 run on: stop once d2 is done.
+	emu_run "$LOG" 150 '^Mica: d2 \(pv-guest\.elf\) shut down' qemu-system-x86_64 -accel tcg -machine pc \
+		-cpu "$QEMU_CPU" -smp 2 -m 512 -display none -serial file:"$LOG" -no-reboot -cdrom "$iso"
+	expect_rc "$EMU_RC" 0 "QEMU ran until d2 was done"
 	expect "$LOG" '^\(d0\) netback: /local/domain/0/backend/vif/1/0: connected' "d1's vif connected"
 	expect "$LOG" '^\(d0\) netback: /local/domain/0/backend/vif/2/0: connected' "d2's vif connected"
 	expect "$LOG" '^\(d1\) net: en0 up, address 10\.0\.0\.10 \(dhcp\)' "d1 configured by DHCP"

@@ -10,8 +10,8 @@
 #include <cmocka.h>
 
 static const uint8_t server_mac[6] = {0x00, 0x16, 0x3e, 0x00, 0x00, 0x00};
-static const uint8_t mac1[6] = {0x00, 0x16, 0x3e, 0x00, 0x00, 0x01};
-static const uint8_t mac2[6] = {0x00, 0x16, 0x3e, 0x00, 0x00, 0x02};
+static const uint8_t mac1[6] = {0x02, 0x16, 0x3e, 0x00, 0x00, 0x01};
+static const uint8_t mac2[6] = {0x02, 0x16, 0x3e, 0x00, 0x00, 0x02};
 
 static void put16(uint8_t *p, uint16_t v)
 {
@@ -128,6 +128,24 @@ static void test_nak_and_other_server(void **state)
 	assert_int_equal(d.naks, 1);
 }
 
+/* Domain n's Xen-style MAC gets first + n - 1, whatever the order of asking. */
+static void test_domain_hint(void **state)
+{
+	struct dhcpd d;
+	uint8_t f[600], r[DHCPD_REPLY_MAX];
+	const uint8_t d5[6] = {0x00, 0x16, 0x3e, 0x4d, 0x00, 0x05}, d1[6] = {0x00, 0x16, 0x3e, 0x4d, 0x00, 0x01};
+	uint32_t a;
+
+	dhcpd_init(&d, 0x0a000000, server_mac);
+	assert_int_equal(answer_type(r, dhcpd_handle(&d, f, client_msg(f, d5, 1, 0, 0), r), &a), 2);
+	assert_int_equal(a, 0x0a00000e);
+	assert_int_equal(answer_type(r, dhcpd_handle(&d, f, client_msg(f, d1, 1, 0, 0), r), &a), 2);
+	assert_int_equal(a, 0x0a00000a);
+	/* Another MAC takes the first free slot, not a hinted one that is taken. */
+	assert_int_equal(answer_type(r, dhcpd_handle(&d, f, client_msg(f, mac1, 1, 0, 0), r), &a), 2);
+	assert_int_equal(a, 0x0a00000b);
+}
+
 static void test_pool_exhausted(void **state)
 {
 	struct dhcpd d;
@@ -183,6 +201,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_discover_request_ack),
 	    cmocka_unit_test(test_nak_and_other_server),
+	    cmocka_unit_test(test_domain_hint),
 	    cmocka_unit_test(test_pool_exhausted),
 	    cmocka_unit_test(test_malformed),
 	};

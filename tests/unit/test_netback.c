@@ -249,11 +249,11 @@ static void test_dhcp_on_bridge(void **state)
 	assert_int_equal(guest_poll(&g[0]), 1);
 	uint8_t *rb = g[0].last + 14 + 28;
 
-	assert_int_equal(rb[0], 2);                        /* BOOTREPLY */
-	assert_int_equal(rb[16], 10);                      /* yiaddr 10.0.0.10 */
+	assert_int_equal(rb[0], 2);   /* BOOTREPLY */
+	assert_int_equal(rb[16], 10); /* yiaddr 10.0.0.10 */
 	assert_int_equal(rb[19], 10);
-	assert_int_equal(rb[242], 2);                      /* OFFER */
-	assert_memory_equal(g[0].last, f + 6, 6);          /* to the client's MAC */
+	assert_int_equal(rb[242], 2);             /* OFFER */
+	assert_memory_equal(g[0].last, f + 6, 6); /* to the client's MAC */
 	for (int i = 0; i < 2; i++)
 		guest_close(&g[i]);
 }

@@ -109,6 +109,7 @@ struct mica_ctl_dominfo {
 	uint32_t max_vcpus;
 	uint32_t online_vcpus; /* vCPUs up (not down) */
 	char name[MICA_CTL_NAME_LEN];
+	uint64_t generation; /* never the same for two domains of one boot, even of one id (a restart) */
 };
 
 /* ---- MICA_CTL_DOMAIN_LIST: live domains from id `domain` on, in id order */

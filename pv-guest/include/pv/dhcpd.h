@@ -1,7 +1,8 @@
 /*
  * A small DHCP server (RFC 2131/2132) for dom0's bridge, in the role libvirt's default network
  * gives dnsmasq: guests on the bridge get an address from one /24 pool, the server's address
- * as router, a lease per MAC. Pure frame-in, frame-out logic (host-tested): the bridge hands
+ * as router, a lease per MAC. A Xen-style MAC (00:16:3e:..:HI:LO, dom0's netback puts the domain
+ * id in the last two bytes) of domain n gets first + n - 1 when that is free: stable addresses. Pure frame-in, frame-out logic (host-tested): the bridge hands
  * it every frame to UDP port 67 and sends what it returns.
  */
 #ifndef PV_DHCPD_H
