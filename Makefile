@@ -102,8 +102,9 @@ include tests/tests.mk
 
 # ---------------------------------------------------------------- benchmarks
 # Path lengths in instructions (deterministic under -icount); see docs/benchmarks.md.
-bench: all guests
+bench: all guests pv-guest
 	@bench/run.sh
+	@bench/pv-guest.sh
 
 # ---------------------------------------------------------------- misc
 FORMAT_SRCS = $(shell git ls-files '*.c' '*.h' 2>/dev/null)

@@ -19,6 +19,9 @@
 #define LWIP_UDP 1
 #define LWIP_TCP 1
 #define LWIP_DHCP 1
+/* No ARP probe of an offered address (a second of waiting at every boot): the bridge's DHCP
+ * server in dom0 hands out addresses per domain. (Turn it on for networks shared with others.) */
+#define DHCP_DOES_ARP_CHECK 0
 #define LWIP_DNS 1
 #define LWIP_IGMP 0
 #define LWIP_AUTOIP 0
