@@ -153,6 +153,12 @@ static void switch_focus(void)
 		printk("Mica: console input goes to d%d (Ctrl-A three times to switch)\n", input_focus);
 }
 
+void domain_console_focus(domid_t id)
+{
+	input_focus = id;
+	printk("Mica: console input goes to d%d (Ctrl-A three times to switch)\n", input_focus);
+}
+
 void console_route_input(char c)
 {
 	struct domain *d;

@@ -168,6 +168,7 @@ size_t domain_console_read(struct domain *d, char *buf, size_t len);
 void domain_consoles_poll(void);
 /* One character typed on the hypervisor console: debug keys, or the domain that has the input. */
 void console_route_input(char c);
+void domain_console_focus(domid_t id); /* console input to domain id from now on (says so) */
 /* Debug key dumps. */
 void domain_dump_all(void);
 

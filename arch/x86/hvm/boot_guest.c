@@ -306,6 +306,8 @@ bool boot_guest_run(void)
 	}
 	for (unsigned int i = 0; i < n; i++)
 		domain_start(started[i]);
+	if (n && started[0]->privileged)
+		domain_console_focus(0); /* as on Xen: the console's input starts with dom0 */
 	return n > 0;
 }
 
