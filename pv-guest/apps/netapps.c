@@ -147,7 +147,8 @@ static struct {
 	struct wait_queue wq;
 	bool done, connected;
 	err_t err;
-	size_t got;
+	size_t got, want;    /* want: a raw exchange ends once this much came back (0: at close) */
+	const char *payload; /* raw: what to send (else an HTTP GET of the path) */
 } fetch_state = {.wq = WAIT_QUEUE_INIT};
 
 static err_t fetch_recv(void *arg, struct tcp_pcb *pcb, struct pbuf *p, err_t err)
@@ -165,6 +166,10 @@ static err_t fetch_recv(void *arg, struct tcp_pcb *pcb, struct pbuf *p, err_t er
 	fetch_state.got += p->tot_len;
 	tcp_recved(pcb, p->tot_len);
 	pbuf_free(p);
+	if (fetch_state.want && fetch_state.got >= fetch_state.want) {
+		fetch_state.done = true;
+		wake_up(&fetch_state.wq);
+	}
 	return ERR_OK;
 }
 
@@ -180,7 +185,8 @@ static err_t fetch_connected(void *arg, struct tcp_pcb *pcb, err_t err)
 {
 	const char *path = arg;
 	char req[256];
-	int n = snprintf(req, sizeof(req), "GET %s HTTP/1.0\r\nHost: pv-guest\r\n\r\n", path);
+	int n = fetch_state.payload ? snprintf(req, sizeof(req), "%s", fetch_state.payload)
+				    : snprintf(req, sizeof(req), "GET %s HTTP/1.0\r\nHost: pv-guest\r\n\r\n", path);
 
 	fetch_state.connected = true;
 	if (err == ERR_OK)
@@ -190,16 +196,17 @@ static err_t fetch_connected(void *arg, struct tcp_pcb *pcb, err_t err)
 	return err;
 }
 
-static int fetch_cmd(int argc, char **argv)
+/* fetch A.B.C.D[:PORT] [PATH], or with raw: send raw, print what comes back until as much did. */
+static int fetch_cmd(int argc, char **argv, const char *raw)
 {
 	ip_addr_t dst;
 	char host[32];
-	long port = 80;
-	const char *path = argc > 2 ? argv[2] : "/";
+	long port = raw ? 7 : 80;
+	const char *path = !raw && argc > 2 ? argv[2] : "/";
 	char *colon;
 
-	if (argc < 2 || strlen(argv[1]) >= sizeof(host)) {
-		printf("usage: fetch A.B.C.D[:PORT] [PATH]\n");
+	if (argc < 2 || strlen(argv[1]) >= sizeof(host) || (raw && !*raw)) {
+		printf(raw ? "usage: tcp A.B.C.D[:PORT] TEXT\n" : "usage: fetch A.B.C.D[:PORT] [PATH]\n");
 		return 1;
 	}
 	strcpy(host, argv[1]);
@@ -221,6 +228,8 @@ static int fetch_cmd(int argc, char **argv)
 	fetch_state.done = fetch_state.connected = false;
 	fetch_state.err = ERR_OK;
 	fetch_state.got = 0;
+	fetch_state.payload = raw;
+	fetch_state.want = raw ? strlen(raw) : 0;
 	tcp_arg(pcb, (void *)path);
 	tcp_recv(pcb, fetch_recv);
 	tcp_err(pcb, fetch_err);
@@ -243,7 +252,10 @@ static int fetch_cmd(int argc, char **argv)
 	tcp_err(pcb, NULL);
 	if (tcp_close(pcb) != ERR_OK)
 		tcp_abort(pcb);
-	printf("\nfetch: %zu bytes from %s:%ld%s\n", fetch_state.got, host, port, path);
+	if (raw)
+		printf("\ntcp: %zu bytes sent, %zu back from %s:%ld\n", strlen(raw), fetch_state.got, host, port);
+	else
+		printf("\nfetch: %zu bytes from %s:%ld%s\n", fetch_state.got, host, port, path);
 	return 0;
 }
 
@@ -420,5 +432,17 @@ int app_echo(int argc, char **argv)
 
 int shell_fetch(int argc, char **argv)
 {
-	return fetch_cmd(argc, argv);
+	return fetch_cmd(argc, argv, NULL);
+}
+
+int shell_tcp(int argc, char **argv)
+{
+	char text[200] = "";
+
+	for (int i = 2; i < argc; i++) {
+		strncat(text, argv[i], sizeof(text) - strlen(text) - 2);
+		if (i + 1 < argc)
+			strcat(text, " ");
+	}
+	return fetch_cmd(argc, argv, text);
 }

@@ -188,6 +188,7 @@ static const struct command commands[] = {
     {"net", net_cmd, "network status"},
     {"ping", ping_cmd, "ping A.B.C.D [COUNT]: ICMP echo"},
     {"fetch", shell_fetch, "fetch A.B.C.D[:PORT] [PATH]: HTTP GET, the answer printed"},
+    {"tcp", shell_tcp, "tcp A.B.C.D[:PORT] TEXT: send TEXT (port 7), print as much back"},
     {"blk", blk_cmd, "blk info|open|close|read|write|flush: the block device"},
     {"shutdown", cmd_poweroff, "power off (also: poweroff)"},
     {"poweroff", cmd_poweroff, NULL},

@@ -122,15 +122,16 @@ sc_svm_pvg_reboot() {
 }
 PV_GUEST_SCENARIOS+=(svm_pvg_reboot)
 
-# The network: dom0's netback bridges d1 and d2 and answers their DHCP; d2 pings d1 and fetches
-# its httpd's page and /status over TCP; then one with static addresses, through echo.
+# The network: dom0's netback bridges d1, d2 and d3 and answers their DHCP; d2 pings d1, fetches
+# its httpd's page and /status over TCP, and has d3's echo server send its bytes back.
 sc_svm_pvg_net() {
 	local iso="$WORK/pvg-net.iso"
 	cp "$BUILD/pv-guest/pv-guest.elf" "$BUILD/pv-guest/dom0.elf" "$WORK/" || { FAILS+=("no pv-guest images"); return; }
 	scripts/mkiso.sh "$BUILD/mica.elf" "$iso" "console=com1,115200 on_idle=poweroff" \
-		"$WORK/dom0.elf memory=32 -- shell vif=1,2" \
+		"$WORK/dom0.elf memory=32 -- shell vif=1,2,3" \
 		"$WORK/pv-guest.elf memory=8 -- httpd" \
-		"$WORK/pv-guest.elf memory=8 -- shell -c ping 10.0.0.10 2 , fetch 10.0.0.10 / , fetch 10.0.0.10 /status , fetch 10.0.0.10 /nothing , net" ||
+		"$WORK/pv-guest.elf memory=8 -- shell -c ping 10.0.0.10 2 , fetch 10.0.0.10 / , fetch 10.0.0.10 /status , fetch 10.0.0.10 /nothing , tcp 10.0.0.12 echoed over TCP , net" \
+		"$WORK/pv-guest.elf memory=4 -- echo" ||
 		{ FAILS+=("mkiso"); return; }
 	# d1 (httpd) and dom0 run on: stop once d2 is done.
 	emu_run "$LOG" 150 '^Mica: d2 \(pv-guest\.elf\) shut down' qemu-system-x86_64 -accel tcg -machine pc \
@@ -144,6 +145,8 @@ sc_svm_pvg_net() {
 	expect "$LOG" '^\(d2\) <h1>Hello from pv-guest</h1>' "d2 fetches d1's page over TCP"
 	expect "$LOG" '^\(d2\) \{"kernel": "pv-guest", "hypervisor": "Mica", "uptime_ms": [0-9]+' "and its /status JSON"
 	expect "$LOG" '^\(d2\) HTTP/1\.0 404 Not Found' "an unknown path is a 404"
+	expect "$LOG" '^\(d3\) echo: listening on port 7' "d3 runs the echo server"
+	expect "$LOG" '^\(d2\) tcp: 15 bytes sent, 15 back from 10\.0\.0\.12:7' "d3 echoes d2's bytes"
 	expect "$LOG" '^\(d2\)   inet 10\.0\.0\.11 netmask 255\.255\.255\.0 gateway 10\.0\.0\.1' "net shows the lease"
 	expect "$LOG" '^Mica: d2 \(pv-guest\.elf\) shut down: poweroff' "d2 done"
 	expect_not "$LOG" 'pv-guest panic|\*\*\* pv-guest:' "no guest fault"

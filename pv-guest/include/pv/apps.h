@@ -22,6 +22,7 @@ int app_blktest(int argc, char **argv); /* apps/blktest.c */
 int net_cmd(int argc, char **argv); /* apps/netapps.c */
 int ping_cmd(int argc, char **argv);
 int shell_fetch(int argc, char **argv);
+int shell_tcp(int argc, char **argv);
 int blk_cmd(int argc, char **argv); /* apps/blktest.c */
 int shell_run_line(char *line);     /* one shell command line; its status */
 
