@@ -38,7 +38,7 @@ sc_svm_pvg_shell() {
 	: >"$fifo.out"
 	( # the typist: waits for the prompt, takes the console, types a line at a time
 		exec 3<>"$fifo.in"
-		for _ in $(seq 600); do grep -q 'pv> ' "$fifo.out" && break; sleep 0.1; done
+		for _ in $(seq 600); do grep -q 'pv-guest shell: type help' "$fifo.out" && break; sleep 0.1; done
 		printf '\001\001\001' >&3
 		sleep 1
 		for line in 'help' 'uptime' 'echo typed words' 'sleep 50' 'mem' 'threads' 'nosuchcmd' 'poweroff'; do
