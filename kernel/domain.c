@@ -362,10 +362,30 @@ unsigned int domain_count(void)
 
 static void line_flush(struct domain *d, struct console_buf *l)
 {
-	if (!l || !l->len)
+	if (!l || (!l->len && !l->open))
 		return;
-	printk("(d%u) %.*s\n", d->domain_id, (int)l->len, l->buf);
+	if (l->open)
+		printk("%.*s\n", (int)l->len, l->buf);
+	else
+		printk("(d%u) %.*s\n", d->domain_id, (int)l->len, l->buf);
 	l->len = 0;
+	l->open = 0;
+}
+
+/*
+ * The domain that has the console's input is typed at: what it wrote of an unfinished line (a
+ * prompt, echoed characters) is shown now, the rest of the line when it comes.
+ */
+static void line_show_partial(struct domain *d, struct console_buf *l)
+{
+	if (!l->len)
+		return;
+	if (l->open)
+		printk("%.*s", (int)l->len, l->buf);
+	else
+		printk("(d%u) %.*s", d->domain_id, (int)l->len, l->buf);
+	l->len = 0;
+	l->open = 1;
 }
 
 static void console_flush(struct domain *d)
@@ -419,6 +439,8 @@ static void line_write(struct domain *d, struct console_buf **slot, const char *
 	}
 	if (l == &spare)
 		line_flush(d, l);
+	else if (domain_console_has_focus(d))
+		line_show_partial(d, l);
 	spin_unlock_irqrestore(&d->console_lock, f);
 }
 

@@ -153,6 +153,11 @@ static void switch_focus(void)
 		printk("Mica: console input goes to d%d (Ctrl-A three times to switch)\n", input_focus);
 }
 
+bool domain_console_has_focus(const struct domain *d)
+{
+	return input_focus == (int)d->domain_id;
+}
+
 void domain_console_focus(domid_t id)
 {
 	input_focus = id;

@@ -31,7 +31,8 @@ struct domain_gnttab;
 
 /* A console buffer, allocated when first used (domain_console_buf). */
 struct console_buf {
-	uint16_t len;
+	uint8_t len;
+	uint8_t open; /* output: the line's start was shown already (the focused domain's prompt) */
 	char buf[DOMAIN_CONSOLE_LINE];
 };
 
@@ -169,6 +170,7 @@ void domain_consoles_poll(void);
 /* One character typed on the hypervisor console: debug keys, or the domain that has the input. */
 void console_route_input(char c);
 void domain_console_focus(domid_t id); /* console input to domain id from now on (says so) */
+bool domain_console_has_focus(const struct domain *d);
 /* Debug key dumps. */
 void domain_dump_all(void);
 

@@ -173,3 +173,50 @@ sc_svm_pvg_blk() {
 	expect_not "$LOG" 'blktest: FAILED|pv-guest panic|\*\*\* pv-guest:' "no failure"
 }
 PV_GUEST_SCENARIOS+=(svm_pvg_net svm_pvg_blk)
+
+# What `make run` boots: build/esp/ as it is (boot/mica.cfg: dom0 with its shell, a demo domain
+# serving HTTP), under OVMF on q35, typed at like a user: dom0's prompt shows, commands answer.
+sc_qemu_esp_demo() {
+	local fifo="$WORK/demo-serial" vars
+	vars=$(mktemp "${TMPDIR:-/tmp}/mica-vars.XXXXXX")
+	cp "$OVMF_VARS" "$vars"
+	rm -f "$fifo.in" "$fifo.out"
+	mkfifo "$fifo.in"
+	: >"$fifo.out"
+	( # the user: waits for dom0's prompt, types, looks at d1, powers off through the debug keys
+		exec 3<>"$fifo.in"
+		for _ in $(seq 1200); do grep -q '(d0) pv> ' "$fifo.out" && break; sleep 0.1; done
+		for _ in $(seq 300); do grep -q '(d1) httpd: listening' "$fifo.out" && break; sleep 0.1; done
+		for line in 'info' 'xs ls /local/domain' 'xs read /local/domain/1/name'; do
+			printf '%s\r' "$line" >&3
+			sleep 1
+		done
+		printf '\001\001\001' >&3 # to d1 (no shell: nothing to type)
+		sleep 1
+		printf '\001\001\001' >&3 # to the debug keys
+		sleep 1
+		printf 'q' >&3
+		sleep 1
+		printf 'P' >&3
+		sleep 5
+	) &
+	emu_run "$LOG" 180 "" qemu-system-x86_64 -accel tcg -machine q35 -cpu "$QEMU_CPU" -smp 2 -m 512 \
+		-drive if=pflash,format=raw,readonly=on,file="$OVMF_CODE" -drive if=pflash,format=raw,file="$vars" \
+		-drive if=none,id=esp,format=raw,file=fat:rw:"$BUILD/esp" -device ide-hd,drive=esp -net none \
+		-display none -chardev pipe,id=ser0,path="$fifo" -serial chardev:ser0 -no-reboot
+	rm -f "$vars"
+	cp "$fifo.out" "$LOG"
+	wait
+	tr -d '\r' <"$LOG" >"$LOG.tmp" && mv "$LOG.tmp" "$LOG"
+	expect_rc "$EMU_RC" 0 "QEMU (powered off with the debug key P)"
+	expect "$LOG" '^Mica: console input goes to d0' "the console starts with dom0"
+	expect "$LOG" '^\(d0\) dom0: store up; backends: vif vbd' "dom0 serves the store, vif and vbd"
+	expect "$LOG" '^\(d1\) net: en0 up, address 10\.0\.0\.10 \(dhcp\)' "the demo domain gets its address"
+	expect "$LOG" '^\(d1\) httpd: listening on port 80' "and serves HTTP"
+	expect "$LOG" '^\(d0\) pv> xs ls /local/domain$' "dom0's prompt shows and echoes what is typed"
+	expect "$LOG" '^\(d0\) pv-guest on Mica [0-9.]+, domid 0' "info answers"
+	expect_before "$LOG" '^\(d0\) pv> xs read /local/domain/1/name$' '^\(d0\) demo$' "dom0 reads d1's name from the store"
+	expect "$LOG" '^Mica: console input goes to the hypervisor' "Ctrl-A moves the input on"
+	expect "$LOG" '^d1 \(demo\): running' "debug key q lists the demo domain"
+}
+PV_GUEST_SCENARIOS+=(qemu_esp_demo)
