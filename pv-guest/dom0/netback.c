@@ -18,17 +18,16 @@
 
 #include <xen/io/netif.h>
 
+#include "bridge.h"
+
 #define NETBACK_MAX_VIFS 16
-#define NETBACK_TX_BATCH 32         /* TX slots copied with one GNTTABOP_copy */
-#define NETBACK_RX_BATCH 64         /* RX copies gathered before one GNTTABOP_copy */
-#define NETBACK_TX_BUDGET 128       /* TX slots a vif handles before others get the vCPU */
-#define NETBACK_BUF_SIZE 2048       /* a dom0 frame buffer: half a page, never crossing one */
-#define NETBACK_FDB_SIZE 256        /* bridge: learned (MAC, VLAN) -> port */
-#define NETBACK_AGEING SECONDS(300) /* a learned address not seen for this long is forgotten */
+#define NETBACK_TX_BATCH 32   /* TX slots copied with one GNTTABOP_copy */
+#define NETBACK_RX_BATCH 64   /* RX copies gathered before one GNTTABOP_copy */
+#define NETBACK_TX_BUDGET 128 /* TX slots a vif handles before others get the vCPU */
+#define NETBACK_BUF_SIZE 2048 /* a dom0 frame buffer: half a page, never crossing one */
 #define NETBACK_XS_RETRIES 16
 #define NETBACK_BRIDGE "mica0"
 
-#define ETH_ALEN 6
 #define ETH_HLEN 14
 #define ETH_P_IP 0x0800
 #define ETH_P_8021Q 0x8100
@@ -88,77 +87,9 @@ static struct rx_pending {
 } rx_pending[NETBACK_RX_BATCH];
 static unsigned int rx_n;
 
-struct fdb_entry {
-	uint8_t mac[ETH_ALEN];
-	uint16_t vlan;
-	uint8_t port;
-	bool used;
-	s_time_t seen;
-};
-static struct fdb_entry fdb[NETBACK_FDB_SIZE];
-
 static uint16_t rd16(const uint8_t *p)
 {
 	return (uint16_t)(p[0] << 8 | p[1]);
-}
-
-/* ---------------------------------------------------------------- bridge: learning table */
-
-static bool fdb_live(const struct fdb_entry *e)
-{
-	return e->used && NOW() - e->seen < NETBACK_AGEING;
-}
-
-static struct fdb_entry *fdb_find(const uint8_t *mac, uint16_t vlan)
-{
-	for (unsigned int i = 0; i < NETBACK_FDB_SIZE; i++) {
-		struct fdb_entry *e = &fdb[i];
-
-		if (e->used && e->vlan == vlan && !memcmp(e->mac, mac, ETH_ALEN)) {
-			if (fdb_live(e))
-				return e;
-			e->used = false; /* aged out */
-			return NULL;
-		}
-	}
-	return NULL;
-}
-
-/* Records that mac (on vlan) is behind port; a full table gives up its stalest entry. */
-static void fdb_learn(const uint8_t *mac, uint16_t vlan, unsigned int port)
-{
-	struct fdb_entry *e = fdb_find(mac, vlan);
-
-	for (unsigned int i = 0; !e && i < NETBACK_FDB_SIZE; i++)
-		if (!fdb_live(&fdb[i]))
-			e = &fdb[i];
-	if (!e) {
-		e = &fdb[0];
-		for (unsigned int i = 1; i < NETBACK_FDB_SIZE; i++)
-			if (fdb[i].seen < e->seen)
-				e = &fdb[i];
-	}
-	memcpy(e->mac, mac, ETH_ALEN);
-	e->vlan = vlan;
-	e->port = port;
-	e->used = true;
-	e->seen = NOW();
-}
-
-static void fdb_flush_port(unsigned int port)
-{
-	for (unsigned int i = 0; i < NETBACK_FDB_SIZE; i++)
-		if (fdb[i].port == port)
-			fdb[i].used = false;
-}
-
-static unsigned int fdb_count(void)
-{
-	unsigned int n = 0;
-
-	for (unsigned int i = 0; i < NETBACK_FDB_SIZE; i++)
-		n += fdb_live(&fdb[i]);
-	return n;
 }
 
 /* ---------------------------------------------------------------- RX: frames into guests */
@@ -288,7 +219,7 @@ static bool dhcp_input(struct netback_vif *src, const uint8_t *frame, unsigned i
 static void bridge_input(struct netback_vif *src, const uint8_t *frame, unsigned int len, bool validated)
 {
 	const uint8_t *dst = frame, *sa = frame + ETH_ALEN;
-	struct fdb_entry *e;
+	int port;
 
 	/* Tags are ours to add on a VLAN port: a guest sending its own would hop VLANs. */
 	if (!ether_addr_valid(sa) || (src->vlan && rd16(frame + 12) == ETH_P_8021Q)) {
@@ -299,60 +230,16 @@ static void bridge_input(struct netback_vif *src, const uint8_t *frame, unsigned
 	if (dhcp_input(src, frame, len))
 		return;
 	if (!(dst[0] & 1)) {
-		e = fdb_find(dst, src->vlan);
-		if (e) {
-			if (e->port != vif_port(src))
-				rx_enqueue(&vifs[e->port], frame, len, validated);
+		port = fdb_lookup(dst, src->vlan);
+		if (port >= 0) {
+			if ((unsigned int)port != vif_port(src) && (unsigned int)port < nr_vifs)
+				rx_enqueue(&vifs[port], frame, len, validated);
 			return;
 		}
 	}
 	for (unsigned int i = 0; i < nr_vifs; i++)
 		if (&vifs[i] != src && vifs[i].vlan == src->vlan && vifs[i].connected)
 			rx_enqueue(&vifs[i], frame, len, validated);
-}
-
-/*
- * NETTXF_csum_blank: the TCP or UDP checksum field holds only the pseudo-header sum (IPv4).
- * Completes it over the segment, since receivers asked for whole checksums. false if the
- * frame is not one we can complete.
- */
-static bool csum_complete(uint8_t *f, unsigned int len)
-{
-	unsigned int l3 = ETH_HLEN, ihl, total, l4, l4len, field;
-	uint16_t type = rd16(f + 12);
-	uint32_t sum = 0;
-	uint16_t csum;
-
-	if (type == ETH_P_8021Q) {
-		l3 += VLAN_HLEN;
-		if (len < l3)
-			return false;
-		type = rd16(f + 16);
-	}
-	if (type != ETH_P_IP || len < l3 + 20 || f[l3] >> 4 != 4)
-		return false;
-	ihl = (f[l3] & 0xf) * 4u;
-	total = rd16(f + l3 + 2);
-	if (ihl < 20 || total < ihl || l3 + total > len || (rd16(f + l3 + 6) & 0x3fff))
-		return false; /* bad header, or a fragment */
-	l4 = l3 + ihl;
-	l4len = total - ihl;
-	if (f[l3 + 9] == 6 && l4len >= 20)
-		field = l4 + 16;
-	else if (f[l3 + 9] == 17 && l4len >= 8)
-		field = l4 + 6;
-	else
-		return false;
-	for (unsigned int i = 0; i < l4len; i += 2)
-		sum += i + 1 < l4len ? rd16(f + l4 + i) : (uint32_t)f[l4 + i] << 8;
-	while (sum >> 16)
-		sum = (sum & 0xffff) + (sum >> 16);
-	csum = (uint16_t)~sum;
-	if (csum == 0 && f[l3 + 9] == 17)
-		csum = 0xffff;
-	f[field] = csum >> 8;
-	f[field + 1] = csum & 0xff;
-	return true;
 }
 
 /* ---------------------------------------------------------------- TX: frames from guests */
@@ -836,7 +723,7 @@ static int netback_init(const char *config)
 	for (unsigned int i = 0; i < nr_vifs; i++)
 		if (vifs[i].active)
 			return -EBUSY;
-	memset(fdb, 0, sizeof(fdb));
+	fdb_reset();
 	rx_n = 0;
 	dhcpd_init(&dhcp, 0x0a000000u, dhcp_mac);
 	dhcp_on = true;
