@@ -412,8 +412,9 @@ struct console_buf *domain_console_buf(struct console_buf **slot)
 }
 
 /*
- * Control characters other than tab and newline are shown as '.', as Xen does. Without memory
- * for the line buffer, a buffer on the stack stands in: lines then end where the write does.
+ * Control characters other than tab, backspace (line editing) and newline are shown as '.', as Xen
+ * does. Without memory for the line buffer, a buffer on the stack stands in: lines then end where
+ * the write does.
  */
 static void line_write(struct domain *d, struct console_buf **slot, const char *buf, size_t len)
 {
@@ -431,7 +432,7 @@ static void line_write(struct domain *d, struct console_buf **slot, const char *
 		}
 		if (c == '\r')
 			continue;
-		if ((unsigned char)c < 0x20 && c != '\t')
+		if ((unsigned char)c < 0x20 && c != '\t' && c != '\b')
 			c = '.';
 		if (l->len == sizeof(l->buf))
 			line_flush(d, l);

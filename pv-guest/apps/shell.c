@@ -1,7 +1,8 @@
 /*
  * shell: console commands. Interactive by default; "shell -c CMD , CMD ..." runs the
  * commands (the rest of the command line, ","-separated) and powers off.
- * Line editing: backspace/DEL, Ctrl-U (kill line), Ctrl-C (drop line); CR or LF ends a line.
+ * Line editing: backspace/DEL, Ctrl-U (kill line), Ctrl-C (drop line), up/down arrows for the
+ * history of the last 16 lines; CR or LF ends a line.
  */
 #include <pv/apps.h>
 #include <pv/console.h>
@@ -217,31 +218,76 @@ int shell_run_line(char *line)
 	return 1;
 }
 
-/* Reads one line with simple editing; false never (the console does not end). */
+/* History: the last HISTORY lines, oldest first. */
+#define HISTORY 16
+static char history[HISTORY][256];
+static unsigned int history_len;
+
+static void history_add(const char *line)
+{
+	if (!*line || (history_len && !strcmp(history[(history_len - 1) % HISTORY], line)))
+		return;
+	snprintf(history[history_len % HISTORY], sizeof(history[0]), "%s", line);
+	history_len++;
+}
+
+/* Replaces the line being edited (len characters shown) with text. */
+static size_t replace_line(char *line, size_t size, size_t len, const char *text)
+{
+	while (len) {
+		len--;
+		console_write("\b \b", 3);
+	}
+	snprintf(line, size, "%s", text);
+	len = strlen(line);
+	console_write(line, len);
+	return len;
+}
+
+/*
+ * Reads one line with simple editing: backspace/DEL, Ctrl-U (kill line), Ctrl-C (drop line),
+ * up and down arrows (ESC [ A / B) through the history; CR or LF ends it.
+ */
 static void read_line(char *line, size_t size)
 {
 	size_t len = 0;
+	unsigned int back = 0; /* how far up the history we are; 0: the new line */
+	int esc = 0;           /* 1: after ESC, 2: after ESC [ */
 
 	for (;;) {
 		char c;
 
 		if (console_read(&c, 1) != 1)
 			continue;
-		if (c == '\r' || c == '\n') {
+		if (esc == 1) {
+			esc = c == '[' ? 2 : 0;
+			continue;
+		}
+		if (esc == 2) {
+			esc = 0;
+			if (c == 'A' && back < MIN(history_len, HISTORY)) {
+				back++;
+				len = replace_line(line, size, len, history[(history_len - back) % HISTORY]);
+			} else if (c == 'B' && back > 0) {
+				back--;
+				len = replace_line(line, size, len, back ? history[(history_len - back) % HISTORY] : "");
+			}
+			continue; /* other keys (left, right, ...) are not supported */
+		}
+		if (c == 0x1b) {
+			esc = 1;
+		} else if (c == '\r' || c == '\n') {
 			console_write("\n", 1);
 			line[len] = '\0';
+			history_add(line);
 			return;
-		}
-		if (c == 0x7f || c == '\b') {
+		} else if (c == 0x7f || c == '\b') {
 			if (len) {
 				len--;
 				console_write("\b \b", 3);
 			}
 		} else if (c == 0x15) { /* Ctrl-U */
-			while (len) {
-				len--;
-				console_write("\b \b", 3);
-			}
+			len = replace_line(line, size, len, "");
 		} else if (c == 0x03) { /* Ctrl-C */
 			console_write("^C\n", 3);
 			line[0] = '\0';

@@ -41,7 +41,7 @@ sc_svm_pvg_shell() {
 		for _ in $(seq 600); do grep -q 'pv-guest shell: type help' "$fifo.out" && break; sleep 0.1; done
 		printf '\001\001\001' >&3
 		sleep 1
-		for line in 'help' 'uptime' 'echo typed words' 'sleep 50' 'mem' 'threads' 'nosuchcmd' 'poweroff'; do
+		for line in 'help' 'uptime' 'echo typed words' 'sleep 50' 'mem' 'threads' 'nosuchcmd' $'\e[A\e[A\e[A\e[A\e[B' 'poweroff'; do
 			printf '%s\r' "$line" >&3
 			sleep 1
 		done
@@ -62,6 +62,8 @@ sc_svm_pvg_shell() {
 	expect "$LOG" '^\(d1\) RAM [0-9]+ KiB: image' "mem"
 	expect "$LOG" '^\(d1\) main +runnable \(current\)' "threads"
 	expect "$LOG" '^\(d1\) nosuchcmd: unknown command' "unknown command"
+	[ "$(grep -ac '^(d1) RAM [0-9]* KiB: image' "$LOG")" -ge 2 ] ||
+		FAILS+=("up, up, up, up, down did not run mem again from the history")
 	pvg_clean_end
 }
 
