@@ -19,7 +19,7 @@
  * versions are small numbers, so a Xen toolstack calling here gets -EACCES,
  * just as Xen answers a version it does not speak.
  */
-#define MICA_CTL_INTERFACE_VERSION 0x4d430001u /* "MC", version 1 */
+#define MICA_CTL_INTERFACE_VERSION 0x4d430002u /* "MC", version 2 (dominfo gained generation) */
 
 /* Commands (struct mica_ctl.cmd); the union member each one uses is named after it. */
 #define MICA_CTL_PHYSINFO 1           /* -> u.physinfo */
