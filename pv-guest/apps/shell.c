@@ -13,6 +13,7 @@
 #include <pv/setup.h>
 #include <pv/xenbus.h>
 
+#include <errno.h>
 #include <malloc.h>
 
 #include <stdio.h>
@@ -108,6 +109,51 @@ static int cmd_echo(int argc, char **argv)
 	return 0;
 }
 
+/* xs watch PATH N: prints N events (the first comes at once, as the store sends it), 10 s at most. */
+static int xs_watch_cmd(const char *path, long n)
+{
+	struct xenbus_watch w = {0};
+	int rc = xenbus_watch(&w, path);
+
+	if (rc)
+		return rc;
+	for (long i = 0; i < n; i++) {
+		struct xenbus_event *e = xenbus_wait_event(&w, NOW() + SECONDS(10));
+
+		if (!e) {
+			rc = -ETIMEDOUT;
+			break;
+		}
+		printf("watch %s: %s changed\n", e->token, e->path);
+		xenbus_free_event(e);
+	}
+	xenbus_unwatch(&w);
+	return rc;
+}
+
+/* xs tx PATH VALUE [PATH VALUE...]: all the writes in one transaction, retried on conflicts. */
+static int xs_tx_cmd(int argc, char **argv)
+{
+	for (int attempt = 0; attempt < 8; attempt++) {
+		xenbus_transaction_t t;
+		int rc = xenbus_transaction_start(&t);
+
+		for (int i = 2; !rc && i + 1 < argc; i += 2)
+			rc = xenbus_write(t, argv[i], argv[i + 1]);
+		if (rc) {
+			xenbus_transaction_end(t, true);
+			return rc;
+		}
+		rc = xenbus_transaction_end(t, false);
+		if (rc != -EAGAIN) {
+			if (!rc)
+				printf("xs: %d writes committed in one transaction\n", (argc - 2) / 2);
+			return rc;
+		}
+	}
+	return -EAGAIN;
+}
+
 static int cmd_xs(int argc, char **argv)
 {
 	char *value = NULL, **names = NULL;
@@ -133,8 +179,20 @@ static int cmd_xs(int argc, char **argv)
 			xenbus_free_names(names, n);
 	} else if (argc == 3 && !strcmp(argv[1], "rm")) {
 		rc = xenbus_rm(XBT_NIL, argv[2]);
+	} else if (argc == 3 && !strcmp(argv[1], "mkdir")) {
+		rc = xenbus_mkdir(XBT_NIL, argv[2]);
+	} else if (argc == 3 && !strcmp(argv[1], "perms")) {
+		rc = xenbus_get_perms(XBT_NIL, argv[2], &value);
+		if (!rc)
+			printf("%s\n", value);
+		free(value);
+	} else if (argc == 4 && !strcmp(argv[1], "watch")) {
+		rc = xs_watch_cmd(argv[2], strtol(argv[3], NULL, 0));
+	} else if (argc >= 4 && argc % 2 == 0 && !strcmp(argv[1], "tx")) {
+		rc = xs_tx_cmd(argc, argv);
 	} else {
-		printf("usage: xs read PATH | xs write PATH VALUE | xs ls PATH | xs rm PATH\n");
+		printf("usage: xs read|ls|rm|mkdir|perms PATH | xs write PATH VALUE | xs watch PATH N\n"
+		       "       xs tx PATH VALUE [PATH VALUE...]\n");
 		return 1;
 	}
 	if (rc)
@@ -185,7 +243,7 @@ static const struct command commands[] = {
     {"threads", cmd_threads, "the kernel's threads"},
     {"sleep", cmd_sleep, "sleep MS: sleep on a timer"},
     {"echo", cmd_echo, "echo WORDS: print them"},
-    {"xs", cmd_xs, "xs read|write|ls|rm PATH [VALUE]: the store"},
+    {"xs", cmd_xs, "xs read|write|ls|rm|mkdir|perms|watch|tx: the store"},
     {"net", net_cmd, "network status"},
     {"ping", ping_cmd, "ping A.B.C.D [COUNT]: ICMP echo"},
     {"fetch", shell_fetch, "fetch A.B.C.D[:PORT] [PATH]: HTTP GET, the answer printed"},
@@ -270,7 +328,8 @@ static void read_line(char *line, size_t size)
 				len = replace_line(line, size, len, history[(history_len - back) % HISTORY]);
 			} else if (c == 'B' && back > 0) {
 				back--;
-				len = replace_line(line, size, len, back ? history[(history_len - back) % HISTORY] : "");
+				len =
+				    replace_line(line, size, len, back ? history[(history_len - back) % HISTORY] : "");
 			}
 			continue; /* other keys (left, right, ...) are not supported */
 		}

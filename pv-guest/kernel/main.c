@@ -35,7 +35,7 @@ bool on_mica;
 char hypervisor_name[16];
 unsigned int hypervisor_version;
 int app_argc;
-char *app_argv[32];
+char *app_argv[128];
 static char *kernel_opts[16];
 static unsigned int nr_kernel_opts;
 

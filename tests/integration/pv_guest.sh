@@ -98,8 +98,8 @@ sc_svm_pvg_store() {
 	local iso="$WORK/pvg-store.iso"
 	cp "$BUILD/pv-guest/pv-guest.elf" "$BUILD/pv-guest/dom0.elf" "$WORK/" || { FAILS+=("no pv-guest images"); return; }
 	scripts/mkiso.sh "$BUILD/mica.elf" "$iso" "console=com1,115200 on_idle=poweroff" \
-		"$WORK/dom0.elf memory=32 -- shell -c sleep 8000 , xs ls /local/domain , poweroff" \
-		"$WORK/pv-guest.elf memory=4 -- shell -c xs read domid , xs read name , xs write data/x hello , xs read data/x , xs ls /local/domain/1 , xs read /local/domain/0/name , xs write /local/domain/0/evil x" ||
+		"$WORK/dom0.elf memory=32 -- shell -c sleep 4000 , xs write /local/domain/1/data/w from-dom0 , sleep 6000 , xs ls /local/domain , poweroff" \
+		"$WORK/pv-guest.elf memory=4 -- shell -c xs read domid , xs read name , xs write data/x hello , xs read data/x , xs mkdir data/dir , xs tx data/a 1 data/b 2 , xs read data/b , xs perms data/x , xs ls /local/domain/1 , xs read /local/domain/0/name , xs write /local/domain/0/evil x , xs watch data/w 2" ||
 		{ FAILS+=("mkiso"); return; }
 	emu_run "$LOG" 120 "" qemu-system-x86_64 -accel tcg -machine pc -cpu "$QEMU_CPU" -smp 2 -m 512 \
 		-display none -serial file:"$LOG" -no-reboot -cdrom "$iso"
@@ -111,6 +111,12 @@ sc_svm_pvg_store() {
 	expect_before "$LOG" '^\(d1\) > xs read data/x' '^\(d1\) hello.?$' "d1 reads back what it wrote"
 	expect "$LOG" '^\(d1\) xs: /local/domain/0/name: error -13' "d1 may not read dom0's nodes (EACCES)"
 	expect "$LOG" '^\(d1\) xs: /local/domain/0/evil: error -13' "d1 may not write dom0's nodes (EACCES)"
+	expect "$LOG" '^\(d1\) xs: 2 writes committed in one transaction' "a transaction commits"
+	expect_before "$LOG" '^\(d1\) > xs read data/b' '^\(d1\) 2.?$' "what it wrote is there"
+	expect "$LOG" '^\(d1\) n1.?$' "d1 owns its nodes (perms n1)"
+	expect "$LOG" '^\(d1\) watch [^ ]+: data/w changed' "a watch fires at registration"
+	[ "$(grep -ac '^(d1) watch [^ ]*: data/w changed' "$LOG")" -eq 2 ] ||
+		FAILS+=("the watch did not fire again when dom0 wrote data/w")
 	expect "$LOG" '^\(d0\) store: d1 released' "d1 released when it is gone"
 	expect_not "$LOG" '^\(d0\) 1.?$' "its nodes went with it"
 }
