@@ -94,16 +94,22 @@ PV_GUEST_SCENARIOS=(svm_pvg_hello vmx_pvg_hello svm_pvg_crash vmx_pvg_crash svm_
 
 # The store: dom0 (pv-guest's dom0 image) serves it; a domU reads and writes its own nodes
 # through xenbus and is refused dom0's; when the domU is gone its nodes go too.
-sc_svm_pvg_store() {
-	local iso="$WORK/pvg-store.iso"
+pvg_store() { # BACKEND
+	local iso="$WORK/pvg-store-$1.iso"
 	cp "$BUILD/pv-guest/pv-guest.elf" "$BUILD/pv-guest/dom0.elf" "$WORK/" || { FAILS+=("no pv-guest images"); return; }
+	[ "$1" = vmx ] && export GFXPAYLOAD=text
 	scripts/mkiso.sh "$BUILD/mica.elf" "$iso" "console=com1,115200 on_idle=poweroff" \
 		"$WORK/dom0.elf memory=32 -- shell -c sleep 4000 , xs write /local/domain/1/data/w from-dom0 , sleep 6000 , xs ls /local/domain , poweroff" \
 		"$WORK/pv-guest.elf memory=4 -- shell -c xs read domid , xs read name , xs write data/x hello , xs read data/x , xs mkdir data/dir , xs tx data/a 1 data/b 2 , xs read data/b , xs perms data/x , xs ls /local/domain/1 , xs read /local/domain/0/name , xs write /local/domain/0/evil x , xs watch data/w 2" ||
 		{ FAILS+=("mkiso"); return; }
-	emu_run "$LOG" 120 "" qemu-system-x86_64 -accel tcg -machine pc -cpu "$QEMU_CPU" -smp 2 -m 512 \
-		-display none -serial file:"$LOG" -no-reboot -cdrom "$iso"
-	expect_rc "$EMU_RC" 0 "QEMU (ACPI power-off after the domains)"
+	unset GFXPAYLOAD
+	if [ "$1" = svm ]; then
+		emu_run "$LOG" 120 "" qemu-system-x86_64 -accel tcg -machine pc -cpu "$QEMU_CPU" -smp 2 -m 512 \
+			-display none -serial file:"$LOG" -no-reboot -cdrom "$iso"
+		expect_rc "$EMU_RC" 0 "QEMU (ACPI power-off after the domains)"
+	else
+		emu_run "$LOG" 400 "" scripts/run-bochs.sh "$iso" "$(realpath "$LOG")" corei7_haswell_4770 2 390
+	fi
 	expect "$LOG" '^\(d0\) dom0: store up' "dom0 serves the store"
 	expect "$LOG" '^\(d0\) store: d1 \(pv-guest\.elf\) introduced' "d1 introduced"
 	expect_before "$LOG" '^\(d1\) > xs read domid' '^\(d1\) 1.?$' "d1 reads its domid"
@@ -120,7 +126,9 @@ sc_svm_pvg_store() {
 	expect "$LOG" '^\(d0\) store: d1 released' "d1 released when it is gone"
 	expect_not "$LOG" '^\(d0\) 1.?$' "its nodes went with it"
 }
-PV_GUEST_SCENARIOS+=(svm_pvg_store)
+sc_svm_pvg_store() { pvg_store svm; }
+sc_vmx_pvg_store() { pvg_store vmx; }
+PV_GUEST_SCENARIOS+=(svm_pvg_store vmx_pvg_store)
 
 # Reboot through SCHEDOP_shutdown(reboot): Mica sees the reason (and, with on_reboot=destroy, stops).
 sc_svm_pvg_reboot() {
@@ -132,19 +140,26 @@ PV_GUEST_SCENARIOS+=(svm_pvg_reboot)
 
 # The network: dom0's netback bridges d1, d2 and d3 and answers their DHCP; d2 pings d1, fetches
 # its httpd's page and /status over TCP, and has d3's echo server send its bytes back.
-sc_svm_pvg_net() {
-	local iso="$WORK/pvg-net.iso"
+pvg_net() { # BACKEND
+	local iso="$WORK/pvg-net-$1.iso"
 	cp "$BUILD/pv-guest/pv-guest.elf" "$BUILD/pv-guest/dom0.elf" "$WORK/" || { FAILS+=("no pv-guest images"); return; }
+	[ "$1" = vmx ] && export GFXPAYLOAD=text
 	scripts/mkiso.sh "$BUILD/mica.elf" "$iso" "console=com1,115200 on_idle=poweroff" \
 		"$WORK/dom0.elf memory=32 -- shell vif=1,2,3" \
 		"$WORK/pv-guest.elf memory=8 -- httpd" \
 		"$WORK/pv-guest.elf memory=8 -- shell -c ping 10.0.0.10 2 , fetch 10.0.0.10 / , fetch 10.0.0.10 /status , fetch 10.0.0.10 /nothing , tcp 10.0.0.12 echoed over TCP , net" \
 		"$WORK/pv-guest.elf memory=4 -- echo" ||
 		{ FAILS+=("mkiso"); return; }
+	unset GFXPAYLOAD
 	# d1 (httpd) and dom0 run on: stop once d2 is done.
-	emu_run "$LOG" 150 '^Mica: d2 \(pv-guest\.elf\) shut down' qemu-system-x86_64 -accel tcg -machine pc \
-		-cpu "$QEMU_CPU" -smp 2 -m 512 -display none -serial file:"$LOG" -no-reboot -cdrom "$iso"
-	expect_rc "$EMU_RC" 0 "QEMU ran until d2 was done"
+	if [ "$1" = svm ]; then
+		emu_run "$LOG" 150 '^Mica: d2 \(pv-guest\.elf\) shut down' qemu-system-x86_64 -accel tcg -machine pc \
+			-cpu "$QEMU_CPU" -smp 2 -m 512 -display none -serial file:"$LOG" -no-reboot -cdrom "$iso"
+	else
+		emu_run "$LOG" 400 '^Mica: d2 \(pv-guest\.elf\) shut down' scripts/run-bochs.sh "$iso" "$(realpath "$LOG")" \
+			corei7_haswell_4770 2 390
+	fi
+	expect_rc "$EMU_RC" 0 "the emulator ran until d2 was done"
 	expect "$LOG" '^\(d0\) netback: /local/domain/0/backend/vif/1/0: connected' "d1's vif connected"
 	expect "$LOG" '^\(d0\) netback: /local/domain/0/backend/vif/2/0: connected' "d2's vif connected"
 	expect "$LOG" '^\(d1\) net: en0 up, address 10\.0\.0\.10 \(dhcp\)' "d1 configured by DHCP"
@@ -159,6 +174,8 @@ sc_svm_pvg_net() {
 	expect "$LOG" '^Mica: d2 \(pv-guest\.elf\) shut down: poweroff' "d2 done"
 	expect_not "$LOG" 'pv-guest panic|\*\*\* pv-guest:' "no guest fault"
 }
+sc_svm_pvg_net() { pvg_net svm; }
+sc_vmx_pvg_net() { pvg_net vmx; }
 
 # Block: dom0's blkback serves a RAM disk; blktest writes and reads back across it; then a
 # domain writes a sector, reboots (on_reboot=restart rebuilds it), and reads it back: the
@@ -181,7 +198,7 @@ sc_svm_pvg_blk() {
 	expect "$LOG" '^\(d2\) 00000e00  73 75 72 76 69 76 65 64' "the rebuilt d2 reads what it wrote"
 	expect_not "$LOG" 'blktest: FAILED|pv-guest panic|\*\*\* pv-guest:' "no failure"
 }
-PV_GUEST_SCENARIOS+=(svm_pvg_net svm_pvg_blk)
+PV_GUEST_SCENARIOS+=(svm_pvg_net vmx_pvg_net svm_pvg_blk)
 
 # What `make run` boots: build/esp/ as it is (boot/mica.cfg: dom0 with its shell, a demo domain
 # serving HTTP), under OVMF on q35, typed at like a user: dom0's prompt shows, commands answer.
