@@ -104,6 +104,8 @@ int cli_vcpu_pin(struct cli *c, int argc, char **argv)
 		return rc < 0 ? cli_fail(c, rc, "cannot set the affinity of vCPU %llu", (unsigned long long)vcpu)
 			      : MICA_CLI_OK;
 	}
+	if (!d.max_vcpus)
+		return cli_fail(c, 0, "the vCPUs of domain %u are not known here", d.domain);
 	for (uint32_t v = 0; v < d.max_vcpus; v++) {
 		rc = c->ts->vcpu_pin(c->ts->ctx, d.domain, v, mask);
 		if (rc < 0)
