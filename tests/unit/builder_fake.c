@@ -40,6 +40,15 @@ static bool all_zero(const void *p, size_t n)
 	return true;
 }
 
+long fake_slot(uint64_t gfn)
+{
+	if (gfn < FAKE_LOW)
+		return (long)gfn;
+	if (gfn >= FAKE_HIGH && gfn < FAKE_P2M)
+		return (long)(FAKE_LOW + gfn - FAKE_HIGH);
+	return -1;
+}
+
 static struct fake_dom *live_dom(struct fake *f, uint16_t id)
 {
 	return id && id < FAKE_DOMS && f->dom[id].live ? &f->dom[id] : NULL;
@@ -87,8 +96,8 @@ static int fake_create(struct fake *f, struct mica_ctl *c)
 		memcpy(d->name, cr->name, len + 1);
 	else
 		snprintf(d->name, sizeof(d->name), "d%u", id);
-	d->populated = calloc(FAKE_P2M, 1);
-	d->page = calloc(FAKE_P2M, sizeof(*d->page));
+	d->populated = calloc(FAKE_SLOTS, 1);
+	d->page = calloc(FAKE_SLOTS, sizeof(*d->page));
 	for (unsigned int v = 0; v < FAKE_VCPUS; v++)
 		d->affinity[v] = ~0ULL;
 	d->params[17] = 0xfefff; /* HVM_PARAM_CONSOLE_PFN, as the hypervisor sets it */
@@ -104,7 +113,7 @@ void fake_destroy(struct fake *f, uint16_t id)
 
 	if (!d)
 		return;
-	for (uint64_t g = 0; g < FAKE_P2M; g++)
+	for (uint64_t g = 0; g < FAKE_SLOTS; g++)
 		free(d->page[g]);
 	free(d->page);
 	free(d->populated);
@@ -119,13 +128,14 @@ static int fake_populate(struct fake *f, struct fake_dom *d, const struct mica_c
 		return violation(f, "populate: range 0x%llx+%llu", (unsigned long long)p->gfn,
 				 (unsigned long long)p->nr_pages);
 	for (uint64_t g = p->gfn; g < p->gfn + p->nr_pages; g++)
-		if (d->populated[g])
-			return violation(f, "populate: gfn 0x%llx is mapped", (unsigned long long)g);
+		if (fake_slot(g) < 0 || d->populated[fake_slot(g)])
+			return violation(f, "populate: gfn 0x%llx is mapped or not backed", (unsigned long long)g);
 	if (d->pages + p->nr_pages > d->max_pages)
 		return violation(f, "populate: over max_pages");
 	if (p->nr_pages > f->free_pages)
 		return -ENOMEM;
-	memset(d->populated + p->gfn, 1, p->nr_pages);
+	for (uint64_t g = p->gfn; g < p->gfn + p->nr_pages; g++)
+		d->populated[fake_slot(g)] = 1;
 	d->pages += p->nr_pages;
 	f->free_pages -= p->nr_pages;
 	return 0;
@@ -208,13 +218,16 @@ static int fake_ctl(void *ctx, struct mica_ctl *c)
 	}
 }
 
+/* The page of a populated gfn. */
 static uint8_t *backing(struct fake *f, struct fake_dom *d, uint64_t gfn)
 {
-	if (!d->page[gfn]) {
-		d->page[gfn] = malloc(PAGE);
-		memset(d->page[gfn], f->dirty_ram ? 0xa5 : 0, PAGE);
+	long s = fake_slot(gfn);
+
+	if (!d->page[s]) {
+		d->page[s] = malloc(PAGE);
+		memset(d->page[s], f->dirty_ram ? 0xa5 : 0, PAGE);
 	}
-	return d->page[gfn];
+	return d->page[s];
 }
 
 static void *fake_map(void *ctx, uint16_t dom, uint64_t gfn, unsigned int nr)
@@ -228,7 +241,7 @@ static void *fake_map(void *ctx, uint16_t dom, uint64_t gfn, unsigned int nr)
 		return NULL;
 	}
 	for (unsigned int i = 0; i < nr; i++)
-		if (!d->populated[gfn + i]) {
+		if (fake_slot(gfn + i) < 0 || !d->populated[fake_slot(gfn + i)]) {
 			violation(f, "map: gfn 0x%llx is not RAM", (unsigned long long)(gfn + i));
 			return NULL;
 		}
@@ -354,7 +367,7 @@ bool fake_read(struct fake *f, uint16_t dom, uint64_t gpa, void *buf, uint64_t l
 
 	for (uint64_t i = 0; i < len; i++) {
 		gfn = (gpa + i) / PAGE;
-		if (!d || gfn >= FAKE_P2M || !d->populated[gfn])
+		if (!d || fake_slot(gfn) < 0 || !d->populated[fake_slot(gfn)])
 			return false;
 		out[i] = backing(f, d, gfn)[(gpa + i) % PAGE];
 	}

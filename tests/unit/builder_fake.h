@@ -14,7 +14,10 @@
 #include "builder/builder.h"
 
 #define FAKE_DOMS 8
-#define FAKE_P2M 0xff000ULL /* guest frames below this exist */
+#define FAKE_P2M 0xff000ULL  /* guest frames below this are in the physical map */
+#define FAKE_LOW 0x20000ULL  /* the fake backs RAM gfns below this ... */
+#define FAKE_HIGH 0xfe000ULL /* ... and special pages from this to FAKE_P2M */
+#define FAKE_SLOTS (FAKE_LOW + FAKE_P2M - FAKE_HIGH)
 #define FAKE_VCPUS 8
 #define FAKE_PARAMS 64
 #define FAKE_MAPS 16
@@ -24,7 +27,7 @@ struct fake_dom {
 	bool live;
 	uint32_t max_vcpus;
 	uint64_t max_pages, pages;
-	uint8_t *populated; /* per gfn below FAKE_P2M */
+	uint8_t *populated; /* per slot (fake_slot) */
 	uint8_t **page;     /* backing, allocated when first mapped */
 	uint8_t on_poweroff, on_reboot, on_crash;
 	char name[MICA_CTL_NAME_LEN];
@@ -63,6 +66,8 @@ void fake_fini(struct fake *f);
 unsigned int fake_live_domains(const struct fake *f);
 void fake_destroy(struct fake *f, uint16_t dom);
 /* Reads guest memory (unpopulated bytes read as 0xee); false if any frame is not populated. */
+/* The slot of a gfn in populated/page, or -1 for a gfn the fake cannot back. */
+long fake_slot(uint64_t gfn);
 bool fake_read(struct fake *f, uint16_t dom, uint64_t gpa, void *buf, uint64_t len);
 
 #endif

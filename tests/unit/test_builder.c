@@ -234,9 +234,10 @@ static void test_build_domain(void **state)
 	assert_int_equal(d->on_poweroff, MICA_CTL_ACTION_DESTROY);
 	assert_int_equal(d->on_crash, MICA_CTL_ACTION_PRESERVE);
 	for (uint64_t g = 0; g < 8 * MIB_PAGES; g++)
-		assert_true(d->populated[g]);
-	assert_false(d->populated[8 * MIB_PAGES]);
-	assert_true(d->populated[BUILDER_STORE_GFN]);
+		assert_true(d->populated[fake_slot(g)]);
+	assert_false(d->populated[fake_slot(8 * MIB_PAGES)]);
+	assert_true(d->populated[fake_slot(BUILDER_STORE_GFN)]);
+	assert_false(d->populated[fake_slot(BUILDER_CONSOLE_GFN)]); /* the hypervisor's page, not RAM */
 	assert_int_equal(x->f.cmd_count[MICA_CTL_PHYSINFO], 1);
 	assert_int_equal(x->f.cmd_count[MICA_CTL_DOMAIN_CREATE], 1);
 	assert_int_equal(x->f.cmd_count[MICA_CTL_DOMAIN_DESTROY], 0);
