@@ -19,7 +19,7 @@ struct atom {
 	const char *s;
 	const uint16_t *cols; /* len + 1 entries: the last is the column just after the atom */
 	size_t len;
-	uint32_t line;
+	uint32_t line, col; /* col: where the atom starts, its opening quote for a string */
 };
 
 struct value {
@@ -111,8 +111,11 @@ static const char *show(struct parser *p, const char *s, size_t len)
 	return p->show;
 }
 
+/* The column of s[off]; offset 0 stands for the whole value, and gives where it starts. */
 static uint32_t acol(const struct atom *a, size_t off)
 {
+	if (!off)
+		return a->col;
 	return a->cols[off > a->len ? a->len : off];
 }
 
@@ -301,6 +304,7 @@ static int lex_string(struct parser *p, struct atom *a)
 	a->cols = p->cols + first;
 	a->len = p->used - first - 1;
 	a->line = line;
+	a->col = col;
 	return r;
 }
 
@@ -329,6 +333,7 @@ static int lex_number(struct parser *p, struct atom *a)
 	a->cols = p->cols + first;
 	a->len = p->pos - start;
 	a->line = p->line;
+	a->col = col;
 	return 0;
 }
 
@@ -482,8 +487,8 @@ static bool parse_u64(const char *s, size_t len, uint64_t *out)
 	return true;
 }
 
-static int number_in(struct parser *p, const char *what, const struct atom *a, size_t off, size_t len,
-		     uint64_t min, uint64_t max, uint64_t *out)
+static int number_in(struct parser *p, const char *what, const struct atom *a, size_t off, size_t len, uint64_t min,
+		     uint64_t max, uint64_t *out)
 {
 	if (!parse_u64(a->s + off, len, out))
 		return perr(p, a->line, acol(a, off), "%s: not a number: \"%s\"", what, show(p, a->s + off, len));
@@ -612,7 +617,8 @@ static int set_name(struct parser *p, const struct key_def *k, const struct valu
 		char c = a->s[i];
 
 		if (c <= ' ' || c >= 0x7f || c == '/' || c == '"' || c == '\'' || c == '\\')
-			return perr(p, a->line, acol(a, i), "name: only printable ASCII without blanks, quotes, '/' or '\\'");
+			return perr(p, a->line, acol(a, i),
+				    "name: only printable ASCII without blanks, quotes, '/' or '\\'");
 		digits += is_digit(c);
 	}
 	if (digits == a->len)
@@ -633,8 +639,8 @@ static int set_type(struct parser *p, const struct key_def *k, const struct valu
 	if (r || atom_is(a, "pvh"))
 		return r;
 	if (atom_is(a, "pv") || atom_is(a, "hvm")) {
-		return perr(p, a->line, acol(a, 0), "type: \"%s\" domains are not supported: Mica runs PVH guests only (type = \"pvh\")",
-			    a->s);
+		return perr(p, a->line, acol(a, 0),
+			    "type: \"%s\" domains are not supported: Mica runs PVH guests only (type = \"pvh\")", a->s);
 	}
 	return perr(p, a->line, acol(a, 0), "type: unknown type \"%s\" (pvh; xl also knows pv and hvm)",
 		    show(p, a->s, a->len));
@@ -648,23 +654,25 @@ static int set_builder(struct parser *p, const struct key_def *k, const struct v
 	if (r)
 		return r;
 	if (atom_is(a, "generic")) {
-		pwarn(p, a->line, acol(a, 0), "builder: \"generic\" (PV) is deprecated; Mica builds the domain as type = \"pvh\"");
+		pwarn(p, a->line, acol(a, 0),
+		      "builder: \"generic\" (PV) is deprecated; Mica builds the domain as type = \"pvh\"");
 		return 0;
 	}
 	if (atom_is(a, "hvm"))
-		return perr(p, a->line, acol(a, 0), "builder: \"hvm\" domains are not supported: Mica runs PVH guests only (type = \"pvh\")");
+		return perr(p, a->line, acol(a, 0),
+			    "builder: \"hvm\" domains are not supported: Mica runs PVH guests only (type = \"pvh\")");
 	return perr(p, a->line, acol(a, 0), "builder: unknown builder \"%s\" (generic; better: type = \"pvh\")",
 		    show(p, a->s, a->len));
 }
 
 static const char *const action_names[] = {
-	[XLCFG_ACTION_DESTROY] = "destroy",
-	[XLCFG_ACTION_RESTART] = "restart",
-	[XLCFG_ACTION_RENAME_RESTART] = "rename-restart",
-	[XLCFG_ACTION_PRESERVE] = "preserve",
-	[XLCFG_ACTION_COREDUMP_DESTROY] = "coredump-destroy",
-	[XLCFG_ACTION_COREDUMP_RESTART] = "coredump-restart",
-	[XLCFG_ACTION_SOFT_RESET] = "soft-reset",
+    [XLCFG_ACTION_DESTROY] = "destroy",
+    [XLCFG_ACTION_RESTART] = "restart",
+    [XLCFG_ACTION_RENAME_RESTART] = "rename-restart",
+    [XLCFG_ACTION_PRESERVE] = "preserve",
+    [XLCFG_ACTION_COREDUMP_DESTROY] = "coredump-destroy",
+    [XLCFG_ACTION_COREDUMP_RESTART] = "coredump-restart",
+    [XLCFG_ACTION_SOFT_RESET] = "soft-reset",
 };
 
 const char *xlcfg_action_name(enum xlcfg_action action)
@@ -685,9 +693,10 @@ static int set_action(struct parser *p, const struct key_def *k, const struct va
 	}
 	if (r)
 		return r;
-	return perr(p, a->line, acol(a, 0),
-		    "%s: unknown action \"%s\" (destroy, restart, rename-restart, preserve, coredump-destroy, coredump-restart, soft-reset)",
-		    k->name, show(p, a->s, a->len));
+	return perr(
+	    p, a->line, acol(a, 0),
+	    "%s: unknown action \"%s\" (destroy, restart, rename-restart, preserve, coredump-destroy, coredump-restart, soft-reset)",
+	    k->name, show(p, a->s, a->len));
 }
 
 static int set_uuid(struct parser *p, const struct key_def *k, const struct value *v)
@@ -708,7 +717,8 @@ static int set_uuid(struct parser *p, const struct key_def *k, const struct valu
 			p->cfg->uuid[b / 2 - 1] = (uint8_t)(hex_val(a->s[i - 1]) << 4 | hex_val(c));
 	}
 	if (a->len != 36)
-		return perr(p, a->line, acol(a, 36), "uuid: expected 8-4-4-4-12 hex digits, not \"%s\"", show(p, a->s, a->len));
+		return perr(p, a->line, acol(a, 36), "uuid: expected 8-4-4-4-12 hex digits, not \"%s\"",
+			    show(p, a->s, a->len));
 	p->cfg->has_uuid = true;
 	return 0;
 }
@@ -739,8 +749,8 @@ static int cpus_item(struct parser *p, const struct atom *a, const struct item *
 	r = number_in(p, "cpus", a, num.off, dash ? (size_t)(dash - num.s) : num.len, 0, XLCFG_MAX_CPUS - 1, &lo);
 	hi = lo;
 	if (!r && dash)
-		r = number_in(p, "cpus", a, num.off + (size_t)(dash + 1 - num.s), num.len - (size_t)(dash + 1 - num.s), lo,
-			      XLCFG_MAX_CPUS - 1, &hi);
+		r = number_in(p, "cpus", a, num.off + (size_t)(dash + 1 - num.s), num.len - (size_t)(dash + 1 - num.s),
+			      lo, XLCFG_MAX_CPUS - 1, &hi);
 	for (uint64_t c = lo; !r && c <= hi; c++) {
 		if (neg)
 			mask[c / 64] &= ~(1ull << (c % 64));
@@ -759,7 +769,8 @@ static int set_cpus(struct parser *p, const struct key_def *k, const struct valu
 	int r;
 
 	if (v->is_list)
-		return perr(p, p->set_line, p->set_col, "cpus: per-vCPU lists are not supported; give one string (\"0-3,^2\")");
+		return perr(p, p->set_line, p->set_col,
+			    "cpus: per-vCPU lists are not supported; give one string (\"0-3,^2\")");
 	a = &v->atoms[0];
 	for (bool first = true; next_item(a, &at, &it); first = false) {
 		r = cpus_item(p, a, &it, mask, first);
@@ -799,8 +810,8 @@ static int vif_mac(struct parser *p, const struct atom *a, const struct item *v,
 		bool ok = i == 17 ? i == v->len : i % 3 == 2 ? c == ':' || c == '-' : is_hex(c);
 
 		if (!ok)
-			return perr(p, a->line, acol(a, v->off + i), "vif: mac: \"%s\" is not of the form xx:xx:xx:xx:xx:xx",
-				    show(p, v->s, v->len));
+			return perr(p, a->line, acol(a, v->off + i),
+				    "vif: mac: \"%s\" is not of the form xx:xx:xx:xx:xx:xx", show(p, v->s, v->len));
 	}
 	for (size_t i = 0; i < 6; i++)
 		vif->mac[i] = (uint8_t)(hex_val(v->s[3 * i]) << 4 | hex_val(v->s[3 * i + 1]));
@@ -859,7 +870,8 @@ static const struct vif_str {
 } vif_strs[] = {{VIF_STR(bridge)}, {VIF_STR(model)}, {VIF_STR(vifname)}, {VIF_STR(backend)}, {VIF_STR(rate)}};
 
 /* Keys xl knows that mean nothing to Mica's netback. */
-static const char *const vif_ignored[] = {"script", "gatewaydev", "forwarddev", "devid", "accel", "trusted", "untrusted"};
+static const char *const vif_ignored[] = {"script", "gatewaydev", "forwarddev", "devid",
+					  "accel",  "trusted",    "untrusted"};
 
 static int vif_item(struct parser *p, const struct atom *a, const struct item *it, struct xl_vif *vif)
 {
@@ -867,7 +879,8 @@ static int vif_item(struct parser *p, const struct atom *a, const struct item *i
 	char what[40];
 
 	if (!item_split(it, &key, &val))
-		return perr(p, a->line, acol(a, it->off), "vif: expected key=value, not \"%s\"", show(p, it->s, it->len));
+		return perr(p, a->line, acol(a, it->off), "vif: expected key=value, not \"%s\"",
+			    show(p, it->s, it->len));
 	snprintf(what, sizeof(what), "vif: %.*s", (int)(key.len > 20 ? 20 : key.len), key.s);
 	if (item_is(&key, "mac"))
 		return vif_mac(p, a, &val, vif);
@@ -939,11 +952,12 @@ struct disk_spec {
 /* Deprecated "prefix:" forms of the target; format is NULL where the prefix implies none. */
 static const struct {
 	const char *prefix, *format;
-} disk_prefixes[] = {{"phy", "raw"},  {"file", "raw"}, {"aio", "raw"},    {"raw", "raw"},  {"tap", NULL},
-		     {"tap2", NULL},  {"qcow", "qcow"}, {"qcow2", "qcow2"}, {"vhd", "vhd"}, {"qed", "qed"}};
+} disk_prefixes[] = {{"phy", "raw"}, {"file", "raw"},  {"aio", "raw"},     {"raw", "raw"}, {"tap", NULL},
+		     {"tap2", NULL}, {"qcow", "qcow"}, {"qcow2", "qcow2"}, {"vhd", "vhd"}, {"qed", "qed"}};
 
-static const char *const disk_ignored[] = {"backendtype", "script", "discard", "no-discard", "direct-io-safe",
-					   "colo", "colo-host", "colo-port", "colo-export", "active-disk", "hidden-disk"};
+static const char *const disk_ignored[] = {"backendtype",    "script",      "discard",    "no-discard",
+					   "direct-io-safe", "colo",        "colo-host",  "colo-port",
+					   "colo-export",    "active-disk", "hidden-disk"};
 
 static int disk_set_pos(struct parser *p, const struct atom *a, struct disk_spec *ds, int which, const struct item *v)
 {
@@ -968,8 +982,9 @@ static int disk_target(struct parser *p, const struct atom *a, struct disk_spec 
 			if (!item_is(&word, disk_prefixes[i].prefix))
 				continue;
 			if (disk_prefixes[i].format && !ds->have[DISK_FORMAT])
-				disk_set_pos(p, a, ds, DISK_FORMAT,
-					     &(struct item){disk_prefixes[i].format, strlen(disk_prefixes[i].format), word.off});
+				disk_set_pos(
+				    p, a, ds, DISK_FORMAT,
+				    &(struct item){disk_prefixes[i].format, strlen(disk_prefixes[i].format), word.off});
 			v = (struct item){v.s + skip, v.len - skip, v.off + skip};
 			again = true;
 			break;
@@ -1052,11 +1067,12 @@ static bool vdev_ok(const char *s, size_t len)
 static int disk_vdev(struct parser *p, const struct atom *a, struct disk_spec *ds, struct xl_disk *d)
 {
 	struct item v = ds->pos[DISK_VDEV];
-	const char *colon = memchr(v.s, ':', v.len);
+	const char *colon;
 	int r;
 
 	if (!ds->have[DISK_VDEV] || !v.len)
 		return perr(p, a->line, acol(a, 0), "disk: no vdev (the device the guest sees, as xvda)");
+	colon = memchr(v.s, ':', v.len);
 	if (colon) { /* deprecated "hdc:cdrom" */
 		struct item suffix = {colon + 1, v.len - (size_t)(colon + 1 - v.s), v.off + (size_t)(colon + 1 - v.s)};
 
@@ -1067,8 +1083,8 @@ static int disk_vdev(struct parser *p, const struct atom *a, struct disk_spec *d
 		v.len = (size_t)(colon - v.s);
 	}
 	if (!vdev_ok(v.s, v.len))
-		return perr(p, a->line, acol(a, v.off), "disk: vdev: \"%s\" is not a disk name (xvda, xvdb1, hda, sdc...)",
-			    show(p, v.s, v.len));
+		return perr(p, a->line, acol(a, v.off),
+			    "disk: vdev: \"%s\" is not a disk name (xvda, xvdb1, hda, sdc...)", show(p, v.s, v.len));
 	r = copy_str(p, "disk: vdev", a, v.off, v.len, d->vdev, sizeof(d->vdev));
 	for (unsigned i = 0; !r && i < p->cfg->nr_disks; i++) {
 		if (!strcmp(p->cfg->disks[i].vdev, d->vdev))
@@ -1080,18 +1096,20 @@ static int disk_vdev(struct parser *p, const struct atom *a, struct disk_spec *d
 static int disk_check(struct parser *p, const struct atom *a, struct disk_spec *ds, struct xl_disk *d)
 {
 	const struct item *f = &ds->pos[DISK_FORMAT], *acc = &ds->pos[DISK_ACCESS], *t = &ds->pos[DISK_TARGET];
-	int r = disk_vdev(p, a, ds, d);
+	int r;
 
-	if (r)
-		return r;
 	if (ds->have[DISK_FORMAT] && f->len && !item_is(f, "raw")) {
 		for (size_t i = 0; i < ARRAY_LEN(disk_prefixes); i++) {
 			if (disk_prefixes[i].format && item_is(f, disk_prefixes[i].format))
-				return perr(p, a->line, acol(a, f->off), "disk: format %s is not supported: Mica serves raw images only",
+				return perr(p, a->line, acol(a, f->off),
+					    "disk: format %s is not supported: Mica serves raw images only",
 					    disk_prefixes[i].format);
 		}
 		return perr(p, a->line, acol(a, f->off), "disk: unknown format \"%s\" (raw)", show(p, f->s, f->len));
 	}
+	r = disk_vdev(p, a, ds, d);
+	if (r)
+		return r;
 	d->access = ds->cdrom ? XLCFG_DISK_RO : XLCFG_DISK_RW;
 	if (ds->have[DISK_ACCESS] && (item_is(acc, "r") || item_is(acc, "ro"))) {
 		d->access = XLCFG_DISK_RO;
@@ -1099,7 +1117,8 @@ static int disk_check(struct parser *p, const struct atom *a, struct disk_spec *
 		if (ds->cdrom)
 			return perr(p, a->line, acol(a, acc->off), "disk: a cdrom is read-only");
 	} else if (ds->have[DISK_ACCESS] && acc->len) {
-		return perr(p, a->line, acol(a, acc->off), "disk: access: \"%s\" is neither ro nor rw", show(p, acc->s, acc->len));
+		return perr(p, a->line, acol(a, acc->off), "disk: access: \"%s\" is neither ro nor rw",
+			    show(p, acc->s, acc->len));
 	}
 	d->cdrom = ds->cdrom;
 	if ((!ds->have[DISK_TARGET] || !t->len) && !ds->cdrom)
@@ -1156,57 +1175,69 @@ static int set_disks(struct parser *p, const struct key_def *k, const struct val
 
 /* The keys: one entry each; keys not here warn and are ignored. */
 
-#define NUM(key, field, lo, hi) {key, set_num, CFG_FIELD(field), lo, hi, NULL}
-#define STR(key, field) {key, set_str, CFG_FIELD(field), 0, 0, NULL}
-#define ACTION(field) {#field, set_action, CFG_FIELD(field), 0, 0, NULL}
-#define IGNORED(key, why) {key, set_ignored, 0, 0, 0, 0, why}
+#define NUM(key, field, lo, hi)                              \
+	{                                                    \
+		key, set_num, CFG_FIELD(field), lo, hi, NULL \
+	}
+#define STR(key, field)                                    \
+	{                                                  \
+		key, set_str, CFG_FIELD(field), 0, 0, NULL \
+	}
+#define ACTION(field)                                            \
+	{                                                        \
+#field, set_action, CFG_FIELD(field), 0, 0, NULL \
+	}
+#define IGNORED(key, why)                         \
+	{                                         \
+		key, set_ignored, 0, 0, 0, 0, why \
+	}
 static const struct key_def keys[] = {
-	{"name", set_name, 0, 0, 0, 0, NULL},
-	{"type", set_type, 0, 0, 0, 0, NULL},
-	{"builder", set_builder, 0, 0, 0, 0, NULL},
-	NUM("memory", memory_mib, 1, XLCFG_MAX_MEMORY_MIB),
-	NUM("maxmem", maxmem_mib, 1, XLCFG_MAX_MEMORY_MIB),
-	NUM("vcpus", vcpus, 1, XLCFG_MAX_VCPUS),
-	NUM("maxvcpus", maxvcpus, 1, XLCFG_MAX_VCPUS),
-	{"cpus", set_cpus, 0, 0, 0, 0, NULL},
-	NUM("cpu_weight", cpu_weight, 1, 65535),
-	NUM("cap", cap, 0, 100 * XLCFG_MAX_VCPUS),
-	STR("kernel", kernel),
-	STR("ramdisk", ramdisk),
-	STR("cmdline", cmdline),
-	STR("extra", extra),
-	STR("root", root),
-	ACTION(on_poweroff),
-	ACTION(on_reboot),
-	ACTION(on_crash),
-	ACTION(on_watchdog),
-	ACTION(on_soft_reset),
-	{"uuid", set_uuid, 0, 0, 0, 0, NULL},
-	{"vif", set_vifs, 0, 0, 0, 0, NULL},
-	{"disk", set_disks, 0, 0, 0, 0, NULL},
-	{"bootloader", set_refused, 0, 0, 0, 0, "not supported: give the guest's kernel= (and ramdisk=)"},
-	{"firmware", set_refused, 0, 0, 0, 0, "not supported: Mica boots PVH guests directly from kernel="},
-	IGNORED("bootloader_args", "there is no bootloader"),
-	IGNORED("seclabel", "Mica has no XSM/FLASK policy"),
-	IGNORED("init_seclabel", "Mica has no XSM/FLASK policy"),
-	IGNORED("pvh", "the PVHv1 switch of old xl; Mica builds PVH anyway"),
-	IGNORED("device_model_version", "PVH domains have no device model"),
-	IGNORED("device_model_override", "PVH domains have no device model"),
-	IGNORED("vfb", "no virtual framebuffer"),
-	IGNORED("vkb", "no virtual keyboard"),
-	IGNORED("channel", "no PV channels"),
-	IGNORED("serial", "the console is the PV console"),
-	IGNORED("pci", "no PCI passthrough"),
-	IGNORED("usbctrl", "no USB"),
-	IGNORED("usbdev", "no USB"),
-	IGNORED("vtpm", "no vTPM"),
-	IGNORED("p9", "no 9pfs"),
-	IGNORED("cpus_soft", "only hard affinity (cpus=)"),
-	IGNORED("max_grant_frames", "Mica's grant table size is fixed"),
-	IGNORED("max_maptrack_frames", "Mica's maptrack size is fixed"),
-	IGNORED("driver_domain", "no driver domains"),
-	IGNORED("nomigrate", "no migration"),
-	IGNORED("localtime", "PVH guests read the PV clock"),
+    {"name", set_name, 0, 0, 0, 0, NULL},
+    {"type", set_type, 0, 0, 0, 0, NULL},
+    {"builder", set_builder, 0, 0, 0, 0, NULL},
+    NUM("memory", memory_mib, 1, XLCFG_MAX_MEMORY_MIB),
+    NUM("maxmem", maxmem_mib, 1, XLCFG_MAX_MEMORY_MIB),
+    NUM("vcpus", vcpus, 1, XLCFG_MAX_VCPUS),
+    NUM("maxvcpus", maxvcpus, 1, XLCFG_MAX_VCPUS),
+    {"cpus", set_cpus, 0, 0, 0, 0, NULL},
+    NUM("cpu_weight", cpu_weight, 1, 65535),
+    NUM("cap", cap, 0, 100 * XLCFG_MAX_VCPUS),
+    STR("kernel", kernel),
+    STR("ramdisk", ramdisk),
+    STR("cmdline", cmdline),
+    STR("extra", extra),
+    STR("root", root),
+    ACTION(on_poweroff),
+    ACTION(on_reboot),
+    ACTION(on_crash),
+    ACTION(on_watchdog),
+    ACTION(on_soft_reset),
+    {"uuid", set_uuid, 0, 0, 0, 0, NULL},
+    {"vif", set_vifs, 0, 0, 0, 0, NULL},
+    {"disk", set_disks, 0, 0, 0, 0, NULL},
+    {"bootloader", set_refused, 0, 0, 0, 0, "not supported: give the guest's kernel= (and ramdisk=)"},
+    {"firmware", set_refused, 0, 0, 0, 0, "not supported: Mica boots PVH guests directly from kernel="},
+    IGNORED("bootloader_args", "there is no bootloader"),
+    IGNORED("seclabel", "Mica has no XSM/FLASK policy"),
+    IGNORED("init_seclabel", "Mica has no XSM/FLASK policy"),
+    IGNORED("pvh", "the PVHv1 switch of old xl; Mica builds PVH anyway"),
+    IGNORED("device_model_version", "PVH domains have no device model"),
+    IGNORED("device_model_override", "PVH domains have no device model"),
+    IGNORED("vfb", "no virtual framebuffer"),
+    IGNORED("vkb", "no virtual keyboard"),
+    IGNORED("channel", "no PV channels"),
+    IGNORED("serial", "the console is the PV console"),
+    IGNORED("pci", "no PCI passthrough"),
+    IGNORED("usbctrl", "no USB"),
+    IGNORED("usbdev", "no USB"),
+    IGNORED("vtpm", "no vTPM"),
+    IGNORED("p9", "no 9pfs"),
+    IGNORED("cpus_soft", "only hard affinity (cpus=)"),
+    IGNORED("max_grant_frames", "Mica's grant table size is fixed"),
+    IGNORED("max_maptrack_frames", "Mica's maptrack size is fixed"),
+    IGNORED("driver_domain", "no driver domains"),
+    IGNORED("nomigrate", "no migration"),
+    IGNORED("localtime", "PVH guests read the PV clock"),
 };
 
 _Static_assert(ARRAY_LEN(keys) <= 64, "the given and seen masks have 64 bits");
@@ -1286,8 +1317,8 @@ static int finalize(struct parser *p)
 	return 0;
 }
 
-static int run(const char *text, size_t len, const char *file, struct xl_domain_config *cfg,
-	       struct xlcfg_diag *diag, bool whole_file)
+static int run(const char *text, size_t len, const char *file, struct xl_domain_config *cfg, struct xlcfg_diag *diag,
+	       bool whole_file)
 {
 	struct parser *p = malloc(sizeof(*p));
 	int r;
@@ -1516,8 +1547,8 @@ int xlcfg_format(const struct xl_domain_config *cfg, char *buf, size_t size)
 	out_key_str(&o, "name", cfg->name);
 	out_add(&o, "type = \"pvh\"\n");
 	if (cfg->has_uuid)
-		out_add(&o, "uuid = \"%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x\"\n", u[0], u[1],
-			u[2], u[3], u[4], u[5], u[6], u[7], u[8], u[9], u[10], u[11], u[12], u[13], u[14], u[15]);
+		out_add(&o, "uuid = \"%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x\"\n", u[0],
+			u[1], u[2], u[3], u[4], u[5], u[6], u[7], u[8], u[9], u[10], u[11], u[12], u[13], u[14], u[15]);
 	out_add(&o, "memory = %llu\n", (unsigned long long)cfg->memory_mib);
 	if (cfg->maxmem_mib != cfg->memory_mib)
 		out_add(&o, "maxmem = %llu\n", (unsigned long long)cfg->maxmem_mib);
@@ -1539,8 +1570,9 @@ int xlcfg_format(const struct xl_domain_config *cfg, char *buf, size_t size)
 		out_key_str(&o, "root", cfg->root);
 	if (cfg->extra[0])
 		out_key_str(&o, "extra", cfg->extra);
-	out_add(&o, "on_poweroff = \"%s\"\non_reboot = \"%s\"\non_crash = \"%s\"\n", xlcfg_action_name(cfg->on_poweroff),
-		xlcfg_action_name(cfg->on_reboot), xlcfg_action_name(cfg->on_crash));
+	out_add(&o, "on_poweroff = \"%s\"\non_reboot = \"%s\"\non_crash = \"%s\"\n",
+		xlcfg_action_name(cfg->on_poweroff), xlcfg_action_name(cfg->on_reboot),
+		xlcfg_action_name(cfg->on_crash));
 	if (cfg->on_watchdog != XLCFG_ACTION_DESTROY)
 		out_add(&o, "on_watchdog = \"%s\"\n", xlcfg_action_name(cfg->on_watchdog));
 	if (cfg->on_soft_reset != XLCFG_ACTION_SOFT_RESET)

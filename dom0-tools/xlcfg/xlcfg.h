@@ -75,11 +75,11 @@ struct xl_domain_config {
 	uint64_t memory_mib;
 	uint64_t maxmem_mib; /* memory_mib unless maxmem= was given */
 	uint32_t vcpus;
-	uint32_t maxvcpus; /* vcpus unless maxvcpus= was given */
+	uint32_t maxvcpus;                     /* vcpus unless maxvcpus= was given */
 	uint64_t cpumask[XLCFG_MAX_CPUS / 64]; /* cpus=: the physical CPUs the vCPUs may run on */
-	bool cpus_all;                          /* cpus= absent or "all": no restriction */
-	uint32_t cpu_weight;                    /* credit scheduler weight, 0 = default (256) */
-	uint32_t cap;                           /* credit scheduler cap in percent of one CPU, 0 = none */
+	bool cpus_all;                         /* cpus= absent or "all": no restriction */
+	uint32_t cpu_weight;                   /* credit scheduler weight, 0 = default (256) */
+	uint32_t cap;                          /* credit scheduler cap in percent of one CPU, 0 = none */
 	char kernel[XLCFG_PATH_MAX];
 	char ramdisk[XLCFG_PATH_MAX];
 	char cmdline[XLCFG_CMDLINE_MAX]; /* as given in cmdline= */
