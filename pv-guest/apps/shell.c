@@ -21,6 +21,18 @@
 #include <string.h>
 #include <time.h>
 
+/* Linked only into the dom0 image (pv-guest/dom0/toolstack.c). */
+extern int mica_cmd(int argc, char **argv) __attribute__((weak));
+
+static int cmd_mica(int argc, char **argv)
+{
+	if (!mica_cmd) {
+		printf("%s: only dom0's image has the toolstack\n", argv[0]);
+		return 1;
+	}
+	return mica_cmd(argc, argv);
+}
+
 struct command {
 	const char *name;
 	int (*fn)(int argc, char **argv);
@@ -249,6 +261,8 @@ static const struct command commands[] = {
     {"fetch", shell_fetch, "fetch A.B.C.D[:PORT] [PATH]: HTTP GET, the answer printed"},
     {"tcp", shell_tcp, "tcp A.B.C.D[:PORT] TEXT: send TEXT (port 7), print as much back"},
     {"blk", blk_cmd, "blk info|open|close|read|write|flush: the block device"},
+    {"mica", cmd_mica, "mica VERB ...: manage domains (dom0; also: xl; mica help lists the verbs)"},
+    {"xl", cmd_mica, NULL},
     {"shutdown", cmd_poweroff, "power off (also: poweroff)"},
     {"poweroff", cmd_poweroff, NULL},
     {"reboot", cmd_reboot, "reboot the domain"},
