@@ -246,3 +246,30 @@ sc_qemu_esp_demo() {
 	expect "$LOG" '^d1 \(demo\): running' "debug key q lists the demo domain"
 }
 PV_GUEST_SCENARIOS+=(qemu_esp_demo)
+
+# dom0's `mica` command over the control interface (the parts wired so far: docs/cli.md).
+sc_svm_dom0_mica() {
+	local iso="$WORK/dom0-mica.iso"
+	cp "$BUILD/pv-guest/pv-guest.elf" "$BUILD/pv-guest/dom0.elf" "$WORK/" || { FAILS+=("no pv-guest images"); return; }
+	scripts/mkiso.sh "$BUILD/mica.elf" "$iso" "console=com1,115200 on_idle=poweroff" \
+		"$WORK/dom0.elf name=dom0 memory=32 -- shell -c sleep 2000 , mica list , mica info , mica pause 1 , mica list , mica unpause 1 , xl vcpu-pin 1 0 1 , mica vcpu-list 1 , mica sched-credit -d web -w 512 , mica sched-credit , mica shutdown -w 2 , mica destroy web , sleep 500 , mica list -l , mica nosuchverb , mica destroy nosuch , poweroff" \
+		"$WORK/pv-guest.elf name=web memory=4 -- shell" "$WORK/pv-guest.elf name=other memory=4 -- shell" ||
+		{ FAILS+=("mkiso"); return; }
+	emu_run "$LOG" 120 "" qemu-system-x86_64 -accel tcg -machine pc -cpu "$QEMU_CPU" -smp 2 -m 512 \
+		-display none -serial file:"$LOG" -no-reboot -cdrom "$iso"
+	expect_rc "$EMU_RC" 0 "QEMU (ACPI power-off after the domains)"
+	expect "$LOG" '^\(d0\) Name {40}ID   Mem VCPUs.State.Time\(s\)' "mica list: xl's header"
+	expect "$LOG" '^\(d0\) web +1 +4 +1 +r-----' "mica list: a row as xl prints it"
+	expect "$LOG" '^\(d0\) web +1 +4 +1 +--p---' "mica pause shows in the state"
+	expect "$LOG" '^\(d0\) xen_version +: 4\.17-mica' "mica info"
+	expect "$LOG" '^\(d0\) web +1 +0 +0 .*  1 / all' "xl vcpu-pin took effect (vcpu-list)"
+	expect "$LOG" '^\(d0\) web +1 +512 +0' "sched-credit -w took effect"
+	expect "$LOG" '^Mica: d2 \(other\) shut down: poweroff' "mica shutdown stops the domain"
+	expect "$LOG" '^\(d0\) Domain 2 has been shut down' "shutdown -w waits"
+	expect "$LOG" '^Mica: d1 \(web\) is being destroyed by d0' "mica destroy by name"
+	expect "$LOG" '^\(d0\)         "name": "dom0",' "mica list -l: JSON"
+	expect "$LOG" "^\\(d0\\) mica: unknown subcommand 'nosuchverb'" "an unknown verb is refused"
+	expect "$LOG" "^\\(d0\\) mica destroy: domain 'nosuch' does not exist" "an unknown domain is refused"
+	every_page_back
+}
+PV_GUEST_SCENARIOS+=(svm_dom0_mica)
