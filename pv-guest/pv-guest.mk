@@ -57,7 +57,7 @@ $(PVG_DIR)/pv-guest.elf: $(PVG_OBJS) pv-guest/arch/x86/link.ld $(NEWLIB_STAMP)
 # The dom0 image: the same kernel plus pv-guest/dom0/ (store service, backends, control
 # interface) and the store daemon's core from dom0-tools/xenstore/.
 PVG_DOM0_SRCS := $(sort $(wildcard pv-guest/dom0/*.c))
-XS_SRCS := $(sort $(wildcard dom0-tools/xenstore/*.c dom0-tools/cli/*.c))
+XS_SRCS := $(sort $(wildcard dom0-tools/xenstore/*.c dom0-tools/cli/*.c dom0-tools/builder/*.c dom0-tools/xlcfg/*.c))
 PVG_DOM0_OBJS := $(patsubst %.c,$(BUILD)/%.o,$(PVG_DOM0_SRCS)) $(patsubst %.c,$(PVG_DIR)/%.o,$(XS_SRCS))
 PVG_DOM0_CFLAGS := -Iinclude/public -Idom0-tools
 
@@ -72,7 +72,15 @@ $(PVG_DIR)/dom0.elf: $(PVG_OBJS) $(PVG_DOM0_OBJS) pv-guest/arch/x86/link.ld $(NE
 	@echo "  LD      $@"
 	$(Q)$(LD) $(PVG_LDFLAGS) -o $@ $(PVG_OBJS) $(PVG_DOM0_OBJS) $(PVG_LIBS)
 
-pv-guest: $(PVG_DIR)/pv-guest.elf $(PVG_DIR)/dom0.elf
+# dom0's initrd (cpio newc): boot/initrd/ (the domain configs in /etc/mica) and the pv-guest
+# image as /boot/pv-guest.elf.
+$(PVG_DIR)/dom0-initrd.cpio: $(PVG_DIR)/pv-guest.elf $(shell find boot/initrd -type f) | $(DEPS_OK)
+	@echo "  CPIO    $@"
+	$(Q)rm -rf $(PVG_DIR)/initrd && mkdir -p $(PVG_DIR)/initrd/boot && cp -r boot/initrd/. $(PVG_DIR)/initrd/
+	$(Q)cp $(PVG_DIR)/pv-guest.elf $(PVG_DIR)/initrd/boot/
+	$(Q)cd $(PVG_DIR)/initrd && find . -mindepth 1 | LC_ALL=C sort | cpio -o -H newc --quiet >../dom0-initrd.cpio
+
+pv-guest: $(PVG_DIR)/pv-guest.elf $(PVG_DIR)/dom0.elf $(PVG_DIR)/dom0-initrd.cpio
 
 -include $(wildcard $(PVG_OBJS:.o=.d) $(PVG_DOM0_OBJS:.o=.d))
 

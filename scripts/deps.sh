@@ -6,7 +6,7 @@ set -e
 PKGS="gcc make binutils libc6-dev gnu-efi libxen-dev libcmocka-dev pkg-config \
 qemu-system-x86 ovmf bochs bochsbios vgabios bochs-term \
 grub-pc-bin grub-efi-amd64-bin grub-common xorriso mtools dosfstools gdisk bsdutils \
-python3 clang-format console-setup-linux newlib-source"
+python3 clang-format console-setup-linux newlib-source cpio"
 
 missing=""
 for p in $PKGS; do

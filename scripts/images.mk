@@ -7,12 +7,13 @@ MICA_CFG  ?= boot/mica.cfg
 ISO_OPTIONS ?= console=com1,115200,fb
 
 esp: $(ESP)/.stamp
-$(ESP)/.stamp: $(BUILD)/mica.elf $(BUILD)/mica.efi $(MICA_CFG) $(PVG_DIR)/dom0.elf $(PVG_DIR)/pv-guest.elf
+$(ESP)/.stamp: $(BUILD)/mica.elf $(BUILD)/mica.efi $(MICA_CFG) $(PVG_DIR)/dom0.elf $(PVG_DIR)/pv-guest.elf \
+		$(PVG_DIR)/dom0-initrd.cpio
 	@echo "  ESP     $(ESP)/"
 	$(Q)rm -rf $(ESP) && mkdir -p $(ESP_DIR)
 	$(Q)cp $(BUILD)/mica.efi $(ESP_DIR)/BOOTX64.EFI
 	$(Q)cp $(BUILD)/mica.elf $(ESP_DIR)/mica.elf
-	$(Q)cp $(PVG_DIR)/dom0.elf $(PVG_DIR)/pv-guest.elf $(ESP_DIR)/
+	$(Q)cp $(PVG_DIR)/dom0.elf $(PVG_DIR)/pv-guest.elf $(PVG_DIR)/dom0-initrd.cpio $(ESP_DIR)/
 	$(Q)cp $(MICA_CFG) $(ESP_DIR)/mica.cfg
 	$(Q)touch $@
 

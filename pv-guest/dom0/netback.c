@@ -716,22 +716,14 @@ static int netback_parse(const char *config)
 	return 0;
 }
 
-static int netback_init(const char *config)
+/* The buffers and the DHCP server, once. */
+static int netback_setup(void)
 {
-	int err;
-
-	for (unsigned int i = 0; i < nr_vifs; i++)
-		if (vifs[i].active)
-			return -EBUSY;
-	fdb_reset();
-	rx_n = 0;
-	dhcpd_init(&dhcp, 0x0a000000u, dhcp_mac);
-	dhcp_on = true;
-	err = netback_parse(config ? config : "");
-	if (err) {
-		printk("netback: bad vif= option \"%s\"\n", config);
-		nr_vifs = 0;
-		return err;
+	if (!dhcp_on) {
+		fdb_reset();
+		rx_n = 0;
+		dhcpd_init(&dhcp, 0x0a000000u, dhcp_mac);
+		dhcp_on = true;
 	}
 	if (!tx_bufs) {
 		_Static_assert(NETBACK_TX_BATCH * NETBACK_BUF_SIZE == 16 * PAGE_SIZE, "the buffers are 2^4 pages");
@@ -740,6 +732,48 @@ static int netback_init(const char *config)
 			return -ENOMEM;
 	}
 	return 0;
+}
+
+int netback_add_vif(domid_t dom, uint16_t vlan)
+{
+	struct netback_vif *vif = vif_find(dom);
+	int err = netback_setup();
+
+	if (err)
+		return err;
+	if (vif)
+		return vif->vlan == vlan ? 0 : -EEXIST;
+	if (dom == 0 || dom >= DOMID_FIRST_RESERVED || vlan > 4094)
+		return -EINVAL;
+	if (nr_vifs == NETBACK_MAX_VIFS)
+		return -ENOSPC;
+	vif = &vifs[nr_vifs++];
+	memset(vif, 0, sizeof(*vif));
+	vif->dom = dom;
+	vif->vlan = vlan;
+	vif->state = XenbusStateClosed;
+	snprintf(vif->fe, sizeof(vif->fe), "/local/domain/%u/device/vif/0", vif->dom);
+	snprintf(vif->be, sizeof(vif->be), "/local/domain/0/backend/vif/%u/0", vif->dom);
+	return 0;
+}
+
+static int netback_init(const char *config)
+{
+	int err;
+
+	for (unsigned int i = 0; i < nr_vifs; i++)
+		if (vifs[i].active)
+			return -EBUSY;
+	dhcp_on = false; /* a fresh bridge */
+	err = netback_setup();
+	if (err)
+		return err;
+	err = netback_parse(config ? config : "");
+	if (err) {
+		printk("netback: bad vif= option \"%s\"\n", config);
+		nr_vifs = 0;
+	}
+	return err;
 }
 
 static const char *const state_names[] = {

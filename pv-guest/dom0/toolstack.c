@@ -1,8 +1,10 @@
 /*
  * dom0's toolstack behind the `mica` (and `xl`) shell command: dom0-tools/cli/ over Mica's
- * control interface and Xen's hypercalls. What needs the builder, xl.cfg and device hot-plug
- * (create, console, network-/block-attach, mem-set, vcpu-set, rename) is not wired yet: those
- * operations are NULL and the CLI says "not supported here".
+ * control interface and Xen's hypercalls. `create` reads an xl.cfg file and the kernel from
+ * dom0's initrd (xlcfg/, initrd/), builds with builder/, gives the domain the config's vifs and
+ * RAM disks (netback, blkback), and unpauses it; the store introduces it as it does any domain.
+ * Not wired yet (the CLI says "not supported here"): console, network-/block-attach, mem-set,
+ * vcpu-set, rename.
  */
 #include <pv/dom0.h>
 #include <pv/hypercall.h>
@@ -12,7 +14,14 @@
 #include <stdio.h>
 #include <string.h>
 
+#include <pv/initrd.h>
+#include <pv/mm.h>
+
+#include <stdlib.h>
+
+#include "builder/builder.h"
 #include "cli/cli.h"
+#include "xlcfg/xlcfg.h"
 
 static int ts_list(void *ctx, struct mica_ctl_dominfo *buf, unsigned max)
 {
@@ -209,7 +218,238 @@ static int ts_sched_set(void *ctx, uint16_t dom, const struct mica_ctl_sched *s)
 	return dom0_ctl(&c);
 }
 
+/* ---- the builder's access to the hypervisor */
+
+#define MAP_GFN 0xe0000UL /* a window of dom0's physical space for the builder's foreign mappings */
+#define MAP_PAGES 1024
+static uint8_t map_used[MAP_PAGES];
+
+static int b_ctl(void *ctx, struct mica_ctl *c)
+{
+	(void)ctx;
+	return dom0_ctl(c);
+}
+
+static int b_set_param(void *ctx, uint16_t dom, uint32_t index, uint64_t value)
+{
+	struct xen_hvm_param p = {.domid = dom, .index = index, .value = value};
+
+	(void)ctx;
+	return (int)HYPERVISOR_hvm_op(HVMOP_set_param, &p);
+}
+
+static int b_get_param(void *ctx, uint16_t dom, uint32_t index, uint64_t *value)
+{
+	struct xen_hvm_param p = {.domid = dom, .index = index};
+	int rc = (int)HYPERVISOR_hvm_op(HVMOP_get_param, &p);
+
+	(void)ctx;
+	*value = p.value;
+	return rc;
+}
+
+static int b_alloc_unbound(void *ctx, uint16_t dom, uint16_t remote, uint32_t *port)
+{
+	struct evtchn_alloc_unbound op = {.dom = dom, .remote_dom = remote};
+	int rc = (int)HYPERVISOR_event_channel_op(EVTCHNOP_alloc_unbound, &op);
+
+	(void)ctx;
+	*port = op.port;
+	return rc;
+}
+
+static void *b_map(void *ctx, uint16_t dom, uint64_t gfn, unsigned int nr)
+{
+	struct mica_ctl c = {.cmd = MICA_CTL_MAP_FOREIGN, .domain = dom};
+	unsigned int first = 0, run = 0;
+
+	(void)ctx;
+	for (unsigned int i = 0; i < MAP_PAGES && run < nr; i++) {
+		run = map_used[i] ? 0 : run + 1;
+		if (run == 1)
+			first = i;
+	}
+	if (!nr || run < nr)
+		return NULL;
+	c.u.map_foreign.gfn = gfn;
+	c.u.map_foreign.caller_gfn = MAP_GFN + first;
+	c.u.map_foreign.nr_pages = nr;
+	if (dom0_ctl(&c))
+		return NULL;
+	memset(map_used + first, 1, nr);
+	return gfn_to_virt(MAP_GFN + first);
+}
+
+static void b_unmap(void *ctx, void *p, unsigned int nr)
+{
+	unsigned long gfn = virt_to_gfn(p);
+	struct mica_ctl c = {.cmd = MICA_CTL_UNMAP_FOREIGN};
+	static struct mica_ctl_dominfo info[64];
+	int n = 0;
+
+	(void)ctx;
+	if (gfn < MAP_GFN || gfn + nr > MAP_GFN + MAP_PAGES)
+		return;
+	/* The unmap names the mapped domain; the mapping is found by its caller_gfn in any of them. */
+	c.u.unmap_foreign.caller_gfn = gfn;
+	struct mica_ctl l = {.cmd = MICA_CTL_DOMAIN_LIST};
+
+	l.u.list.buffer = (uint64_t)(uintptr_t)info;
+	l.u.list.max_entries = 64;
+	if (!dom0_ctl(&l))
+		n = (int)l.u.list.nr_entries;
+	for (int i = 0; i < n; i++) {
+		c.domain = info[i].domain;
+		c.u.unmap_foreign.caller_gfn = gfn;
+		if (!dom0_ctl(&c))
+			break;
+	}
+	memset(map_used + (gfn - MAP_GFN), 0, nr);
+}
+
+static uint64_t b_clock(void *ctx)
+{
+	(void)ctx;
+	return (uint64_t)NOW();
+}
+
+static const struct builder_ops builder_ops = {
+    .ctl = b_ctl,
+    .hvm_set_param = b_set_param,
+    .hvm_get_param = b_get_param,
+    .evtchn_alloc_unbound = b_alloc_unbound,
+    .map = b_map,
+    .unmap = b_unmap,
+    .clock = b_clock,
+};
+
+/* ---- create */
+
+static uint8_t ctl_action(enum xlcfg_action a, const char *what)
+{
+	if (a == XLCFG_ACTION_PRESERVE)
+		return MICA_CTL_ACTION_PRESERVE;
+	if (a != XLCFG_ACTION_DESTROY)
+		fprintf(stderr, "warning: %s=\"%s\": only destroy and preserve are carried out yet; destroy\n", what,
+			xlcfg_action_name(a));
+	return MICA_CTL_ACTION_DESTROY;
+}
+
+/* Disks are RAM disks for now: target "ram:MIB". */
+static int disk_mib(const struct xl_disk *d, unsigned long *mib)
+{
+	char *end;
+
+	if (strncmp(d->target, "ram:", 4))
+		return -EOPNOTSUPP;
+	*mib = strtoul(d->target + 4, &end, 10);
+	return *end || !*mib ? -EINVAL : 0;
+}
+
+static int ts_create(void *ctx, const char *cfg_path, char **overrides, unsigned n, bool paused, uint16_t *domid,
+		     char *errbuf, size_t errlen)
+{
+	struct xl_domain_config *cfg = calloc(1, sizeof(*cfg));
+	struct xlcfg_diag *diag = calloc(1, sizeof(*diag));
+	struct builder_params p = {0};
+	struct builder_result res;
+	const void *text, *kernel, *ramdisk = NULL;
+	size_t len, kernel_len, ramdisk_len = 0;
+	int rc = -ENOMEM;
+
+	(void)ctx;
+	if (!cfg || !diag)
+		goto out;
+	rc = initrd_open(cfg_path, &text, &len);
+	if (rc) {
+		snprintf(errbuf, errlen, "%s: not in dom0's initrd (%d)", cfg_path, rc);
+		goto out;
+	}
+	rc = xlcfg_parse(text, len, cfg_path, cfg, diag);
+	for (unsigned int i = 0; !rc && i < n; i++)
+		rc = xlcfg_apply_override(cfg, overrides[i], diag);
+	for (unsigned int i = 0; i < diag->nr_warnings; i++)
+		fprintf(stderr, "warning: %s\n", diag->warnings[i].text);
+	if (rc) {
+		snprintf(errbuf, errlen, "%s", diag->error);
+		goto out;
+	}
+	for (unsigned int i = 0; i < cfg->nr_disks; i++) {
+		unsigned long mib;
+
+		if (disk_mib(&cfg->disks[i], &mib)) {
+			snprintf(errbuf, errlen, "disk %s: target \"%s\": dom0 serves RAM disks only yet (target=ram:MIB)",
+				 cfg->disks[i].vdev, cfg->disks[i].target);
+			rc = -EOPNOTSUPP;
+			goto out;
+		}
+	}
+	rc = initrd_open(cfg->kernel, &kernel, &kernel_len);
+	if (rc) {
+		snprintf(errbuf, errlen, "kernel %s: not in dom0's initrd (%d)", cfg->kernel, rc);
+		goto out;
+	}
+	if (cfg->ramdisk[0] && (rc = initrd_open(cfg->ramdisk, &ramdisk, &ramdisk_len))) {
+		snprintf(errbuf, errlen, "ramdisk %s: not in dom0's initrd (%d)", cfg->ramdisk, rc);
+		goto out;
+	}
+	p.name = cfg->name;
+	p.memory_mib = cfg->memory_mib;
+	p.maxmem_mib = cfg->maxmem_mib;
+	p.vcpus = cfg->vcpus;
+	p.cpumask = cfg->cpus_all ? 0 : cfg->cpumask[0];
+	p.kernel = kernel;
+	p.kernel_len = kernel_len;
+	p.ramdisk = ramdisk;
+	p.ramdisk_len = ramdisk_len;
+	p.cmdline = cfg->boot_cmdline;
+	p.on_poweroff = ctl_action(cfg->on_poweroff, "on_poweroff");
+	p.on_reboot = ctl_action(cfg->on_reboot, "on_reboot");
+	p.on_crash = ctl_action(cfg->on_crash, "on_crash");
+	rc = builder_build(&p, &builder_ops, NULL, &res, errbuf, errlen);
+	if (rc)
+		goto out;
+	*domid = res.domid;
+	/* Devices: the backends write their store entries when the store introduces the domain. */
+	for (unsigned int i = 0; !rc && i < cfg->nr_vifs; i++)
+		rc = i ? -EOPNOTSUPP : netback_add_vif(res.domid, cfg->vifs[i].vlan);
+	for (unsigned int i = 0; !rc && i < cfg->nr_disks; i++) {
+		unsigned long mib;
+		char spec[32];
+
+		disk_mib(&cfg->disks[i], &mib);
+		snprintf(spec, sizeof(spec), "%u:%lu", res.domid, mib);
+		rc = i ? -EOPNOTSUPP : blkback_backend.init(spec);
+		if (rc == -EEXIST)
+			rc = 0; /* a disk kept from an earlier domain with this id */
+	}
+	if (rc) {
+		struct mica_ctl d = {.cmd = MICA_CTL_DOMAIN_DESTROY, .domain = res.domid};
+
+		snprintf(errbuf, errlen, "devices: %s (%d); one vif and one disk per domain for now",
+			 rc == -EOPNOTSUPP ? "not supported" : "refused", rc);
+		dom0_ctl(&d);
+		goto out;
+	}
+	uint64_t tool = 0, hyp = 0;
+
+	for (unsigned int i = 0; i < BUILDER_NR_PHASES; i++) {
+		tool += res.timing.total[i] - res.timing.hypervisor[i];
+		hyp += res.timing.hypervisor[i];
+	}
+	fprintf(stderr, "mica create: d%u (%s) built in %llu us: toolstack %llu us, hypervisor %llu us\n", res.domid,
+		cfg->name, (unsigned long long)(tool + hyp) / 1000, (unsigned long long)tool / 1000,
+		(unsigned long long)hyp / 1000);
+	if (!paused)
+		rc = simple(MICA_CTL_DOMAIN_UNPAUSE, res.domid);
+out:
+	free(cfg);
+	free(diag);
+	return rc;
+}
+
 static const struct mica_toolstack toolstack = {
+    .create = ts_create,
     .list = ts_list,
     .physinfo = ts_physinfo,
     .version = ts_version,

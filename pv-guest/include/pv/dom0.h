@@ -47,6 +47,9 @@ int blkback_status(char *buf, size_t size);
 void blkback_poll(void); /* unit tests: the vbd threads' turn (threads do not run on the host) */
 #endif
 
+/* A vif for domain dom (on vlan, 0: untagged), served once the domain is up; 0 if it has one. */
+int netback_add_vif(domid_t dom, uint16_t vlan);
+
 /* netback (docs/dom0-netback.md): per vif its state and counters, then the bridge; the length. */
 int netback_status(char *buf, size_t size);
 #ifdef PV_HOST_TEST
