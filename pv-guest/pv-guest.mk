@@ -26,7 +26,11 @@ PVG_SRCS := $(sort $(wildcard pv-guest/arch/x86/*.c pv-guest/kernel/*.c pv-guest
 	pv-guest/lwip/*.c))
 PVG_ASMS := $(sort $(wildcard pv-guest/arch/x86/*.S))
 PVG_LWIP_OBJS := $(patsubst %.c,$(PVG_DIR)/lwip-src/%.o,$(LWIP_SRC_FILES))
-PVG_OBJS := $(patsubst %.c,$(BUILD)/%.o,$(PVG_SRCS)) $(patsubst %.S,$(BUILD)/%.o,$(PVG_ASMS)) $(PVG_LWIP_OBJS)
+# Portable parts of dom0-tools/ that every image uses (the initrd's cpio reader); built by the
+# $(PVG_DIR)/dom0-tools/ rule below.
+PVG_TOOLS_SRCS := dom0-tools/initrd/cpio.c
+PVG_OBJS := $(patsubst %.c,$(BUILD)/%.o,$(PVG_SRCS)) $(patsubst %.S,$(BUILD)/%.o,$(PVG_ASMS)) $(PVG_LWIP_OBJS) \
+	$(patsubst %.c,$(PVG_DIR)/%.o,$(PVG_TOOLS_SRCS))
 
 $(NEWLIB_STAMP): scripts/build-newlib.sh | $(DEPS_OK)
 	@test -f $(NEWLIB_TARBALL) || { echo "pv-guest: $(NEWLIB_TARBALL) missing: apt-get install newlib-source"; exit 1; }
@@ -62,6 +66,7 @@ PVG_DOM0_OBJS := $(patsubst %.c,$(BUILD)/%.o,$(PVG_DOM0_SRCS)) $(patsubst %.c,$(
 PVG_DOM0_CFLAGS := -Iinclude/public -Idom0-tools
 
 $(patsubst %.c,$(BUILD)/%.o,$(PVG_DOM0_SRCS)): PVG_CFLAGS += $(PVG_DOM0_CFLAGS)
+$(BUILD)/pv-guest/kernel/initrd.o: PVG_CFLAGS += -Idom0-tools
 
 $(PVG_DIR)/dom0-tools/%.o: dom0-tools/%.c $(NEWLIB_STAMP) | $(DEPS_OK)
 	@mkdir -p $(dir $@)

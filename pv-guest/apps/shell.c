@@ -8,6 +8,7 @@
 #include <pv/console.h>
 #include <pv/events.h>
 #include <pv/gnttab.h>
+#include <pv/initrd.h>
 #include <pv/mm.h>
 #include <pv/sched.h>
 #include <pv/setup.h>
@@ -118,6 +119,67 @@ static int cmd_echo(int argc, char **argv)
 	for (int i = 1; i < argc; i++)
 		printf("%s%s", argv[i], i + 1 < argc ? " " : "");
 	printf("\n");
+	return 0;
+}
+
+/* ---- the initrd (pv/initrd.h) */
+
+static void ls_one(const char *name, size_t size, bool is_dir, void *arg)
+{
+	(void)arg;
+	if (is_dir)
+		printf("%10s  %s/\n", "", name);
+	else
+		printf("%10zu  %s\n", size, name);
+}
+
+static int cmd_ls(int argc, char **argv)
+{
+	const char *dir = argc > 1 ? argv[1] : "/";
+	int rc = initrd_list(dir, ls_one, NULL);
+
+	if (rc == -ENOTDIR) {
+		const void *data;
+		size_t len;
+
+		if (!initrd_open(dir, &data, &len)) {
+			ls_one(dir, len, false, NULL);
+			return 0;
+		}
+	}
+	if (rc < 0) {
+		printf("ls: %s: %s\n", dir, rc == -ENOENT ? "no such file or directory" : strerror(-rc));
+		return 1;
+	}
+	return 0;
+}
+
+/* Text only: a NUL in the first 512 bytes means a binary file (an ELF kernel, say). */
+static int cmd_cat(int argc, char **argv)
+{
+	const void *data;
+	size_t len;
+	int rc;
+
+	if (argc != 2) {
+		printf("usage: cat FILE\n");
+		return 1;
+	}
+	rc = initrd_open(argv[1], &data, &len);
+	if (rc) {
+		printf("cat: %s: %s\n", argv[1],
+		       rc == -ENOENT   ? "no such file"
+		       : rc == -EISDIR ? "is a directory"
+				       : "not a regular file");
+		return 1;
+	}
+	if (memchr(data, '\0', MIN(len, (size_t)512))) {
+		printf("cat: %s: a binary file (%zu bytes), not shown\n", argv[1], len);
+		return 1;
+	}
+	fwrite(data, 1, len, stdout);
+	if (len && ((const char *)data)[len - 1] != '\n')
+		printf("\n");
 	return 0;
 }
 
@@ -256,6 +318,8 @@ static const struct command commands[] = {
     {"sleep", cmd_sleep, "sleep MS: sleep on a timer"},
     {"echo", cmd_echo, "echo WORDS: print them"},
     {"xs", cmd_xs, "xs read|write|ls|rm|mkdir|perms|watch|tx: the store"},
+    {"ls", cmd_ls, "ls [DIR]: files in the initrd, sizes, directories with a /"},
+    {"cat", cmd_cat, "cat FILE: print a text file from the initrd"},
     {"net", net_cmd, "network status"},
     {"ping", ping_cmd, "ping A.B.C.D [COUNT]: ICMP echo"},
     {"fetch", shell_fetch, "fetch A.B.C.D[:PORT] [PATH]: HTTP GET, the answer printed"},

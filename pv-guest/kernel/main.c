@@ -10,6 +10,7 @@
 #include <pv/events.h>
 #include <pv/gnttab.h>
 #include <pv/hypercall.h>
+#include <pv/initrd.h>
 #include <pv/mm.h>
 #include <pv/sched.h>
 #include <pv/setup.h>
@@ -217,6 +218,7 @@ static void main_thread(void *arg)
 		printk("\n");
 		kernel_poweroff();
 	}
+	(void)initrd_init(); /* -ENOENT: no module; a malformed archive is reported */
 	/* The dom0 image (pv-guest/dom0/) serves the store itself; others connect to it. */
 	rc = dom0_main ? dom0_main() : -EPERM;
 	if (rc == -EPERM)
