@@ -362,7 +362,7 @@ static int ts_create(void *ctx, const char *cfg_path, char **overrides, unsigned
 		goto out;
 	rc = initrd_open(cfg_path, &text, &len);
 	if (rc) {
-		snprintf(errbuf, errlen, "%s: not in dom0's initrd (%d)", cfg_path, rc);
+		snprintf(errbuf, errlen, "no such file in dom0's initrd (%d; ls /etc/mica lists the configs)", rc);
 		goto out;
 	}
 	rc = xlcfg_parse(text, len, cfg_path, cfg, diag);

@@ -200,8 +200,9 @@ sc_svm_pvg_blk() {
 }
 PV_GUEST_SCENARIOS+=(svm_pvg_net vmx_pvg_net svm_pvg_blk)
 
-# What `make run` boots: build/esp/ as it is (boot/mica.cfg: dom0 with its shell, a demo domain
-# serving HTTP), under OVMF on q35, typed at like a user: dom0's prompt shows, commands answer.
+# What `make run` boots: build/esp/ as it is (boot/mica.cfg: dom0 with its shell and its initrd),
+# under OVMF on q35, typed at as the README walks a new user through: create the demo domain
+# from /etc/mica/demo.cfg, list, look at its console, destroy it, power off with a debug key.
 sc_qemu_esp_demo() {
 	local fifo="$WORK/demo-serial" vars
 	vars=$(mktemp "${TMPDIR:-/tmp}/mica-vars.XXXXXX")
@@ -209,19 +210,29 @@ sc_qemu_esp_demo() {
 	rm -f "$fifo.in" "$fifo.out"
 	mkfifo "$fifo.in"
 	: >"$fifo.out"
-	( # the user: waits for dom0's prompt, types, looks at d1, powers off through the debug keys
+	( # the user
 		exec 3<>"$fifo.in"
 		for _ in $(seq 1200); do grep -q '(d0) pv> ' "$fifo.out" && break; sleep 0.1; done
-		for _ in $(seq 300); do grep -q '(d1) httpd: listening' "$fifo.out" && break; sleep 0.1; done
-		for line in 'info' 'xs ls /local/domain' 'xs read /local/domain/1/name'; do
+		for line in 'info' 'ls /etc/mica' 'mica create /etc/mica/demo.cfg'; do
 			printf '%s\r' "$line" >&3
 			sleep 1
 		done
-		printf '\001\001\001' >&3 # to d1 (no shell: nothing to type)
+		for _ in $(seq 300); do grep -q '(d1) httpd: listening' "$fifo.out" && break; sleep 0.1; done
+		printf 'mica list\r' >&3
+		sleep 1
+		printf '\001\001\001' >&3 # to d1's console
 		sleep 1
 		printf '\001\001\001' >&3 # to the debug keys
 		sleep 1
 		printf 'q' >&3
+		sleep 1
+		printf '\001\001\001' >&3 # back to dom0
+		sleep 1
+		printf 'mica destroy demo\r' >&3
+		sleep 2
+		printf 'mica list\r' >&3
+		sleep 1
+		printf '\001\001\001' >&3 # to the debug keys (no other domain now)
 		sleep 1
 		printf 'P' >&3
 		sleep 5
@@ -236,14 +247,16 @@ sc_qemu_esp_demo() {
 	tr -d '\r' <"$LOG" >"$LOG.tmp" && mv "$LOG.tmp" "$LOG"
 	expect_rc "$EMU_RC" 0 "QEMU (powered off with the debug key P)"
 	expect "$LOG" '^Mica: console input goes to d0' "the console starts with dom0"
-	expect "$LOG" '^\(d0\) dom0: store up; backends: vif vbd' "dom0 serves the store, vif and vbd"
+	expect "$LOG" '^\(d0\) pv-guest: initrd: [0-9]+ entries' "dom0 has its initrd"
+	expect "$LOG" '^\(d0\) pv> ls /etc/mica$' "dom0's prompt shows and echoes what is typed"
+	expect "$LOG" '^\(d0\) +[0-9]+  demo\.cfg' "the demo config is there"
+	expect "$LOG" '^\(d0\) mica create: d1 \(demo\) built in [0-9]+ us' "mica create builds the demo domain"
 	expect "$LOG" '^\(d1\) net: en0 up, address 10\.0\.0\.10 \(dhcp\)' "the demo domain gets its address"
 	expect "$LOG" '^\(d1\) httpd: listening on port 80' "and serves HTTP"
-	expect "$LOG" '^\(d0\) pv> xs ls /local/domain$' "dom0's prompt shows and echoes what is typed"
-	expect "$LOG" '^\(d0\) pv-guest on Mica [0-9.]+, domid 0' "info answers"
-	expect_before "$LOG" '^\(d0\) pv> xs read /local/domain/1/name$' '^\(d0\) demo$' "dom0 reads d1's name from the store"
-	expect "$LOG" '^Mica: console input goes to the hypervisor' "Ctrl-A moves the input on"
-	expect "$LOG" '^d1 \(demo\): running' "debug key q lists the demo domain"
+	expect "$LOG" '^\(d0\) demo +1 +8 +1 ' "mica list shows it"
+	expect "$LOG" '^d1 \(demo\): running' "debug key q lists it too"
+	expect "$LOG" '^Mica: d1 \(demo\) is being destroyed by d0' "mica destroy"
+	expect "$LOG" '^Mica: powering off' "debug key P powers off"
 }
 PV_GUEST_SCENARIOS+=(qemu_esp_demo)
 
