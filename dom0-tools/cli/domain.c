@@ -51,8 +51,9 @@ int cli_create(struct cli *c, int argc, char **argv)
 			   sizeof(errbuf));
 	if (rc < 0) {
 		errbuf[sizeof(errbuf) - 1] = '\0';
+		/* The toolstack's message names the file itself where it helps (file:line:column). */
 		if (errbuf[0])
-			return cli_fail(c, 0, "%s: %s", co.cfg, errbuf);
+			return cli_fail(c, 0, "%s", errbuf);
 		return cli_fail(c, rc, "cannot create a domain from %s", co.cfg);
 	}
 	if (co.console) {

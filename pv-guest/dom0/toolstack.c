@@ -362,7 +362,8 @@ static int ts_create(void *ctx, const char *cfg_path, char **overrides, unsigned
 		goto out;
 	rc = initrd_open(cfg_path, &text, &len);
 	if (rc) {
-		snprintf(errbuf, errlen, "no such file in dom0's initrd (%d; ls /etc/mica lists the configs)", rc);
+		snprintf(errbuf, errlen, "%s: no such file in dom0's initrd (%d; ls /etc/mica lists the configs)", cfg_path,
+			 rc);
 		goto out;
 	}
 	rc = xlcfg_parse(text, len, cfg_path, cfg, diag);
@@ -386,11 +387,11 @@ static int ts_create(void *ctx, const char *cfg_path, char **overrides, unsigned
 	}
 	rc = initrd_open(cfg->kernel, &kernel, &kernel_len);
 	if (rc) {
-		snprintf(errbuf, errlen, "kernel %s: not in dom0's initrd (%d)", cfg->kernel, rc);
+		snprintf(errbuf, errlen, "%s: kernel %s: not in dom0's initrd (%d)", cfg_path, cfg->kernel, rc);
 		goto out;
 	}
 	if (cfg->ramdisk[0] && (rc = initrd_open(cfg->ramdisk, &ramdisk, &ramdisk_len))) {
-		snprintf(errbuf, errlen, "ramdisk %s: not in dom0's initrd (%d)", cfg->ramdisk, rc);
+		snprintf(errbuf, errlen, "%s: ramdisk %s: not in dom0's initrd (%d)", cfg_path, cfg->ramdisk, rc);
 		goto out;
 	}
 	p.name = cfg->name;
@@ -407,8 +408,13 @@ static int ts_create(void *ctx, const char *cfg_path, char **overrides, unsigned
 	p.on_reboot = ctl_action(cfg->on_reboot, "on_reboot");
 	p.on_crash = ctl_action(cfg->on_crash, "on_crash");
 	rc = builder_build(&p, &builder_ops, NULL, &res, errbuf, errlen);
-	if (rc)
+	if (rc) {
+		char msg[256];
+
+		snprintf(msg, sizeof(msg), "%s: %s", cfg_path, errbuf);
+		snprintf(errbuf, errlen, "%s", msg);
 		goto out;
+	}
 	*domid = res.domid;
 	/* Devices: the backends write their store entries when the store introduces the domain. */
 	for (unsigned int i = 0; !rc && i < cfg->nr_vifs; i++)

@@ -286,3 +286,40 @@ sc_svm_dom0_mica() {
 	every_page_back
 }
 PV_GUEST_SCENARIOS+=(svm_dom0_mica)
+
+# mica create's refusals: each bad config gets a clear error and leaves no domain behind; a good
+# one still works afterwards and every page comes back at the end.
+sc_svm_dom0_create() {
+	local iso="$WORK/dom0-create.iso" rd="$WORK/create-initrd"
+	cp "$BUILD/pv-guest/dom0.elf" "$WORK/" || { FAILS+=("no dom0 image"); return; }
+	rm -rf "$rd" && mkdir -p "$rd/etc/mica" "$rd/boot"
+	cp "$BUILD/pv-guest/pv-guest.elf" "$rd/boot/"
+	cp "$BUILD/mica.elf" "$rd/boot/not-pvh.elf"
+	head -c 5000 /dev/urandom >"$rd/boot/garbage.elf"
+	printf 'name = "good"\nkernel = "/boot/pv-guest.elf"\nmemory = 4\ncmdline = "hello"\non_reboot = "destroy"\n' >"$rd/etc/mica/good.cfg"
+	printf 'name = "nok"\nkernel = "/boot/missing.elf"\nmemory = 4\n' >"$rd/etc/mica/nokernel.cfg"
+	printf 'name = "npvh"\nkernel = "/boot/not-pvh.elf"\nmemory = 4\n' >"$rd/etc/mica/notpvh.cfg"
+	printf 'name = "junk"\nkernel = "/boot/garbage.elf"\nmemory = 4\n' >"$rd/etc/mica/garbage.cfg"
+	printf 'name = "big"\nkernel = "/boot/pv-guest.elf"\nmemory = 3000\n' >"$rd/etc/mica/big.cfg"
+	printf 'name = "lots"\nkernel = "/boot/pv-guest.elf"\nmemory = "lots"\n' >"$rd/etc/mica/syntax.cfg"
+	printf 'name = "hvm"\ntype = "hvm"\nkernel = "/boot/pv-guest.elf"\n' >"$rd/etc/mica/hvm.cfg"
+	(cd "$rd" && find . -mindepth 1 | LC_ALL=C sort | cpio -o -H newc --quiet >"$WORK/create-initrd.cpio") ||
+		{ FAILS+=("cpio"); return; }
+	scripts/mkiso.sh "$BUILD/mica.elf" "$iso" "console=com1,115200 on_idle=poweroff" \
+		"$WORK/dom0.elf name=dom0 memory=64 -- shell -c mica create /etc/mica/nokernel.cfg , mica create /etc/mica/notpvh.cfg , mica create /etc/mica/garbage.cfg , mica create /etc/mica/big.cfg , mica create /etc/mica/syntax.cfg , mica create /etc/mica/hvm.cfg , mica create /etc/mica/none.cfg , mica list , mica create /etc/mica/good.cfg , sleep 3000 , mica list , poweroff" \
+		"$WORK/create-initrd.cpio" || { FAILS+=("mkiso"); return; }
+	emu_run "$LOG" 120 "" qemu-system-x86_64 -accel tcg -machine pc -cpu "$QEMU_CPU" -smp 2 -m 512 \
+		-display none -serial file:"$LOG" -no-reboot -cdrom "$iso"
+	expect_rc "$EMU_RC" 0 "QEMU (ACPI power-off)"
+	expect "$LOG" "^\\(d0\\) mica create: /etc/mica/nokernel\\.cfg: kernel /boot/missing\\.elf: not in dom0's initrd" "a missing kernel"
+	expect "$LOG" '^\(d0\) mica create: .*(not a PVH kernel|PVH)' "an ELF without the PVH note"
+	expect "$LOG" '^\(d0\) mica create: .*(not an ELF|ELF)' "a kernel that is not an ELF"
+	expect "$LOG" '^\(d0\) mica create: .*(MiB is more than|free)' "more memory than is free"
+	expect "$LOG" '^\(d0\) mica create: /etc/mica/syntax\.cfg:3:[0-9]+: memory' "a malformed value, with line and column"
+	expect "$LOG" '^\(d0\) mica create: .*hvm' "type=hvm refused"
+	expect "$LOG" "^\\(d0\\) mica create: /etc/mica/none\\.cfg: no such file" "a missing config"
+	expect_not "$LOG" '^Mica: d[0-9]+ \((nok|npvh|junk|big|lots|hvm)\)' "no domain was left of the bad ones"
+	expect "$LOG" '^\(d1\) hello: OK' "a good config still works"
+	every_page_back
+}
+PV_GUEST_SCENARIOS+=(svm_dom0_create)

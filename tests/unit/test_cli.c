@@ -96,7 +96,7 @@ static int f_create(void *ctx, const char *cfg, char **ov, unsigned n, bool paus
 		logf_(" %s", ov[i]);
 	logf_(";");
 	if (!strcmp(cfg, "bad.cfg")) {
-		snprintf(errbuf, errlen, "line 3: memory is not a number");
+		snprintf(errbuf, errlen, "bad.cfg:3:10: memory: not a number");
 		return -EINVAL_;
 	}
 	*domid = 7;
@@ -569,7 +569,7 @@ static void test_create(void **state)
 	assert_int_equal(run("xl create -pc -f b.cfg"), 0);
 	assert_string_equal(fk.log, "create b.cfg paused;console 7;");
 	assert_int_equal(run("xl create bad.cfg"), MICA_CLI_FAILED);
-	assert_non_null(strstr(err_text, "bad.cfg: line 3: memory is not a number"));
+	assert_non_null(strstr(err_text, "xl create: bad.cfg:3:10: memory: not a number"));
 	assert_int_equal(run("xl create a.cfg notkv"), MICA_CLI_USAGE);
 }
 
