@@ -375,6 +375,20 @@ static int ts_create(void *ctx, const char *cfg_path, char **overrides, unsigned
 		snprintf(errbuf, errlen, "%s", diag->error);
 		goto out;
 	}
+	/* As xl: one domain per name. */
+	{
+		static struct mica_ctl_dominfo info[64];
+		int nr = ts_list(NULL, info, 64);
+
+		for (int i = 0; i < nr; i++) {
+			if (!strncmp(info[i].name, cfg->name, sizeof(info[i].name))) {
+				snprintf(errbuf, errlen, "%s: a domain named \"%s\" exists already (d%u)", cfg_path, cfg->name,
+					 info[i].domain);
+				rc = -EEXIST;
+				goto out;
+			}
+		}
+	}
 	for (unsigned int i = 0; i < cfg->nr_disks; i++) {
 		unsigned long mib;
 
