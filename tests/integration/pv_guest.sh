@@ -303,10 +303,11 @@ sc_svm_dom0_create() {
 	printf 'name = "big"\nkernel = "/boot/pv-guest.elf"\nmemory = 3000\n' >"$rd/etc/mica/big.cfg"
 	printf 'name = "lots"\nkernel = "/boot/pv-guest.elf"\nmemory = "lots"\n' >"$rd/etc/mica/syntax.cfg"
 	printf 'name = "hvm"\ntype = "hvm"\nkernel = "/boot/pv-guest.elf"\n' >"$rd/etc/mica/hvm.cfg"
+	printf 'name = "long"\nkernel = "/boot/pv-guest.elf"\nmemory = 4\ncmdline = "shell"\n' >"$rd/etc/mica/long.cfg"
 	(cd "$rd" && find . -mindepth 1 | LC_ALL=C sort | cpio -o -H newc --quiet >"$WORK/create-initrd.cpio") ||
 		{ FAILS+=("cpio"); return; }
 	scripts/mkiso.sh "$BUILD/mica.elf" "$iso" "console=com1,115200 on_idle=poweroff" \
-		"$WORK/dom0.elf name=dom0 memory=64 -- shell -c mica create /etc/mica/nokernel.cfg , mica create /etc/mica/notpvh.cfg , mica create /etc/mica/garbage.cfg , mica create /etc/mica/big.cfg , mica create /etc/mica/syntax.cfg , mica create /etc/mica/hvm.cfg , mica create /etc/mica/none.cfg , mica list , mica create /etc/mica/good.cfg , sleep 3000 , mica list , poweroff" \
+		"$WORK/dom0.elf name=dom0 memory=64 -- shell -c mica create /etc/mica/nokernel.cfg , mica create /etc/mica/notpvh.cfg , mica create /etc/mica/garbage.cfg , mica create /etc/mica/big.cfg , mica create /etc/mica/syntax.cfg , mica create /etc/mica/hvm.cfg , mica create /etc/mica/none.cfg , mica list , mica create /etc/mica/good.cfg , mica create /etc/mica/long.cfg , mica create /etc/mica/long.cfg , mica destroy long , sleep 3000 , mica list , poweroff" \
 		"$WORK/create-initrd.cpio" || { FAILS+=("mkiso"); return; }
 	emu_run "$LOG" 120 "" qemu-system-x86_64 -accel tcg -machine pc -cpu "$QEMU_CPU" -smp 2 -m 512 \
 		-display none -serial file:"$LOG" -no-reboot -cdrom "$iso"
@@ -320,6 +321,7 @@ sc_svm_dom0_create() {
 	expect "$LOG" "^\\(d0\\) mica create: /etc/mica/none\\.cfg: no such file" "a missing config"
 	expect_not "$LOG" '^Mica: d[0-9]+ \((nok|npvh|junk|big|lots|hvm)\)' "no domain was left of the bad ones"
 	expect "$LOG" '^\(d1\) hello: OK' "a good config still works"
+	expect "$LOG" '^\(d0\) mica create: /etc/mica/long\.cfg: a domain named "long" exists already \(d2\)' "one domain per name"
 	every_page_back
 }
 PV_GUEST_SCENARIOS+=(svm_dom0_create)
