@@ -231,6 +231,8 @@ static void domain_teardown(struct domain *d)
 	heap_trim(); /* give the heap's cached empty pages back, so all of the domain's memory returns */
 }
 
+static uint64_t generations; /* domains created since boot */
+
 struct domain *domain_create(domid_t id, const char *name, unsigned int max_vcpus)
 {
 	struct domain *d;
@@ -241,8 +243,6 @@ struct domain *domain_create(domid_t id, const char *name, unsigned int max_vcpu
 	d = xzalloc(sizeof(*d));
 	if (!d)
 		return NULL;
-	static uint64_t generations;
-
 	d->domain_id = id;
 	d->generation = __atomic_add_fetch(&generations, 1, __ATOMIC_RELAXED);
 	mica_strlcpy(d->name, name, sizeof(d->name));

@@ -144,15 +144,6 @@ static int next_focus(int from)
 	return INPUT_HYPERVISOR;
 }
 
-static void switch_focus(void)
-{
-	input_focus = next_focus(input_focus);
-	if (input_focus == INPUT_HYPERVISOR)
-		printk("Mica: console input goes to the hypervisor (debug keys; Ctrl-A three times to switch)\n");
-	else
-		printk("Mica: console input goes to d%d (Ctrl-A three times to switch)\n", input_focus);
-}
-
 bool domain_console_has_focus(const struct domain *d)
 {
 	return input_focus == (int)d->domain_id;
@@ -162,6 +153,18 @@ void domain_console_focus(domid_t id)
 {
 	input_focus = id;
 	printk("Mica: console input goes to d%d (Ctrl-A three times to switch)\n", input_focus);
+}
+
+static void switch_focus(void)
+{
+	int next = next_focus(input_focus);
+
+	if (next != INPUT_HYPERVISOR) {
+		domain_console_focus((domid_t)next);
+		return;
+	}
+	input_focus = INPUT_HYPERVISOR;
+	printk("Mica: console input goes to the hypervisor (debug keys; Ctrl-A three times to switch)\n");
 }
 
 void console_route_input(char c)

@@ -61,6 +61,7 @@ struct vbd {
 
 	/* Set by domain_up/domain_down and the event handler; the thread acts on them. */
 	bool up, pending;
+	bool disabled;    /* removed by the toolstack: a new domain with this id has no disk */
 	unsigned int gen; /* domain_up calls: a new domain behind the same id */
 	struct wait_queue wq;
 	struct thread *thread;
@@ -712,11 +713,39 @@ static int blkback_init(const char *config)
 	return 0;
 }
 
+static void ramdisk_free(struct ramdisk *d)
+{
+	for (uint64_t i = 0; i < d->nchunks; i++)
+		if (d->chunks[i])
+			free_pages(d->chunks[i], BB_CHUNK_ORDER);
+	free(d->chunks);
+	memset(d, 0, sizeof(*d));
+}
+
+int blkback_set_disk(domid_t dom, unsigned long mib)
+{
+	struct vbd *v = vbd_find(dom);
+	char spec[32];
+
+	if (!v) {
+		if (!mib)
+			return 0;
+		snprintf(spec, sizeof(spec), "%u:%lu", (unsigned int)dom, mib);
+		return blkback_init(spec);
+	}
+	if (v->connected || v->up)
+		return -EBUSY; /* the earlier domain with this id is still being disconnected */
+	/* A RAM disk belongs to the domain created with it: the next one starts from zeros. */
+	ramdisk_free(&v->disk);
+	v->disabled = !mib;
+	return mib ? ramdisk_init(&v->disk, mib) : 0;
+}
+
 static void blkback_domain_up(domid_t dom)
 {
 	struct vbd *v = vbd_find(dom);
 
-	if (!v)
+	if (!v || v->disabled)
 		return;
 	if (!v->thread) {
 		char name[24];

@@ -60,6 +60,7 @@ struct netback_vif {
 	bool published;            /* store nodes written, watch registered */
 	bool connected;            /* rings mapped, event channel bound */
 	bool failed;               /* connection refused; waits for the frontend to close */
+	bool disabled;             /* removed by the toolstack: a new domain with this id has no vif */
 	volatile bool kick;        /* event channel fired, or TX work left over */
 	XenbusState state;         /* the backend's, as last written */
 	struct xenbus_watch watch; /* frontend's state node; its wait queue is the thread's */
@@ -646,7 +647,7 @@ static void netback_domain_up(domid_t dom)
 	struct netback_vif *vif = vif_find(dom);
 	char name[16];
 
-	if (!vif)
+	if (!vif || vif->disabled)
 		return;
 	if (vif->active) {
 		if (vif->down)
@@ -741,8 +742,13 @@ int netback_add_vif(domid_t dom, uint16_t vlan)
 
 	if (err)
 		return err;
-	if (vif)
-		return vif->vlan == vlan ? 0 : -EEXIST;
+	if (vif) { /* kept from an earlier domain with this id */
+		if (vif->vlan != vlan && vif->active)
+			return -EBUSY; /* that domain's vif is still being torn down */
+		vif->vlan = vlan;
+		vif->disabled = false;
+		return 0;
+	}
 	if (dom == 0 || dom >= DOMID_FIRST_RESERVED || vlan > 4094)
 		return -EINVAL;
 	if (nr_vifs == NETBACK_MAX_VIFS)
@@ -755,6 +761,14 @@ int netback_add_vif(domid_t dom, uint16_t vlan)
 	snprintf(vif->fe, sizeof(vif->fe), "/local/domain/%u/device/vif/0", vif->dom);
 	snprintf(vif->be, sizeof(vif->be), "/local/domain/0/backend/vif/%u/0", vif->dom);
 	return 0;
+}
+
+void netback_remove_vif(domid_t dom)
+{
+	struct netback_vif *vif = vif_find(dom);
+
+	if (vif)
+		vif->disabled = true; /* a running teardown finishes; the next domain_up is ignored */
 }
 
 static int netback_init(const char *config)

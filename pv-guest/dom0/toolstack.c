@@ -222,7 +222,7 @@ static int ts_sched_set(void *ctx, uint16_t dom, const struct mica_ctl_sched *s)
 
 #define MAP_GFN 0xe0000UL /* a window of dom0's physical space for the builder's foreign mappings */
 #define MAP_PAGES 1024
-static uint8_t map_used[MAP_PAGES];
+static uint16_t map_dom[MAP_PAGES]; /* the domain each window page maps, + 1; 0: free */
 
 static int b_ctl(void *ctx, struct mica_ctl *c)
 {
@@ -265,7 +265,7 @@ static void *b_map(void *ctx, uint16_t dom, uint64_t gfn, unsigned int nr)
 
 	(void)ctx;
 	for (unsigned int i = 0; i < MAP_PAGES && run < nr; i++) {
-		run = map_used[i] ? 0 : run + 1;
+		run = map_dom[i] ? 0 : run + 1;
 		if (run == 1)
 			first = i;
 	}
@@ -276,7 +276,8 @@ static void *b_map(void *ctx, uint16_t dom, uint64_t gfn, unsigned int nr)
 	c.u.map_foreign.nr_pages = nr;
 	if (dom0_ctl(&c))
 		return NULL;
-	memset(map_used + first, 1, nr);
+	for (unsigned int i = 0; i < nr; i++)
+		map_dom[first + i] = (uint16_t)(dom + 1);
 	return gfn_to_virt(MAP_GFN + first);
 }
 
@@ -284,27 +285,15 @@ static void b_unmap(void *ctx, void *p, unsigned int nr)
 {
 	unsigned long gfn = virt_to_gfn(p);
 	struct mica_ctl c = {.cmd = MICA_CTL_UNMAP_FOREIGN};
-	static struct mica_ctl_dominfo info[64];
-	int n = 0;
 
 	(void)ctx;
-	if (gfn < MAP_GFN || gfn + nr > MAP_GFN + MAP_PAGES)
+	if (gfn < MAP_GFN || gfn + nr > MAP_GFN + MAP_PAGES || !map_dom[gfn - MAP_GFN])
 		return;
-	/* The unmap names the mapped domain; the mapping is found by its caller_gfn in any of them. */
+	c.domain = (uint16_t)(map_dom[gfn - MAP_GFN] - 1);
 	c.u.unmap_foreign.caller_gfn = gfn;
-	struct mica_ctl l = {.cmd = MICA_CTL_DOMAIN_LIST};
-
-	l.u.list.buffer = (uint64_t)(uintptr_t)info;
-	l.u.list.max_entries = 64;
-	if (!dom0_ctl(&l))
-		n = (int)l.u.list.nr_entries;
-	for (int i = 0; i < n; i++) {
-		c.domain = info[i].domain;
-		c.u.unmap_foreign.caller_gfn = gfn;
-		if (!dom0_ctl(&c))
-			break;
-	}
-	memset(map_used + (gfn - MAP_GFN), 0, nr);
+	dom0_ctl(&c);
+	for (unsigned int i = 0; i < nr; i++)
+		map_dom[gfn - MAP_GFN + i] = 0;
 }
 
 static uint64_t b_clock(void *ctx)
@@ -362,8 +351,8 @@ static int ts_create(void *ctx, const char *cfg_path, char **overrides, unsigned
 		goto out;
 	rc = initrd_open(cfg_path, &text, &len);
 	if (rc) {
-		snprintf(errbuf, errlen, "%s: no such file in dom0's initrd (%d; ls /etc/mica lists the configs)", cfg_path,
-			 rc);
+		snprintf(errbuf, errlen, "%s: no such file in dom0's initrd (%d; ls /etc/mica lists the configs)",
+			 cfg_path, rc);
 		goto out;
 	}
 	rc = xlcfg_parse(text, len, cfg_path, cfg, diag);
@@ -375,6 +364,12 @@ static int ts_create(void *ctx, const char *cfg_path, char **overrides, unsigned
 		snprintf(errbuf, errlen, "%s", diag->error);
 		goto out;
 	}
+	if (cfg->nr_vifs > 1 || cfg->nr_disks > 1) {
+		snprintf(errbuf, errlen, "%s: %u vifs and %u disks: one of each per domain for now", cfg_path,
+			 cfg->nr_vifs, cfg->nr_disks);
+		rc = -EOPNOTSUPP;
+		goto out;
+	}
 	/* As xl: one domain per name. */
 	{
 		static struct mica_ctl_dominfo info[64];
@@ -382,8 +377,8 @@ static int ts_create(void *ctx, const char *cfg_path, char **overrides, unsigned
 
 		for (int i = 0; i < nr; i++) {
 			if (!strncmp(info[i].name, cfg->name, sizeof(info[i].name))) {
-				snprintf(errbuf, errlen, "%s: a domain named \"%s\" exists already (d%u)", cfg_path, cfg->name,
-					 info[i].domain);
+				snprintf(errbuf, errlen, "%s: a domain named \"%s\" exists already (d%u)", cfg_path,
+					 cfg->name, info[i].domain);
 				rc = -EEXIST;
 				goto out;
 			}
@@ -393,7 +388,8 @@ static int ts_create(void *ctx, const char *cfg_path, char **overrides, unsigned
 		unsigned long mib;
 
 		if (disk_mib(&cfg->disks[i], &mib)) {
-			snprintf(errbuf, errlen, "disk %s: target \"%s\": dom0 serves RAM disks only yet (target=ram:MIB)",
+			snprintf(errbuf, errlen,
+				 "disk %s: target \"%s\": dom0 serves RAM disks only yet (target=ram:MIB)",
 				 cfg->disks[i].vdev, cfg->disks[i].target);
 			rc = -EOPNOTSUPP;
 			goto out;
@@ -430,24 +426,26 @@ static int ts_create(void *ctx, const char *cfg_path, char **overrides, unsigned
 		goto out;
 	}
 	*domid = res.domid;
-	/* Devices: the backends write their store entries when the store introduces the domain. */
-	for (unsigned int i = 0; !rc && i < cfg->nr_vifs; i++)
-		rc = i ? -EOPNOTSUPP : netback_add_vif(res.domid, cfg->vifs[i].vlan);
-	for (unsigned int i = 0; !rc && i < cfg->nr_disks; i++) {
-		unsigned long mib;
-		char spec[32];
+	/*
+	 * Devices: the backends write their store entries when the store introduces the domain.
+	 * Whatever an earlier domain with this id had is replaced (a RAM disk starts from zeros).
+	 */
+	if (cfg->nr_vifs)
+		rc = netback_add_vif(res.domid, cfg->vifs[0].vlan);
+	else
+		netback_remove_vif(res.domid);
+	if (!rc) {
+		unsigned long mib = 0;
 
-		disk_mib(&cfg->disks[i], &mib);
-		snprintf(spec, sizeof(spec), "%u:%lu", res.domid, mib);
-		rc = i ? -EOPNOTSUPP : blkback_backend.init(spec);
-		if (rc == -EEXIST)
-			rc = 0; /* a disk kept from an earlier domain with this id */
+		if (cfg->nr_disks)
+			disk_mib(&cfg->disks[0], &mib);
+		rc = blkback_set_disk(res.domid, mib);
 	}
 	if (rc) {
 		struct mica_ctl d = {.cmd = MICA_CTL_DOMAIN_DESTROY, .domain = res.domid};
 
-		snprintf(errbuf, errlen, "devices: %s (%d); one vif and one disk per domain for now",
-			 rc == -EOPNOTSUPP ? "not supported" : "refused", rc);
+		snprintf(errbuf, errlen, "%s: devices refused (%d)%s", cfg_path, rc,
+			 rc == -EBUSY ? ": the last domain with this id is still going; try again" : "");
 		dom0_ctl(&d);
 		goto out;
 	}

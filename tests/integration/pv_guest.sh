@@ -307,7 +307,7 @@ sc_svm_dom0_create() {
 	(cd "$rd" && find . -mindepth 1 | LC_ALL=C sort | cpio -o -H newc --quiet >"$WORK/create-initrd.cpio") ||
 		{ FAILS+=("cpio"); return; }
 	scripts/mkiso.sh "$BUILD/mica.elf" "$iso" "console=com1,115200 on_idle=poweroff" \
-		"$WORK/dom0.elf name=dom0 memory=64 -- shell -c mica create /etc/mica/nokernel.cfg , mica create /etc/mica/notpvh.cfg , mica create /etc/mica/garbage.cfg , mica create /etc/mica/big.cfg , mica create /etc/mica/syntax.cfg , mica create /etc/mica/hvm.cfg , mica create /etc/mica/none.cfg , mica list , mica create /etc/mica/good.cfg , mica create /etc/mica/long.cfg , mica create /etc/mica/long.cfg , mica destroy long , sleep 3000 , mica list , poweroff" \
+		"$WORK/dom0.elf name=dom0 memory=64 -- shell -c mica create /etc/mica/nokernel.cfg , mica create /etc/mica/notpvh.cfg , mica create /etc/mica/garbage.cfg , mica create /etc/mica/big.cfg , mica create /etc/mica/syntax.cfg , mica create /etc/mica/hvm.cfg , mica create /etc/mica/none.cfg , mica list , mica create /etc/mica/good.cfg , mica create /etc/mica/long.cfg , mica create /etc/mica/long.cfg , mica destroy long , sleep 500 , mica create /etc/mica/long.cfg , mica destroy long , sleep 3000 , mica list , poweroff" \
 		"$WORK/create-initrd.cpio" || { FAILS+=("mkiso"); return; }
 	emu_run "$LOG" 120 "" qemu-system-x86_64 -accel tcg -machine pc -cpu "$QEMU_CPU" -smp 2 -m 512 \
 		-display none -serial file:"$LOG" -no-reboot -cdrom "$iso"
@@ -322,6 +322,8 @@ sc_svm_dom0_create() {
 	expect_not "$LOG" '^Mica: d[0-9]+ \((nok|npvh|junk|big|lots|hvm)\)' "no domain was left of the bad ones"
 	expect "$LOG" '^\(d1\) hello: OK' "a good config still works"
 	expect "$LOG" '^\(d0\) mica create: /etc/mica/long\.cfg: a domain named "long" exists already \(d2\)' "one domain per name"
+	[ "$(grep -ac '^(d0) mica create: d[0-9]* (long) built' "$LOG")" -eq 2 ] ||
+		FAILS+=("a destroyed domain's name and id are free again")
 	every_page_back
 }
 PV_GUEST_SCENARIOS+=(svm_dom0_create)

@@ -49,6 +49,12 @@ void blkback_poll(void); /* unit tests: the vbd threads' turn (threads do not ru
 
 /* A vif for domain dom (on vlan, 0: untagged), served once the domain is up; 0 if it has one. */
 int netback_add_vif(domid_t dom, uint16_t vlan);
+void netback_remove_vif(domid_t dom); /* a domain created later with this id gets none */
+/*
+ * The toolstack's RAM disk for domain dom: a fresh one of mib MiB (0: none), replacing what an
+ * earlier domain with this id had. -EBUSY while that domain's disk is still connected.
+ */
+int blkback_set_disk(domid_t dom, unsigned long mib);
 
 /* netback (docs/dom0-netback.md): per vif its state and counters, then the bridge; the length. */
 int netback_status(char *buf, size_t size);
