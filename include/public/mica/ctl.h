@@ -39,6 +39,11 @@
 #define MICA_CTL_VCPU_SET_AFFINITY 15 /* domain <- u.affinity */
 #define MICA_CTL_SCHED_GET 16         /* domain -> u.sched */
 #define MICA_CTL_SCHED_SET 17         /* domain <- u.sched */
+/* Devices for domain 0 (the hardware domain) only: see docs/abi.md, "dom0's devices". */
+#define MICA_CTL_DMA_ALLOC 18  /* <-> u.dma: contiguous RAM at guest-physical == machine address */
+#define MICA_CTL_DMA_FREE 19   /* <- u.dma: give back a whole block from MICA_CTL_DMA_ALLOC */
+#define MICA_CTL_IOMEM_MAP 20  /* <- u.iomem: a device's MMIO (a PCI BAR) at guest-physical == machine */
+/* 21 .. 29 are taken by the toolstack work in progress (console attach, rename, ...). */
 
 /* ---- MICA_CTL_PHYSINFO: the machine as the hypervisor sees it */
 #define MICA_CTL_HVM_NONE 0
@@ -169,6 +174,21 @@ struct mica_ctl_sched {
 	uint32_t cap;    /* % of one CPU it may use at most, 0 = no cap; at most 100 * nr_cpus */
 };
 
+/* ---- MICA_CTL_DMA_ALLOC / _FREE: memory a device may DMA to (DESIGN.md: dom0's DMA is 1:1) */
+#define MICA_CTL_DMA_MAX_PAGES 1024 /* one block: at most 4 MiB */
+
+struct mica_ctl_dma {
+	uint64_t base;     /* out (ALLOC) / in (FREE): guest-physical == machine address, page aligned */
+	uint32_t nr_pages; /* in: a power of two, 1 .. MICA_CTL_DMA_MAX_PAGES; the block is aligned to it */
+	uint32_t pad;
+};
+
+/* ---- MICA_CTL_IOMEM_MAP: machine MMIO frames (never RAM, never the hypervisor's own devices) */
+struct mica_ctl_iomem {
+	uint64_t mfn;      /* first machine frame; mapped at the same guest frame, uncached */
+	uint64_t nr_pages; /* 1 .. 65536 */
+};
+
 struct mica_ctl {
 	uint32_t cmd;               /* MICA_CTL_* */
 	uint32_t interface_version; /* MICA_CTL_INTERFACE_VERSION */
@@ -191,6 +211,8 @@ struct mica_ctl {
 		struct mica_ctl_vcpu_context vcpu_context;
 		struct mica_ctl_affinity affinity;
 		struct mica_ctl_sched sched;
+		struct mica_ctl_dma dma;
+		struct mica_ctl_iomem iomem;
 		uint8_t raw[112]; /* the structure is 128 bytes */
 	} u;
 };
