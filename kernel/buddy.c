@@ -234,6 +234,57 @@ bool buddy_alloc(struct buddy *b, unsigned int order, uint64_t *pfn_out)
 	return true;
 }
 
+/*
+ * The first aligned 2^order block inside both the free block [head, head + 2^o) and
+ * [lo, hi) (pfns); false if there is none.
+ */
+static bool fit_in_range(uint64_t head, unsigned int o, unsigned int order, uint64_t lo, uint64_t hi, uint64_t *out)
+{
+	uint64_t start = MAX(head, (lo + ORDER_FRAMES(order) - 1) & ~(ORDER_FRAMES(order) - 1));
+	uint64_t end = MIN(head + ORDER_FRAMES(o), hi);
+
+	if (start < lo || start >= end || end - start < ORDER_FRAMES(order))
+		return false;
+	*out = start;
+	return true;
+}
+
+bool buddy_alloc_range(struct buddy *b, unsigned int order, uint64_t lo_pfn, uint64_t hi_pfn, uint64_t *pfn_out)
+{
+	if (order > BUDDY_MAX_ORDER || lo_pfn >= hi_pfn) {
+		b->stats.nr_alloc_fail++;
+		return false;
+	}
+	/* The smallest free block that holds a fitting piece: big blocks stay whole where possible. */
+	for (unsigned int o = order; o < BUDDY_NR_ORDERS; o++) {
+		for (uint32_t i = b->free_head[o]; i != BUDDY_NIL; i = b->frames[i].next) {
+			uint64_t head = idx_to_pfn(b, i), want;
+
+			if (!fit_in_range(head, o, order, lo_pfn, hi_pfn, &want))
+				continue;
+			list_remove(b, i, o);
+			/* Halve down to the wanted piece, giving back the half without it each time. */
+			while (o > order) {
+				o--;
+				if (want >= head + ORDER_FRAMES(o)) {
+					list_push(b, pfn_to_idx(b, head), o);
+					head += ORDER_FRAMES(o);
+				} else {
+					list_push(b, pfn_to_idx(b, head + ORDER_FRAMES(o)), o);
+				}
+			}
+			b->frames[pfn_to_idx(b, head)].flags = PGI_ALLOC;
+			b->frames[pfn_to_idx(b, head)].order = (uint8_t)order;
+			b->nr_free -= ORDER_FRAMES(order);
+			b->stats.nr_alloc++;
+			*pfn_out = head;
+			return true;
+		}
+	}
+	b->stats.nr_alloc_fail++;
+	return false;
+}
+
 static const char *free_check(const struct buddy *b, uint64_t pfn, unsigned int order)
 {
 	if (order > BUDDY_MAX_ORDER)

@@ -9,6 +9,7 @@
 #include <public/mica/ctl.h>
 #include <asm/hvm.h>
 #include <mica/console_ring.h>
+#include <mica/dma_mem.h>
 #include <mica/domain.h>
 #include <mica/errno.h>
 #include <mica/foreign_map.h>
@@ -16,6 +17,7 @@
 #include <mica/guest_ram.h>
 #include <mica/heap.h>
 #include <mica/hypercall.h>
+#include <mica/iomem.h>
 #include <mica/mm.h>
 #include <mica/physinfo.h>
 #include <mica/printk.h>
@@ -31,6 +33,8 @@ _Static_assert(offsetof(struct mica_ctl, u) == 16, "the union starts at byte 16"
 _Static_assert(sizeof(struct mica_ctl_dominfo) == 80, "dominfo records are 80 bytes");
 _Static_assert(MICA_CTL_MAP_MAX == FOREIGN_MAP_MAX_PAGES, "one limit for foreign mappings");
 _Static_assert(MICA_CTL_NAME_LEN == DOMAIN_NAME_MAX, "one length for domain names");
+_Static_assert(MICA_CTL_DMA_MAX_PAGES == 1u << DMA_MEM_MAX_ORDER, "one limit for DMA blocks");
+_Static_assert(IOMEM_MAX_PAGES == 65536, "docs/abi.md: MICA_CTL_IOMEM_MAP maps at most 65536 pages");
 _Static_assert(DOMAIN_MAX_VCPUS <= 64 && DOMAIN_ID_MAX <= 0x7ff0, "fits the ABI");
 
 #define CTL_PAUSE_MAX 255 /* nested toolstack pauses of one domain */
@@ -481,6 +485,79 @@ static long ctl_sched_set(struct vcpu *v, struct domain *d, struct mica_ctl *c)
 	return sched_set_domain_params(d, c->u.sched.weight, c->u.sched.cap); /* -EINVAL out of range */
 }
 
+/* ---- dom0's devices (docs/abi.md, "dom0's devices") */
+
+/* Domain 0 only, the hardware domain: privilege alone (a second toolstack domain) is not enough. */
+static bool is_hardware_domain(const struct domain *d)
+{
+	return d->domain_id == 0 && d->privileged;
+}
+
+/* The order of a power of two from 1 to MICA_CTL_DMA_MAX_PAGES, or -1. */
+static int dma_order(uint32_t nr_pages)
+{
+	if (!nr_pages || nr_pages > MICA_CTL_DMA_MAX_PAGES || (nr_pages & (nr_pages - 1)))
+		return -1;
+	return __builtin_ctz(nr_pages);
+}
+
+static long ctl_dma_alloc(struct vcpu *v, struct domain *unused, struct mica_ctl *c)
+{
+	struct mica_ctl_dma *m = &c->u.dma;
+	int order = dma_order(m->nr_pages);
+	mfn_t mfn;
+	int rc;
+
+	if (!is_hardware_domain(v->domain))
+		return -EPERM;
+	if (m->pad || order < 0)
+		return -EINVAL;
+	rc = dma_mem_alloc(v->domain, (unsigned int)order, &mfn);
+	if (rc)
+		return rc;
+	m->base = mfn_to_maddr(mfn);
+	return 0;
+}
+
+static long ctl_dma_free(struct vcpu *v, struct domain *unused, struct mica_ctl *c)
+{
+	const struct mica_ctl_dma *m = &c->u.dma;
+	int order = dma_order(m->nr_pages);
+
+	if (!is_hardware_domain(v->domain))
+		return -EPERM;
+	if (m->pad || order < 0 || (m->base & (PAGE_SIZE - 1)))
+		return -EINVAL;
+	return dma_mem_free(v->domain, maddr_to_mfn(m->base), (unsigned int)order);
+}
+
+/* Device registers at guest frame == machine frame, uncached; all of the range or none of it. */
+static long ctl_iomem_map(struct vcpu *v, struct domain *unused, struct mica_ctl *c)
+{
+	const struct mica_ctl_iomem *m = &c->u.iomem;
+	struct domain *d = v->domain;
+	const char *why = NULL;
+	long rc;
+
+	if (!is_hardware_domain(d))
+		return -EPERM;
+	rc = iomem_check(m->mfn, m->nr_pages, &why);
+	if (rc == -EPERM)
+		printk("Mica: d%u may not map frames 0x%lx+0x%lx as device memory: %s\n", d->domain_id, m->mfn,
+		       m->nr_pages, why);
+	if (rc)
+		return rc;
+	spin_lock(&ctl_lock);
+	rc = range_unmapped(d, m->mfn, m->nr_pages);
+	if (rc == 0) {
+		rc = arch_physmap_map(d, _gfn(m->mfn), _mfn(m->mfn), m->nr_pages, PHYSMAP_MMIO);
+		if (rc)
+			arch_physmap_unmap(d, _gfn(m->mfn), m->nr_pages); /* the prefix that was mapped */
+	}
+	spin_unlock(&ctl_lock);
+	return rc;
+}
+
 /* ---- dispatch */
 
 /* Bytes of the union a command's member takes. */
@@ -504,6 +581,9 @@ static const struct ctl_cmd ctl_cmds[] = {
     [MICA_CTL_VCPU_SET_AFFINITY] = {ctl_set_affinity, U_SIZE(affinity), CTL_DOMAIN, false, false},
     [MICA_CTL_SCHED_GET] = {ctl_sched_get, U_SIZE(sched), CTL_DOMAIN, true, false},
     [MICA_CTL_SCHED_SET] = {ctl_sched_set, U_SIZE(sched), CTL_DOMAIN, false, false},
+    [MICA_CTL_DMA_ALLOC] = {ctl_dma_alloc, U_SIZE(dma), CTL_SYSTEM, true, false},
+    [MICA_CTL_DMA_FREE] = {ctl_dma_free, U_SIZE(dma), CTL_SYSTEM, false, false},
+    [MICA_CTL_IOMEM_MAP] = {ctl_iomem_map, U_SIZE(iomem), CTL_SYSTEM, false, false},
 };
 
 /* The domain a command acts on, or why there is none. */
@@ -559,6 +639,8 @@ long do_ctl(struct vcpu *v, const uint64_t *args)
 		/* The caller unmapped its own structure meanwhile: a new domain is not left behind. */
 		if (c.cmd == MICA_CTL_DOMAIN_CREATE && domain_lookup(c.domain))
 			domain_kill(domain_lookup(c.domain));
+		if (c.cmd == MICA_CTL_DMA_ALLOC) /* ... nor a DMA block it never learnt of */
+			dma_mem_free(v->domain, maddr_to_mfn(c.u.dma.base), (unsigned int)dma_order(c.u.dma.nr_pages));
 		rc = -EFAULT;
 	}
 	return rc;

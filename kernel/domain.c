@@ -34,6 +34,9 @@ void domain_dump_all(void)
 		       d->state == DOMAIN_SHUTDOWN ? " for " : "",
 		       d->state == DOMAIN_SHUTDOWN ? domain_shutdown_reason_name(d->shutdown_reason) : "",
 		       d->mem_pages * 4, d->max_vcpus, d->pause_count);
+		if (d->dma.pages)
+			printk("  DMA memory: %lu KiB in %u blocks (at most %llu KiB)\n", d->dma.pages * 4, d->dma.nr,
+			       DMA_MEM_LIMIT_PAGES * 4);
 		for (unsigned int i = 0; i < d->max_vcpus; i++) {
 			struct vcpu *v = d->vcpus[i];
 
@@ -226,6 +229,7 @@ static void domain_teardown(struct domain *d)
 	sched_remove_domain(d);
 	domain_gnttab_destroy(d); /* before the RAM and the p2m: it unmaps what d maps of others */
 	guest_ram_destroy(d);
+	dma_mem_destroy(d); /* device memory and MMIO mappings go with the p2m below */
 	arch_domain_destroy(d);
 	domain_free(d);
 	heap_trim(); /* give the heap's cached empty pages back, so all of the domain's memory returns */

@@ -30,6 +30,16 @@ paddr_t alloc_pages(unsigned int order)
 	return ok ? pfn << PAGE_SHIFT : 0;
 }
 
+paddr_t alloc_pages_range(unsigned int order, paddr_t lo, paddr_t hi)
+{
+	unsigned long f = spin_lock_irqsave(&buddy_lock);
+	uint64_t pfn;
+	bool ok = buddy_alloc_range(&buddy, order, lo >> PAGE_SHIFT, hi >> PAGE_SHIFT, &pfn);
+
+	spin_unlock_irqrestore(&buddy_lock, f);
+	return ok ? pfn << PAGE_SHIFT : 0;
+}
+
 void free_pages(paddr_t pa, unsigned int order)
 {
 	unsigned long f = spin_lock_irqsave(&buddy_lock);

@@ -13,6 +13,7 @@
 #include <mica/acpi.h>
 #include <mica/cmdline.h>
 #include <mica/debugkeys.h>
+#include <mica/iomem.h>
 #include <mica/mm.h>
 #include <mica/options.h>
 #include <mica/printk.h>
@@ -107,6 +108,7 @@ __noreturn void platform_init(void)
 	apic_init_bsp(cmdline_get_bool(boot_info.cmdline, "x2apic", true));
 	printk("APIC: local APIC in %s mode, boot CPU APIC ID %u\n", apic_x2apic_mode ? "x2APIC" : "xAPIC", apic_id());
 	ioapic_mask_all();
+	iomem_setup(); /* after ACPI and the APIC: what dom0 may not map as device memory */
 	time_init(&acpi, cmdline_get_bool(boot_info.cmdline, "hpet", true));
 
 	hvm_init();

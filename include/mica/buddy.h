@@ -72,6 +72,12 @@ uint64_t buddy_reserve_range(struct buddy *b, uint64_t pfn, uint64_t count);
 bool buddy_alloc(struct buddy *b, unsigned int order, uint64_t *pfn_out);
 
 /*
+ * The same, but the block lies inside [lo_pfn, hi_pfn) (device memory below 4 GiB, say).
+ * It may cost a walk of the free lists; false if no free block has such a piece.
+ */
+bool buddy_alloc_range(struct buddy *b, unsigned int order, uint64_t lo_pfn, uint64_t hi_pfn, uint64_t *pfn_out);
+
+/*
  * Free a block previously returned by buddy_alloc with the same order.
  * Double frees, unknown or misaligned pfns and wrong orders are refused with a
  * warning (return false) and change nothing.

@@ -3,6 +3,7 @@
 #define MICA_DOMAIN_H
 
 #include <asm/domain.h>
+#include <mica/dma_mem.h>
 #include <mica/event_channel.h>
 #include <mica/guest_ram.h>
 #include <mica/sched.h>
@@ -88,6 +89,7 @@ struct domain {
 	uint64_t mem_pages; /* RAM pages the domain owns (current_reservation) */
 	uint64_t max_pages; /* how many it may own (maximum_reservation): the builder's RAM by default */
 	struct domain_ram ram;
+	struct domain_dma dma; /* dom0's DMA blocks (MICA_CTL_DMA_ALLOC), apart from its RAM */
 	unsigned int ctl_pause_count; /* the toolstack's pauses (kernel/ctl.c); its creation counts as one */
 	bool dying;                   /* domain_kill: destroyed as soon as the boot CPU gets to it */
 	bool stop_handled;            /* its stop policy kept it (preserve): a kill must have it destroyed */

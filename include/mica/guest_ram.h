@@ -78,6 +78,7 @@ enum physmap_access {
 	PHYSMAP_RAM, /* read, write, execute */
 	PHYSMAP_RW,  /* read and write: hypervisor pages, writable grant mappings */
 	PHYSMAP_RO,  /* read only: read-only grant mappings */
+	PHYSMAP_MMIO, /* read and write, uncached: a device's registers (dom0's MICA_CTL_IOMEM_MAP) */
 };
 
 /* What gfn maps: -ENOENT if nothing, -EINVAL if out of range. writable may be NULL. */

@@ -16,6 +16,8 @@ void mm_init(void);
 
 /* 2^order contiguous frames; 0 when exhausted. */
 paddr_t alloc_pages(unsigned int order);
+/* The same, inside machine addresses [lo, hi) (both page aligned); 0 if none is free there. */
+paddr_t alloc_pages_range(unsigned int order, paddr_t lo, paddr_t hi);
 void free_pages(paddr_t pa, unsigned int order);
 /* Zeroes 2^order frames at pa. */
 void clear_pages(paddr_t pa, unsigned int order);

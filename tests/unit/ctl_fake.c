@@ -13,7 +13,10 @@
 #include <public/mica/ctl.h>
 #include <asm/hvm.h>
 #include <mica/console_ring.h>
+#include <mica/buddy.h>
+#include <mica/dma_mem.h>
 #include <mica/domain.h>
+#include <mica/iomem.h>
 #include <mica/errno.h>
 #include <mica/foreign_map.h>
 #include <mica/guest_mem.h>
@@ -72,6 +75,11 @@ int snprintf_k(char *buf, size_t size, const char *fmt, ...)
 void *xzalloc(size_t size)
 {
 	return calloc(1, size);
+}
+
+void *xmalloc(size_t size)
+{
+	return malloc(size ? size : 1);
 }
 
 void xfree(void *p)
@@ -177,6 +185,7 @@ struct domain *domain_create(domid_t id, const char *name, unsigned int max_vcpu
 void fake_destroy(struct domain *d)
 {
 	foreign_map_domain_gone(d);
+	dma_mem_destroy(d);
 	for (unsigned int i = 0; i < MAX_EXTENTS; i++)
 		if (extents[i].d == d)
 			extents[i].d = NULL;
@@ -321,6 +330,43 @@ void hvm_vcpu_set_init_state(struct vcpu *v, const struct hvm_init_state *st)
 	last_state = *st;
 }
 
+/* ---- machine memory: a real buddy allocator over frames below and above 4 GiB */
+static struct page_info machine_frames[MACHINE_FRAMES];
+struct buddy machine;
+unsigned int cleared, assigned, released;
+
+paddr_t alloc_pages_range(unsigned int order, paddr_t lo, paddr_t hi)
+{
+	uint64_t pfn;
+
+	return buddy_alloc_range(&machine, order, lo >> PAGE_SHIFT, hi >> PAGE_SHIFT, &pfn) ? pfn << PAGE_SHIFT : 0;
+}
+
+void free_pages(paddr_t pa, unsigned int order)
+{
+	assert_true(buddy_free(&machine, pa >> PAGE_SHIFT, order));
+}
+
+void clear_pages(paddr_t pa, unsigned int order)
+{
+	cleared += 1u << order;
+}
+
+void page_assign(mfn_t mfn, unsigned int order, uint16_t domid)
+{
+	unsigned int o;
+
+	assert_true(buddy_is_allocated(&machine, mfn_x(mfn), &o));
+	assert_int_equal(o, order);
+	assigned += 1u << order;
+}
+
+void page_release(mfn_t mfn, unsigned int order)
+{
+	released += 1u << order;
+	free_pages(mfn_to_maddr(mfn), order);
+}
+
 /* ---- fixture: dom0 (privileged) calls from its vCPU 0 */
 struct domain *dom0;
 struct vcpu *caller;
@@ -335,6 +381,11 @@ int setup(void **state)
 	live_refs = 0;
 	memset(extents, 0, sizeof(extents));
 	memset(torn_down, 0, sizeof(torn_down));
+	buddy_init(&machine, machine_frames, 0, MACHINE_FRAMES);
+	buddy_add_free_range(&machine, LOW_RAM_FIRST, LOW_RAM_PAGES);
+	buddy_add_free_range(&machine, HIGH_RAM_FIRST, HIGH_RAM_PAGES);
+	cleared = assigned = released = 0;
+	iomem_deny_reset();
 	dom0 = domain_create(0, "dom0", 2);
 	dom0->privileged = true;
 	dom0->state = DOMAIN_RUNNING;

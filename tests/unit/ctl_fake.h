@@ -5,6 +5,7 @@
 #include "p2m_fake.h"
 #include <public/mica/ctl.h>
 #include <asm/hvm.h>
+#include <mica/buddy.h>
 #include <mica/domain.h>
 
 /* Guest memory: GUEST_SIZE bytes at guest-virtual GUEST_BASE; writes to [ro_lo, ro_hi) fail. */
@@ -17,6 +18,15 @@ extern uint64_t ro_lo, ro_hi;
 
 #define TOTAL_PAGES 262144ULL /* 1 GiB */
 #define FREE_PAGES 131072ULL
+
+/* Machine memory for DMA blocks: a real buddy allocator over two RAM ranges, below and above 4 GiB. */
+#define LOW_RAM_FIRST 0x100ULL   /* frames [1 MiB, 129 MiB) */
+#define LOW_RAM_PAGES 0x8000ULL
+#define HIGH_RAM_FIRST 0x100000ULL /* frames [4 GiB, 4 GiB + 64 MiB) */
+#define HIGH_RAM_PAGES 0x4000ULL
+#define MACHINE_FRAMES (HIGH_RAM_FIRST + HIGH_RAM_PAGES)
+extern struct buddy machine;
+extern unsigned int cleared, assigned, released; /* pages zeroed, given to a domain, taken back */
 
 /* Domains (real p2m tables in fake memory) and what was done to them. */
 extern struct domain *doms[DOMAIN_ID_MAX];

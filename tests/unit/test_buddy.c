@@ -458,6 +458,46 @@ static void test_split_allocated(void **state)
 	fx_free(f);
 }
 
+/* buddy_alloc_range: every block inside the range, aligned, until the range is used up. */
+static void test_alloc_range(void **state)
+{
+	(void)state;
+	struct fixture *f = fx_new(0x1000, 0x4000);
+	uint64_t pfn, got = 0, pfns[64], before[BUDDY_NR_ORDERS];
+	unsigned int n = 0;
+
+	buddy_add_free_range(&f->b, 0x1000, 0x4000);
+	memcpy(before, f->b.nr_free_blocks, sizeof(before));
+	assert_false(buddy_alloc_range(&f->b, 0, 0x2000, 0x2000, &pfn)); /* empty range */
+	assert_false(buddy_alloc_range(&f->b, BUDDY_MAX_ORDER + 1, 0, UINT64_MAX, &pfn));
+	assert_false(buddy_alloc_range(&f->b, 4, 0x2003, 0x2012, &pfn)); /* no aligned 16 inside */
+	assert_false(buddy_alloc_range(&f->b, 0, 0, 0x1000, &pfn));      /* below the window */
+	assert_true(buddy_alloc_range(&f->b, 4, 0x2003, 0x2020, &pfn));
+	assert_int_equal(pfn, 0x2010);
+	assert_consistent(&f->b);
+	assert_true(buddy_free(&f->b, pfn, 4));
+	assert_memory_equal(before, f->b.nr_free_blocks, sizeof(before)); /* merged back whole */
+	/* [0x3000, 0x3400) in blocks of 64: exactly 16 of them, then none */
+	while (n < 64 && buddy_alloc_range(&f->b, 6, 0x3000, 0x3400, &pfns[n])) {
+		assert_true(pfns[n] >= 0x3000 && pfns[n] + 64 <= 0x3400);
+		assert_int_equal(pfns[n] & 63, 0);
+		got += 64;
+		n++;
+	}
+	assert_int_equal(n, 16);
+	assert_int_equal(buddy_nr_free(&f->b), 0x4000 - got);
+	assert_consistent(&f->b);
+	/* outside the range memory is left: a plain allocation still succeeds */
+	assert_true(buddy_alloc(&f->b, 6, &pfn));
+	assert_true(pfn < 0x3000 || pfn >= 0x3400);
+	assert_true(buddy_free(&f->b, pfn, 6));
+	for (unsigned int i = 0; i < n; i++)
+		assert_true(buddy_free(&f->b, pfns[i], 6));
+	assert_int_equal(buddy_nr_free(&f->b), 0x4000);
+	assert_consistent(&f->b);
+	fx_free(f);
+}
+
 static void test_check_detects_corruption(void **state)
 {
 	(void)state;
@@ -490,6 +530,7 @@ int main(void)
 	    cmocka_unit_test(test_reserve_range),
 	    cmocka_unit_test(test_random_stress),
 	    cmocka_unit_test(test_split_allocated),
+	    cmocka_unit_test(test_alloc_range),
 	    cmocka_unit_test(test_check_detects_corruption),
 	};
 

@@ -48,7 +48,7 @@ static void test_privileged_only(void **state)
 static void test_version_and_commands(void **state)
 {
 	const uint32_t versions[] = {0, 0x15, 0x14, MICA_CTL_INTERFACE_VERSION + 1, MICA_CTL_INTERFACE_VERSION - 1};
-	const uint32_t unknown[] = {0, MICA_CTL_SCHED_SET + 1, 100, 0x80000000u, UINT32_MAX};
+	const uint32_t unknown[] = {0, 30 /* 18 .. 29 are taken */, 100, 0x80000000u, UINT32_MAX};
 	struct mica_ctl c = req(MICA_CTL_PHYSINFO, 0);
 
 	for (size_t i = 0; i < ARRAY_SIZE(versions); i++) {

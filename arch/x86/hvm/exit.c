@@ -53,7 +53,10 @@ static bool handle_hlt(struct vcpu *v, struct hvm_exit *e)
 	return true;
 }
 
-/* PVH has no emulated devices: reads see all ones, writes vanish, except Xen's 0xe9 debug port. */
+/*
+ * PVH has no emulated devices: reads see all ones, writes vanish, except Xen's 0xe9 debug port
+ * and, for dom0, the PCI configuration ports (hvm/pci_cfg.c).
+ */
 static bool handle_io(struct vcpu *v, struct hvm_exit *e)
 {
 	uint64_t *rax = &v->arch.hvm.regs.gpr[GPR_RAX];
@@ -61,6 +64,10 @@ static bool handle_io(struct vcpu *v, struct hvm_exit *e)
 
 	if (e->io.string) {
 		hvm->inject_exception(v, VEC_GP, true, 0);
+		return true;
+	}
+	if (hvm_pci_cfg_io(v, e->io.port, e->io.size, e->io.in, rax)) {
+		hvm->advance_rip(v);
 		return true;
 	}
 	if (e->io.in)

@@ -8,6 +8,7 @@ static const unsigned int physmap_rights[] = {
     [PHYSMAP_RAM] = P2M_ACCESS_RWX,
     [PHYSMAP_RW] = P2M_ACCESS_R | P2M_ACCESS_W,
     [PHYSMAP_RO] = P2M_ACCESS_R,
+    [PHYSMAP_MMIO] = P2M_ACCESS_R | P2M_ACCESS_W,
 };
 
 int arch_physmap_query(struct domain *d, gfn_t gfn, mfn_t *mfn, bool *writable)
@@ -22,7 +23,8 @@ int arch_physmap_query(struct domain *d, gfn_t gfn, mfn_t *mfn, bool *writable)
 
 int arch_physmap_map(struct domain *d, gfn_t gfn, mfn_t mfn, uint64_t nr, enum physmap_access access)
 {
-	return p2m_map(&d->arch.p2m, gfn, mfn, nr, physmap_rights[access], P2M_MT_WB);
+	return p2m_map(&d->arch.p2m, gfn, mfn, nr, physmap_rights[access],
+		       access == PHYSMAP_MMIO ? P2M_MT_UC : P2M_MT_WB);
 }
 
 int arch_physmap_unmap(struct domain *d, gfn_t gfn, uint64_t nr)

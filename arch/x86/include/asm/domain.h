@@ -15,6 +15,7 @@ struct arch_domain {
 
 struct arch_vcpu {
 	struct hvm_vcpu hvm;
+	uint32_t pci_cf8; /* dom0's PCI address latch (port 0xCF8), per vCPU (hvm/pci_cfg.c) */
 };
 
 #endif

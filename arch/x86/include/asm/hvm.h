@@ -176,6 +176,12 @@ void hvm_vcpu_set_init_state(struct vcpu *v, const struct hvm_init_state *st);
 /* The Xen PVH entry state (docs/misc/pvh.pandoc): 32-bit protected mode, paging off, ebx = start info. */
 void hvm_pvh_init_state(struct hvm_init_state *st, uint32_t entry, uint32_t start_info);
 
+/*
+ * dom0's PCI configuration ports (hvm/pci_cfg.c): true if the access was one (carried out, rax
+ * updated for an IN); false for any other domain or port.
+ */
+bool hvm_pci_cfg_io(struct vcpu *v, uint16_t port, unsigned int size, bool in, uint64_t *rax);
+
 /* Generic exit handling: returns false when the vCPU must not run again. */
 bool hvm_handle_exit(struct vcpu *v);
 const char *hvm_exit_name(enum hvm_exit_reason r);
