@@ -67,6 +67,7 @@ PVG_DOM0_CFLAGS := -Iinclude/public -Idom0-tools
 
 $(patsubst %.c,$(BUILD)/%.o,$(PVG_DOM0_SRCS)): PVG_CFLAGS += $(PVG_DOM0_CFLAGS)
 $(BUILD)/pv-guest/kernel/initrd.o: PVG_CFLAGS += -Idom0-tools
+$(BUILD)/pv-guest/apps/devprobe.o: PVG_CFLAGS += -Iinclude/public
 
 $(PVG_DIR)/dom0-tools/%.o: dom0-tools/%.c $(NEWLIB_STAMP) | $(DEPS_OK)
 	@mkdir -p $(dir $@)

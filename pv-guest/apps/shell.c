@@ -34,6 +34,22 @@ static int cmd_mica(int argc, char **argv)
 	return mica_cmd(argc, argv);
 }
 
+/* dom0's PCI commands, linked only into the dom0 image (pv-guest/dom0/lspci.c). */
+extern int lspci_cmd(int argc, char **argv) __attribute__((weak));
+extern int pcimap_cmd(int argc, char **argv) __attribute__((weak));
+extern int dmatest_cmd(int argc, char **argv) __attribute__((weak));
+
+static int cmd_dom0_pci(int argc, char **argv)
+{
+	int (*fn)(int, char **) = !strcmp(argv[0], "lspci") ? lspci_cmd : !strcmp(argv[0], "pcimap") ? pcimap_cmd : dmatest_cmd;
+
+	if (!fn) {
+		printf("%s: only dom0 drives PCI devices\n", argv[0]);
+		return 1;
+	}
+	return fn(argc, argv);
+}
+
 struct command {
 	const char *name;
 	int (*fn)(int argc, char **argv);
@@ -325,6 +341,10 @@ static const struct command commands[] = {
     {"fetch", shell_fetch, "fetch A.B.C.D[:PORT] [PATH]: HTTP GET, the answer printed"},
     {"tcp", shell_tcp, "tcp A.B.C.D[:PORT] TEXT: send TEXT (port 7), print as much back"},
     {"blk", blk_cmd, "blk info|open|close|read|write|flush: the block device"},
+    {"lspci", cmd_dom0_pci, "lspci [-v]: dom0's PCI functions (-v: their BARs)"},
+    {"pcimap", cmd_dom0_pci, "pcimap BB:DD.F BAR OFF [VALUE]: a dword of a device's memory BAR (dom0)"},
+    {"dmatest", cmd_dom0_pci, "dmatest: allocate, check and free DMA memory (dom0)"},
+    {"devprobe", devprobe_cmd, "devprobe: try the PCI ports and dom0's device commands (dom0 only get them)"},
     {"mica", cmd_mica, "mica VERB ...: manage domains (dom0; also: xl; mica help lists the verbs)"},
     {"xl", cmd_mica, NULL},
     {"shutdown", cmd_poweroff, "power off (also: poweroff)"},

@@ -4,6 +4,7 @@
  */
 #include <pv/dom0.h>
 #include <pv/hypercall.h>
+#include <pv/pci.h>
 #include <pv/setup.h>
 
 #include <errno.h>
@@ -51,6 +52,7 @@ int dom0_main(void)
 
 	if (!dom0_privileged())
 		return -EPERM;
+	printk("dom0: PCI: %d functions\n", pci_init());
 	rc = dom0_store_start();
 	if (rc) {
 		printk("dom0: the store did not start (%d)\n", rc);

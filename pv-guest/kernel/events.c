@@ -5,10 +5,10 @@
 #include <pv/arch.h>
 #include <pv/events.h>
 #include <pv/hypercall.h>
+#include <pv/mm.h>
 
 #include <errno.h>
 
-#define SHARED_INFO_GFN 0xfe000UL /* a free frame below 4 GiB, above any RAM we are given (identity-mapped) */
 #define BITS_PER_WORD (8 * sizeof(xen_ulong_t))
 
 struct shared_info *HYPERVISOR_shared_info;
@@ -20,20 +20,26 @@ static struct {
 	void *data;
 } handlers[NR_EVS];
 
+/*
+ * shared_info goes over a page of our own RAM (as Linux does), not into a hole of the physical
+ * map: dom0's holes are the machine's device memory (PCI BARs it maps 1:1). The RAM page under
+ * it stays allocated for good.
+ */
 void init_events(void)
 {
+	void *page = alloc_page();
 	struct xen_add_to_physmap xatp = {
-	    .domid = DOMID_SELF, .space = XENMAPSPACE_shared_info, .idx = 0, .gpfn = SHARED_INFO_GFN};
+	    .domid = DOMID_SELF, .space = XENMAPSPACE_shared_info, .idx = 0, .gpfn = virt_to_gfn(page)};
 	struct xen_hvm_param p = {
 	    .domid = DOMID_SELF,
 	    .index = HVM_PARAM_CALLBACK_IRQ,
 	    .value = ((uint64_t)HVM_PARAM_CALLBACK_TYPE_VECTOR << 56) | UPCALL_VECTOR,
 	};
-	long rc = HYPERVISOR_memory_op(XENMEM_add_to_physmap, &xatp);
+	long rc = page ? HYPERVISOR_memory_op(XENMEM_add_to_physmap, &xatp) : -ENOMEM;
 
 	if (rc)
 		panic("events: cannot map shared_info (XENMEM_add_to_physmap returned %ld)", rc);
-	HYPERVISOR_shared_info = gfn_to_virt(SHARED_INFO_GFN);
+	HYPERVISOR_shared_info = page;
 	/* Every port masked until a handler is bound. */
 	for (unsigned int w = 0; w < ARRAY_SIZE(HYPERVISOR_shared_info->evtchn_mask); w++)
 		__atomic_store_n(&HYPERVISOR_shared_info->evtchn_mask[w], ~(xen_ulong_t)0, __ATOMIC_SEQ_CST);

@@ -5,9 +5,9 @@
  */
 #include <pv/gnttab.h>
 #include <pv/hypercall.h>
+#include <pv/mm.h>
 
-#define GNTTAB_GFN 0xfe100UL /* frames of the grant table: free guest frames below 4 GiB */
-#define NR_GRANT_FRAMES 4
+#define NR_GRANT_FRAMES 4 /* a power of two: one block of our RAM holds them */
 #define NR_GRANTS (NR_GRANT_FRAMES * PAGE_SIZE / sizeof(grant_entry_v1_t))
 
 static grant_entry_v1_t *table;
@@ -15,18 +15,20 @@ static grant_ref_t free_list[NR_GRANTS]; /* next free reference after each free 
 static grant_ref_t free_head = GRANT_INVALID_REF;
 static unsigned int free_count, nr_grants;
 
+/* The table's frames go over a block of our own RAM, not into a hole (dom0's holes are device memory). */
 void init_gnttab(void)
 {
 	struct gnttab_query_size q = {.dom = DOMID_SELF};
 	unsigned int frames = NR_GRANT_FRAMES;
+	void *block = alloc_pages(__builtin_ctz(NR_GRANT_FRAMES));
 
 	if (!HYPERVISOR_grant_table_op(GNTTABOP_query_size, &q, 1) && q.status == GNTST_okay &&
 	    q.max_nr_frames < frames)
 		frames = q.max_nr_frames;
 	for (unsigned int i = 0; i < frames; i++) {
 		struct xen_add_to_physmap xatp = {
-		    .domid = DOMID_SELF, .space = XENMAPSPACE_grant_table, .idx = i, .gpfn = GNTTAB_GFN + i};
-		long rc = HYPERVISOR_memory_op(XENMEM_add_to_physmap, &xatp);
+		    .domid = DOMID_SELF, .space = XENMAPSPACE_grant_table, .idx = i, .gpfn = virt_to_gfn(block) + i};
+		long rc = block ? HYPERVISOR_memory_op(XENMEM_add_to_physmap, &xatp) : -1;
 
 		if (rc) {
 			if (!i)
@@ -35,7 +37,7 @@ void init_gnttab(void)
 			break;
 		}
 	}
-	table = gfn_to_virt(GNTTAB_GFN);
+	table = block;
 	nr_grants = frames * PAGE_SIZE / sizeof(grant_entry_v1_t);
 	for (grant_ref_t r = nr_grants; r-- > GNTTAB_NR_RESERVED_ENTRIES;) {
 		free_list[r] = free_head;

@@ -327,3 +327,6 @@ sc_svm_dom0_create() {
 	every_page_back
 }
 PV_GUEST_SCENARIOS+=(svm_dom0_create)
+
+# dom0 driving PCI devices (MICA_CTL_DMA_*, _IOMEM_MAP, the configuration ports).
+. tests/integration/dom0_devices.sh

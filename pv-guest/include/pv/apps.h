@@ -24,6 +24,7 @@ int ping_cmd(int argc, char **argv);
 int shell_fetch(int argc, char **argv);
 int shell_tcp(int argc, char **argv);
 int blk_cmd(int argc, char **argv); /* apps/blktest.c */
+int devprobe_cmd(int argc, char **argv); /* apps/devprobe.c */
 int shell_run_line(char *line);     /* one shell command line; its status */
 
 #endif

@@ -20,6 +20,13 @@ static inline void free_page(void *p)
 	free_pages(p, 0);
 }
 
+/*
+ * Maps physical [pa, pa + len) at the same virtual address, uncached, with 2 MiB pages where
+ * nothing is mapped yet (pv-guest/kernel/physmap.c): device memory above the boot map's 4 GiB.
+ * 0, or -1 (bad range, or no memory for page tables).
+ */
+int mm_map_phys_uc(uint64_t pa, uint64_t len);
+
 struct mm_stats {
 	unsigned long ram_pages;   /* RAM the domain was given */
 	unsigned long image_pages; /* kernel image (text, data, bss) */

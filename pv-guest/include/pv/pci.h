@@ -30,7 +30,10 @@ void pci_write32(const struct pci_dev *p, unsigned int off, uint32_t v);
 void pci_write16(const struct pci_dev *p, unsigned int off, uint16_t v);
 void pci_write8(const struct pci_dev *p, unsigned int off, uint8_t v);
 
-/* The first capability of this id from offset `start` on (0: from the list's head); 0 if none. */
+/*
+ * The first capability of this id after the one at offset `start` (0: from the list's head), so
+ * that `for (o = pci_find_cap(p, id, 0); o; o = pci_find_cap(p, id, o))` visits each; 0 if none.
+ */
 unsigned int pci_find_cap(const struct pci_dev *p, uint8_t cap_id, unsigned int start);
 /* Memory and bus-master decoding on. */
 void pci_enable(const struct pci_dev *p);
@@ -52,9 +55,13 @@ struct pci_dev *pci_get(unsigned int i);      /* the i-th function found, NULL p
 
 /*
  * DMA memory (MICA_CTL_DMA_ALLOC): zeroed, contiguous, physical == machine address, so the
- * pointer's value is the bus address. At least `bytes`, page aligned; NULL when none is left.
+ * pointer's value is the bus address. At least `bytes`: above 2 KiB page aligned (above a
+ * page, a block of a power of two pages aligned to its size); below, a piece aligned to its
+ * size rounded up to a power of two (64 bytes at least). NULL when none is left (at most 4 MiB
+ * at once). dma_free takes the same `bytes`.
  */
 void *dma_alloc(size_t bytes);
 void dma_free(void *p, size_t bytes);
+uint64_t dma_pages_in_use(void); /* pages dom0 holds from the hypervisor for DMA */
 
 #endif
