@@ -57,3 +57,20 @@ sc_svm_dom0_pci() {
 	expect "$LOG" '^\(d0\) pcimap: BAR0 of 00:05\.0: not a memory BAR' "pcimap: an I/O BAR is not mapped"
 }
 PV_GUEST_SCENARIOS+=(svm_dom0_pci)
+
+# The same on VMX: Bochs's i440FX (no virtio there) enumerated through the ports, DMA memory,
+# and a domU refused.
+sc_vmx_dom0_pci() {
+	local iso="$WORK/dom0-pci-vmx.iso"
+	cp "$BUILD/pv-guest/pv-guest.elf" "$BUILD/pv-guest/dom0.elf" "$WORK/" || { FAILS+=("no pv-guest images"); return; }
+	export GFXPAYLOAD=text
+	scripts/mkiso.sh "$BUILD/mica.elf" "$iso" "console=com1,115200 on_idle=poweroff" \
+		"$WORK/dom0.elf name=dom0 memory=32 -- shell -c lspci , lspci -v , dmatest , devprobe , sleep 1000 , poweroff" \
+		"$WORK/pv-guest.elf name=u1 memory=4 -- shell -c sleep 300 , devprobe , lspci , poweroff" ||
+		{ unset GFXPAYLOAD; FAILS+=("mkiso"); return; }
+	unset GFXPAYLOAD
+	emu_run "$LOG" 400 "" scripts/run-bochs.sh "$iso" "$(realpath "$LOG")" corei7_haswell_4770 2 390
+	expect "$LOG" 'Virtualization: Intel VT-x \(VMX\)' "the VMX backend"
+	dom0_pci_expect_common
+}
+PV_GUEST_SCENARIOS+=(vmx_dom0_pci)
