@@ -39,7 +39,7 @@ static bool deny_acpi_devices(void)
 
 		if (s->end_bus >= s->start_bus)
 			ok &= deny_bytes(s->base + ((uint64_t)s->start_bus << 20),
-				   (uint64_t)(s->end_bus - s->start_bus + 1) << 20, "the PCI ECAM area");
+					 (uint64_t)(s->end_bus - s->start_bus + 1) << 20, "the PCI ECAM area");
 	}
 	return ok;
 }

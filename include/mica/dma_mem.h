@@ -12,8 +12,8 @@
 
 struct domain;
 
-#define DMA_MEM_MAX_ORDER 10         /* MICA_CTL_DMA_MAX_PAGES: 4 MiB blocks */
-#define DMA_MEM_LIMIT_PAGES 16384ULL /* 64 MiB per domain */
+#define DMA_MEM_MAX_ORDER 10            /* MICA_CTL_DMA_MAX_PAGES: 4 MiB blocks */
+#define DMA_MEM_LIMIT_PAGES 16384ULL    /* 64 MiB per domain */
 #define DMA_MEM_LIMIT_ADDR (4ULL << 30) /* dom0's pv-guest maps the low 4 GiB only */
 
 struct dma_block {

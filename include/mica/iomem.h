@@ -10,7 +10,7 @@
 
 #include <mica/types.h>
 
-#define IOMEM_DENY_MAX 640 /* the firmware map's ranges (BOOT_MAX_MEM_RANGES) and the devices */
+#define IOMEM_DENY_MAX 640    /* the firmware map's ranges (BOOT_MAX_MEM_RANGES) and the devices */
 #define IOMEM_MAX_PAGES 65536 /* per MICA_CTL_IOMEM_MAP */
 
 /*

@@ -57,7 +57,8 @@ int pcimap_cmd(int argc, char **argv)
 	volatile uint32_t *reg;
 
 	if (argc < 4 || argc > 5 || !p || bar >= PCI_MAX_BARS || (off & 3)) {
-		printf("usage: pcimap BB:DD.F BAR OFFSET [VALUE]  (a dword of a memory BAR; the function must exist)\n");
+		printf(
+		    "usage: pcimap BB:DD.F BAR OFFSET [VALUE]  (a dword of a memory BAR; the function must exist)\n");
 		return 1;
 	}
 	reg = pci_map_bar(p, (unsigned int)bar, off, 4);
@@ -68,8 +69,8 @@ int pcimap_cmd(int argc, char **argv)
 	pci_enable(p);
 	if (argc == 5)
 		*reg = (uint32_t)strtoul(argv[4], NULL, 0);
-	printf("pcimap: %s BAR%lu+0x%llx (0x%llx) = 0x%08x\n", argv[1], bar, off,
-	       (unsigned long long)(uintptr_t)reg, (unsigned)*reg);
+	printf("pcimap: %s BAR%lu+0x%llx (0x%llx) = 0x%08x\n", argv[1], bar, off, (unsigned long long)(uintptr_t)reg,
+	       (unsigned)*reg);
 	return 0;
 }
 

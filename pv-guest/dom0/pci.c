@@ -87,7 +87,8 @@ static void add_function(uint8_t bus, uint8_t dev, uint8_t fn, uint32_t id)
 	uint32_t class;
 
 	if (nr_funcs >= PCI_MAX_FUNCS) {
-		printf("pci: more than %u functions: %02x:%02x.%x and later ones ignored\n", PCI_MAX_FUNCS, bus, dev, fn);
+		printf("pci: more than %u functions: %02x:%02x.%x and later ones ignored\n", PCI_MAX_FUNCS, bus, dev,
+		       fn);
 		return;
 	}
 	p = &funcs[nr_funcs++];

@@ -50,8 +50,8 @@ static inline uint8_t inb(uint16_t port)
 
 static void select(const struct pci_dev *p, unsigned int off)
 {
-	outl(PCI_CONF_ADDR, 1u << 31 | (uint32_t)p->bus << 16 | (uint32_t)p->dev << 11 | (uint32_t)p->fn << 8 |
-				(off & 0xfc));
+	outl(PCI_CONF_ADDR,
+	     1u << 31 | (uint32_t)p->bus << 16 | (uint32_t)p->dev << 11 | (uint32_t)p->fn << 8 | (off & 0xfc));
 }
 
 uint32_t pci_read32(const struct pci_dev *p, unsigned int off)

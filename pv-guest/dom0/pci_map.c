@@ -103,9 +103,9 @@ struct free_piece {
 	struct free_piece *next;
 };
 
-static struct free_piece *free_pagelist;               /* whole pool pages */
-static struct free_piece *free_pieces[PIECE_CLASSES];  /* pieces below a page, by size class */
-static uint64_t dma_pages_held;                        /* from the hypervisor, in all */
+static struct free_piece *free_pagelist;              /* whole pool pages */
+static struct free_piece *free_pieces[PIECE_CLASSES]; /* pieces below a page, by size class */
+static uint64_t dma_pages_held;                       /* from the hypervisor, in all */
 
 static int ctl_dma(uint32_t cmd, uint64_t *base, uint32_t pages)
 {

@@ -236,7 +236,7 @@ static void test_dma_free(void **state)
 
 	assert_int_equal(dma_alloc(16, &a), 0);
 	assert_int_equal(dma_alloc(1, &b), 0);
-	assert_int_equal(dma_free(a, 8), -EINVAL);           /* not its size */
+	assert_int_equal(dma_free(a, 8), -EINVAL); /* not its size */
 	assert_int_equal(dma_free(a, 32), -EINVAL);
 	assert_int_equal(dma_free(a + PAGE_SIZE, 1), -EINVAL); /* a page inside it */
 	assert_int_equal(dma_free(a + 8, 16), -EINVAL);        /* not page aligned */
@@ -291,9 +291,9 @@ static void test_iomem_arguments(void **state)
 
 	assert_int_equal(iomem_map(0xfebf0, 0), -EINVAL);
 	assert_int_equal(iomem_map(0xfebf0, IOMEM_MAX_PAGES + 1), -EINVAL);
-	assert_int_equal(iomem_map(UINT64_MAX, 2), -EINVAL);              /* wraps */
-	assert_int_equal(iomem_map(1ULL << 40, 1), -EINVAL);              /* past 52-bit addresses */
-	assert_int_equal(iomem_map((1ULL << 36) - 1, 2), -EINVAL);        /* past the physical map */
+	assert_int_equal(iomem_map(UINT64_MAX, 2), -EINVAL);       /* wraps */
+	assert_int_equal(iomem_map(1ULL << 40, 1), -EINVAL);       /* past 52-bit addresses */
+	assert_int_equal(iomem_map((1ULL << 36) - 1, 2), -EINVAL); /* past the physical map */
 	c = req(MICA_CTL_IOMEM_MAP, 3);
 	c.u.iomem.mfn = 0xfebf0;
 	c.u.iomem.nr_pages = 1;
@@ -347,8 +347,8 @@ static void test_iomem_mapping(void **state)
 	for (uint64_t g = 0xfebf0; g < 0xfebf4; g++)
 		assert_mapped(g, g, P2M_ACCESS_R | P2M_ACCESS_W, P2M_MT_UC);
 	assert_hole(0xfebf4);
-	assert_int_equal(iomem_map(0xfebf0, 4), -EBUSY);  /* again */
-	assert_int_equal(iomem_map(0xfebf3, 2), -EBUSY);  /* overlapping */
+	assert_int_equal(iomem_map(0xfebf0, 4), -EBUSY); /* again */
+	assert_int_equal(iomem_map(0xfebf3, 2), -EBUSY); /* overlapping */
 	assert_int_equal(iomem_map(0xfebec, 8), -EBUSY);
 	assert_hole(0xfebec);
 	dom0_ram_at(0x300, 4); /* its own RAM's guest frames */

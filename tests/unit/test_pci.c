@@ -153,9 +153,9 @@ static int setup(void **state)
 	f = add_fn(0, 1, 0, 0x8086, 0x7000, 0x06010000, 0x80);
 	add_fn(0, 1, 2, 0x8086, 0x7020, 0x0c030001, 0);
 	f = add_fn(0, 5, 0, 0x1af4, 0x1000, 0x02000000, 0);
-	add_bar(f, 0, 0xc080, 0x20, 0x1);                    /* I/O */
-	add_bar(f, 1, 0xfebd1000, 0x1000, 0x0);              /* 32-bit memory */
-	add_bar(f, 4, 0x200000000ULL, 0x4000, 0x4 | 0x8);    /* 64-bit prefetchable, above 4 GiB */
+	add_bar(f, 0, 0xc080, 0x20, 0x1);                 /* I/O */
+	add_bar(f, 1, 0xfebd1000, 0x1000, 0x0);           /* 32-bit memory */
+	add_bar(f, 4, 0x200000000ULL, 0x4000, 0x4 | 0x8); /* 64-bit prefetchable, above 4 GiB */
 	put32(f, 0x2c, 0x00011af4);
 	f->cfg[0x06] = 0x10; /* capability list */
 	f->cfg[0x34] = 0x98;
@@ -164,7 +164,7 @@ static int setup(void **state)
 	add_cap(f, 0x70, 0x09, 0x60);
 	add_cap(f, 0x60, 0x09, 0x00);
 	f = add_fn(0, 6, 0, 0x1b36, 0x000c, 0x06040000, 0x01); /* PCI bridge: listed only */
-	put32(f, 0x10, 0xfe800000); /* a bridge's BAR is not sized */
+	put32(f, 0x10, 0xfe800000);                            /* a bridge's BAR is not sized */
 	f = add_fn(3, 0, 0, 0x1af4, 0x1110, 0x05000000, 0);
 	add_bar(f, 2, 0x100000000ULL, 0x100000000ULL, 0x4); /* 4 GiB, 64-bit */
 	add_bar(f, 0, 0, 0x100, 0);
@@ -215,7 +215,7 @@ static void test_bars(void **state)
 	struct fake_fn *f = find(p);
 
 	assert_int_equal(writes_while_decoding, 0); /* decoding off while sizing */
-	assert_int_equal(get32(f, 0x04) & 3, 3);   /* and back on */
+	assert_int_equal(get32(f, 0x04) & 3, 3);    /* and back on */
 	assert_true(p->bar_io[0]);
 	assert_int_equal(p->bar_base[0], 0xc080);
 	assert_int_equal(p->bar_size[0], 0x20);
@@ -227,7 +227,7 @@ static void test_bars(void **state)
 	assert_true(p->bar_64[4]);
 	assert_int_equal(p->bar_base[4], 0x200000000ULL);
 	assert_int_equal(p->bar_size[4], 0x4000);
-	assert_int_equal(p->bar_size[5], 0); /* the upper half */
+	assert_int_equal(p->bar_size[5], 0);          /* the upper half */
 	assert_int_equal(get32(f, 0x20), 0x0000000c); /* restored */
 	assert_int_equal(get32(f, 0x24), 0x2);
 	assert_int_equal(get32(f, 0x10), 0xc081);
