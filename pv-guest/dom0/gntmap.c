@@ -1,21 +1,26 @@
 /*
  * Other domains' grants, for backends: GNTTABOP_map_grant_ref into a window of free frames of
- * our physical address space (above RAM, below the boot page tables' 4 GiB), and GNTTABOP_copy.
+ * our physical address space (dom0_window: above 4 GiB and the PCI BARs), and GNTTABOP_copy.
  */
+#include <pv/dom0.h>
 #include <pv/gntmap.h>
 #include <pv/hypercall.h>
 
 #include <errno.h>
 
-#define WINDOW_GFN 0xd0000UL /* 256 MiB of guest-physical space for grant mappings */
-#define WINDOW_PAGES 4096
+#define WINDOW_PAGES 4096 /* 16 MiB of guest-physical space for grant mappings */
 #define BITS_PER_LONG 64
 #define COPY_BATCH 64
 
 static unsigned long used[WINDOW_PAGES / BITS_PER_LONG];
+static uint64_t window_gfn; /* the window's first frame, once asked for */
 
 static long window_alloc(void)
 {
+	if (!window_gfn)
+		window_gfn = dom0_window(WINDOW_PAGES, "grant mappings");
+	if (!window_gfn)
+		return -1;
 	for (unsigned int w = 0; w < ARRAY_SIZE(used); w++) {
 		if (used[w] == ~0UL)
 			continue;
@@ -42,7 +47,7 @@ int gntmap_map(domid_t dom, grant_ref_t ref, bool readonly, void **addr, grant_h
 	if (slot < 0)
 		return -ENOSPC;
 	struct gnttab_map_grant_ref op = {
-	    .host_addr = (WINDOW_GFN + (unsigned long)slot) << PAGE_SHIFT,
+	    .host_addr = (window_gfn + (unsigned long)slot) << PAGE_SHIFT,
 	    .flags = GNTMAP_host_map | (readonly ? GNTMAP_readonly : 0),
 	    .ref = ref,
 	    .dom = dom,
@@ -56,7 +61,7 @@ int gntmap_map(domid_t dom, grant_ref_t ref, bool readonly, void **addr, grant_h
 		local_irq_restore(flags);
 		return rc ? (int)rc : -EIO;
 	}
-	*addr = gfn_to_virt(WINDOW_GFN + (unsigned long)slot);
+	*addr = gfn_to_virt(window_gfn + (unsigned long)slot);
 	*handle = op.handle;
 	return 0;
 }
@@ -66,7 +71,7 @@ int gntmap_unmap(void *addr, grant_handle_t handle)
 	unsigned long gfn = virt_to_gfn(addr);
 	struct gnttab_unmap_grant_ref op = {.host_addr = (uint64_t)gfn << PAGE_SHIFT, .handle = handle};
 
-	if (gfn < WINDOW_GFN || gfn >= WINDOW_GFN + WINDOW_PAGES)
+	if (gfn < window_gfn || gfn >= window_gfn + WINDOW_PAGES)
 		return -EINVAL;
 	long rc = HYPERVISOR_grant_table_op(GNTTABOP_unmap_grant_ref, &op, 1);
 
@@ -74,7 +79,7 @@ int gntmap_unmap(void *addr, grant_handle_t handle)
 		return rc ? (int)rc : -EIO;
 	unsigned long flags = local_irq_save();
 
-	window_free(gfn - WINDOW_GFN);
+	window_free(gfn - window_gfn);
 	local_irq_restore(flags);
 	return 0;
 }

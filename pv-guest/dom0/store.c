@@ -27,7 +27,8 @@
 #include "xenstore/store.h"
 
 #define STORE_SCAN_NS MILLISECS(100)
-#define STORE_MAP_GFN 0xcf000UL /* + domid: where each domain's store page appears in dom0 */
+#define STORE_MAP_PAGES (DOMID_FIRST_RESERVED) /* + domid: where each domain's store page appears in dom0 */
+static uint64_t store_map_gfn;
 #define MAX_DOMS 64
 
 struct ring {
@@ -84,13 +85,17 @@ static struct xs_conn *introduce(struct xs_store *s, uint32_t domid, uint64_t gf
 	int rc;
 
 	(void)opaque;
-	if (domid == 0 || domid >= 0x7ff0 || find_ring((domid_t)domid))
+	if (domid == 0 || domid >= DOMID_FIRST_RESERVED || find_ring((domid_t)domid))
+		return NULL;
+	if (!store_map_gfn)
+		store_map_gfn = dom0_window(STORE_MAP_PAGES, "store rings");
+	if (!store_map_gfn)
 		return NULL;
 	r = calloc(1, sizeof(*r));
 	if (!r)
 		return NULL;
 	c.u.map_foreign.gfn = gfn;
-	c.u.map_foreign.caller_gfn = STORE_MAP_GFN + domid;
+	c.u.map_foreign.caller_gfn = store_map_gfn + domid;
 	c.u.map_foreign.nr_pages = 1;
 	rc = dom0_ctl(&c);
 	if (rc) {
@@ -98,13 +103,13 @@ static struct xs_conn *introduce(struct xs_store *s, uint32_t domid, uint64_t gf
 		free(r);
 		return NULL;
 	}
-	r->intf = gfn_to_virt(STORE_MAP_GFN + domid);
+	r->intf = gfn_to_virt(store_map_gfn + domid);
 	rc = evtchn_bind_interdomain((domid_t)domid, port, on_event, NULL, &r->port);
 	if (rc) {
 		struct mica_ctl u = {.cmd = MICA_CTL_UNMAP_FOREIGN, .domain = (uint16_t)domid};
 
 		printk("store: d%u: cannot bind its store channel %u (%d)\n", domid, port, rc);
-		u.u.unmap_foreign.caller_gfn = STORE_MAP_GFN + domid;
+		u.u.unmap_foreign.caller_gfn = store_map_gfn + domid;
 		dom0_ctl(&u);
 		free(r);
 		return NULL;
@@ -140,7 +145,7 @@ static void release(struct xs_store *s, struct xs_conn *conn, void *opaque)
 	}
 	evtchn_close(r->port);
 	u.domain = r->dom;
-	u.u.unmap_foreign.caller_gfn = STORE_MAP_GFN + r->dom;
+	u.u.unmap_foreign.caller_gfn = store_map_gfn + r->dom;
 	dom0_ctl(&u);
 	free(r);
 }

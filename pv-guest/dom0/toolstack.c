@@ -220,8 +220,8 @@ static int ts_sched_set(void *ctx, uint16_t dom, const struct mica_ctl_sched *s)
 
 /* ---- the builder's access to the hypervisor */
 
-#define MAP_GFN 0xe0000UL /* a window of dom0's physical space for the builder's foreign mappings */
-#define MAP_PAGES 1024
+#define MAP_PAGES 1024 /* a window of dom0's physical space for the builder's foreign mappings */
+static uint64_t map_gfn;
 static uint16_t map_dom[MAP_PAGES]; /* the domain each window page maps, + 1; 0: free */
 
 static int b_ctl(void *ctx, struct mica_ctl *c)
@@ -264,6 +264,10 @@ static void *b_map(void *ctx, uint16_t dom, uint64_t gfn, unsigned int nr)
 	unsigned int first = 0, run = 0;
 
 	(void)ctx;
+	if (!map_gfn)
+		map_gfn = dom0_window(MAP_PAGES, "builder mappings");
+	if (!map_gfn)
+		return NULL;
 	for (unsigned int i = 0; i < MAP_PAGES && run < nr; i++) {
 		run = map_dom[i] ? 0 : run + 1;
 		if (run == 1)
@@ -272,13 +276,13 @@ static void *b_map(void *ctx, uint16_t dom, uint64_t gfn, unsigned int nr)
 	if (!nr || run < nr)
 		return NULL;
 	c.u.map_foreign.gfn = gfn;
-	c.u.map_foreign.caller_gfn = MAP_GFN + first;
+	c.u.map_foreign.caller_gfn = map_gfn + first;
 	c.u.map_foreign.nr_pages = nr;
 	if (dom0_ctl(&c))
 		return NULL;
 	for (unsigned int i = 0; i < nr; i++)
 		map_dom[first + i] = (uint16_t)(dom + 1);
-	return gfn_to_virt(MAP_GFN + first);
+	return gfn_to_virt(map_gfn + first);
 }
 
 static void b_unmap(void *ctx, void *p, unsigned int nr)
@@ -287,13 +291,13 @@ static void b_unmap(void *ctx, void *p, unsigned int nr)
 	struct mica_ctl c = {.cmd = MICA_CTL_UNMAP_FOREIGN};
 
 	(void)ctx;
-	if (gfn < MAP_GFN || gfn + nr > MAP_GFN + MAP_PAGES || !map_dom[gfn - MAP_GFN])
+	if (gfn < map_gfn || gfn + nr > map_gfn + MAP_PAGES || !map_dom[gfn - map_gfn])
 		return;
-	c.domain = (uint16_t)(map_dom[gfn - MAP_GFN] - 1);
+	c.domain = (uint16_t)(map_dom[gfn - map_gfn] - 1);
 	c.u.unmap_foreign.caller_gfn = gfn;
 	dom0_ctl(&c);
 	for (unsigned int i = 0; i < nr; i++)
-		map_dom[gfn - MAP_GFN + i] = 0;
+		map_dom[gfn - map_gfn + i] = 0;
 }
 
 static uint64_t b_clock(void *ctx)

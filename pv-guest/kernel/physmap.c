@@ -1,9 +1,11 @@
 /*
  * Physical ranges above the boot identity map (head.S maps the low 4 GiB with 2 MiB pages):
- * device memory high in the physical address space (64-bit PCI BARs), mapped 1:1 and uncached.
+ * device memory high in the physical address space (64-bit PCI BARs), mapped 1:1 and uncached,
+ * and dom0's windows for other domains' pages (pv-guest/dom0/window.c), mapped 1:1 write-back.
  */
 #include <pv/mm.h>
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #define PTE_P 0x001ULL
@@ -35,7 +37,7 @@ static uint64_t *next_table(uint64_t *entry)
  * power-on PAT, so device registers are never cached whatever the hypervisor's p2m says.
  * 2 MiB pages that are already present (the boot map, an earlier call) are left alone.
  */
-int mm_map_phys_uc(uint64_t pa, uint64_t len)
+int mm_map_phys(uint64_t pa, uint64_t len, bool uncached)
 {
 	uint64_t start = pa & ~(LARGE_PAGE - 1), end = pa + len;
 
@@ -51,8 +53,13 @@ int mm_map_phys_uc(uint64_t pa, uint64_t len)
 		e = &pd[(a >> 21) & 511];
 		if (*e & PTE_P)
 			continue;
-		*e = a | PTE_P | PTE_W | PTE_PS | PTE_PCD | PTE_PWT;
+		*e = a | PTE_P | PTE_W | PTE_PS | (uncached ? PTE_PCD | PTE_PWT : 0);
 		__asm__ volatile("invlpg (%0)" ::"r"(a) : "memory");
 	}
 	return 0;
+}
+
+int mm_map_phys_uc(uint64_t pa, uint64_t len)
+{
+	return mm_map_phys(pa, len, true);
 }

@@ -35,6 +35,13 @@ struct dom0_backend {
 };
 extern const struct dom0_backend netback_backend, blkback_backend;
 
+/*
+ * A window of `pages` free guest frames above 4 GiB and every PCI BAR, mapped write-back in
+ * dom0's page tables, for other domains' pages (pv-guest/dom0/window.c); its first frame, or 0.
+ * Call after pci_init.
+ */
+uint64_t dom0_window(uint64_t pages, const char *what);
+
 /* From the main thread: when privileged, the store and the configured backends; -EPERM if not. */
 int dom0_main(void);
 /* The store calls these (from a thread of their own) as domains come and go. */

@@ -26,6 +26,8 @@ static inline void free_page(void *p)
  * 0, or -1 (bad range, or no memory for page tables).
  */
 int mm_map_phys_uc(uint64_t pa, uint64_t len);
+/* The same, write-back unless uncached: guest-physical space for other domains' pages. */
+int mm_map_phys(uint64_t pa, uint64_t len, bool uncached);
 
 struct mm_stats {
 	unsigned long ram_pages;   /* RAM the domain was given */
