@@ -50,6 +50,18 @@ static int cmd_dom0_pci(int argc, char **argv)
 	return fn(argc, argv);
 }
 
+/* dom0's devices (pv-guest/dom0/devices.c): disks, nics, disk-read, disk-write. */
+extern int dom0_dev_cmd(int argc, char **argv) __attribute__((weak));
+
+static int cmd_dom0_dev(int argc, char **argv)
+{
+	if (!dom0_dev_cmd) {
+		printf("%s: only dom0's image has devices\n", argv[0]);
+		return 1;
+	}
+	return dom0_dev_cmd(argc, argv);
+}
+
 struct command {
 	const char *name;
 	int (*fn)(int argc, char **argv);
@@ -347,6 +359,10 @@ static const struct command commands[] = {
     {"devprobe", devprobe_cmd, "devprobe: try the PCI ports and dom0's device commands (dom0 only get them)"},
     {"mica", cmd_mica, "mica VERB ...: manage domains (dom0; also: xl; mica help lists the verbs)"},
     {"xl", cmd_mica, NULL},
+    {"disks", cmd_dom0_dev, "dom0's disks: name, size, ro/rw"},
+    {"disk-read", cmd_dom0_dev, "disk-read NAME SECTOR: a sector's text (dom0)"},
+    {"disk-write", cmd_dom0_dev, "disk-write NAME SECTOR TEXT: write a sector and flush (dom0)"},
+    {"nics", cmd_dom0_dev, "dom0's network devices: MAC, link, counters"},
     {"shutdown", cmd_poweroff, "power off (also: poweroff)"},
     {"poweroff", cmd_poweroff, NULL},
     {"reboot", cmd_reboot, "reboot the domain"},

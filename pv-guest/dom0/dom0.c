@@ -53,6 +53,7 @@ int dom0_main(void)
 	if (!dom0_privileged())
 		return -EPERM;
 	printk("dom0: PCI: %d functions\n", pci_init());
+	dom0_drivers_init(); /* after pci_init() */
 	rc = dom0_store_start();
 	if (rc) {
 		printk("dom0: the store did not start (%d)\n", rc);

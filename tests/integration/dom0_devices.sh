@@ -38,8 +38,8 @@ sc_svm_dom0_pci() {
 	expect_rc "$EMU_RC" 0 "QEMU (ACPI power-off after the domains)"
 	dom0_pci_expect_common
 	# QEMU's virtio devices on the pc machine are transitional: legacy ids 1000 (net) and 1001 (blk)
-	expect "$LOG" '^\(d0\) 00:05\.0 1af4:1000 class 02\.00\.00 -' "lspci: virtio-net"
-	expect "$LOG" '^\(d0\) 00:06\.0 1af4:1001 class 01\.00\.00 -' "lspci: virtio-blk"
+	expect "$LOG" '^\(d0\) 00:05\.0 1af4:1000 class 02\.00\.00 virtio-net' "lspci: virtio-net, taken by its driver"
+	expect "$LOG" '^\(d0\) 00:06\.0 1af4:1001 class 01\.00\.00 virtio-blk' "lspci: virtio-blk, taken by its driver"
 	expect "$LOG" '^\(d0\)     BAR0: io  0x[0-9a-f]+ size 0x20.?$' "lspci -v: virtio-net's legacy I/O BAR"
 	expect "$LOG" '^\(d0\)     BAR4: mem 0x[0-9a-f]+ size 0x4000 64-bit.?$' "lspci -v: the modern 64-bit BAR"
 	# virtio 1.0 §4.1.4.3: device_feature_select = 1 selects feature bits 32..63; VERSION_1 is bit 32

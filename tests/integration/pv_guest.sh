@@ -330,3 +330,4 @@ PV_GUEST_SCENARIOS+=(svm_dom0_create)
 
 # dom0 driving PCI devices (MICA_CTL_DMA_*, _IOMEM_MAP, the configuration ports).
 . tests/integration/dom0_devices.sh
+. tests/integration/dom0_virtio.sh

@@ -42,6 +42,10 @@ extern const struct dom0_backend netback_backend, blkback_backend;
  */
 uint64_t dom0_window(uint64_t pages, const char *what);
 
+/* dom0's own PCI devices: the drivers (virtio-blk, virtio-net) offered what pci_init() found. */
+void dom0_drivers_init(void);
+int dom0_dev_cmd(int argc, char **argv); /* the shell's disks, nics, disk-read, disk-write */
+
 /* From the main thread: when privileged, the store and the configured backends; -EPERM if not. */
 int dom0_main(void);
 /* The store calls these (from a thread of their own) as domains come and go. */
