@@ -133,10 +133,18 @@ static void ls_one(const char *name, size_t size, bool is_dir, void *arg)
 		printf("%10zu  %s\n", size, name);
 }
 
+/* dom0's image store (pv/images.h), under /images; absent from domU builds. */
+extern int images_shell_ls(const char *path) __attribute__((weak));
+extern int images_shell_cat(const char *path) __attribute__((weak));
+
 static int cmd_ls(int argc, char **argv)
 {
 	const char *dir = argc > 1 ? argv[1] : "/";
-	int rc = initrd_list(dir, ls_one, NULL);
+	int rc = images_shell_ls ? images_shell_ls(dir) : -ENOENT;
+
+	if (rc >= 0)
+		return rc;
+	rc = initrd_list(dir, ls_one, NULL);
 
 	if (rc == -ENOTDIR) {
 		const void *data;
@@ -165,6 +173,9 @@ static int cmd_cat(int argc, char **argv)
 		printf("usage: cat FILE\n");
 		return 1;
 	}
+	rc = images_shell_cat ? images_shell_cat(argv[1]) : -ENOENT;
+	if (rc >= 0)
+		return rc;
 	rc = initrd_open(argv[1], &data, &len);
 	if (rc) {
 		printf("cat: %s: %s\n", argv[1],
@@ -318,8 +329,8 @@ static const struct command commands[] = {
     {"sleep", cmd_sleep, "sleep MS: sleep on a timer"},
     {"echo", cmd_echo, "echo WORDS: print them"},
     {"xs", cmd_xs, "xs read|write|ls|rm|mkdir|perms|watch|tx: the store"},
-    {"ls", cmd_ls, "ls [DIR]: files in the initrd, sizes, directories with a /"},
-    {"cat", cmd_cat, "cat FILE: print a text file from the initrd"},
+    {"ls", cmd_ls, "ls [DIR]: files in the initrd, sizes, directories with a /; dom0: /images, its image store"},
+    {"cat", cmd_cat, "cat FILE: print a text file from the initrd (dom0: or an image's text from its start)"},
     {"net", net_cmd, "network status"},
     {"ping", ping_cmd, "ping A.B.C.D [COUNT]: ICMP echo"},
     {"fetch", shell_fetch, "fetch A.B.C.D[:PORT] [PATH]: HTTP GET, the answer printed"},

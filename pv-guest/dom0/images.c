@@ -1,0 +1,173 @@
+/*
+ * dom0's image store: micafs mounted from vda at start (docs/micafs.md), one lock around it,
+ * and the shell's view of it (ls, cat under /images).
+ */
+#include <pv/blkdev.h>
+#include <pv/images.h>
+#include <pv/os.h>
+#include <pv/sched.h>
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "micafs/micafs.h"
+
+static struct micafs *fs;
+static struct blkdev *fs_dev;
+static bool locked;
+static struct wait_queue lock_wq;
+
+struct micafs *images_fs(void)
+{
+	return fs;
+}
+
+struct blkdev *images_dev(void)
+{
+	return fs_dev;
+}
+
+void images_lock(void)
+{
+#ifndef PV_HOST_TEST
+	while (locked) {
+		struct waiter w = {current_thread(), NULL};
+		unsigned long flags = local_irq_save();
+
+		if (!locked) {
+			local_irq_restore(flags);
+			break;
+		}
+		wq_add(&lock_wq, &w);
+		block(current_thread());
+		local_irq_restore(flags);
+		schedule();
+		wq_remove(&lock_wq, &w);
+	}
+#endif
+	locked = true;
+}
+
+void images_unlock(void)
+{
+	locked = false;
+	wake_up(&lock_wq);
+}
+
+int images_attach(struct blkdev *d)
+{
+	struct micafs_info info;
+	char err[160];
+	int rc;
+
+	if (fs)
+		return -EBUSY;
+	images_lock();
+	rc = micafs_mount(d, &fs, err, sizeof(err));
+	images_unlock();
+	if (rc) {
+		printk("micafs: %s: not mounted: %s (%d); running without an image store\n", d->name,
+		       err[0] ? err : "error", rc);
+		return rc;
+	}
+	fs_dev = d;
+	micafs_info(fs, &info);
+	printk("micafs: %s mounted, %u images, %llu of %llu MiB free%s\n", d->name, info.files,
+	       (unsigned long long)(info.free_blocks * MICAFS_BLOCK >> 20),
+	       (unsigned long long)(info.blocks * MICAFS_BLOCK >> 20), info.leaked ? " (leaked blocks reclaimed)" : "");
+	return 0;
+}
+
+void images_detach(void)
+{
+	if (!fs)
+		return;
+	images_lock();
+	micafs_unmount(fs);
+	fs = NULL;
+	fs_dev = NULL;
+	images_unlock();
+}
+
+/* Weak until dom0's disk driver and its registry (pv-guest/dom0/blkdev.c) are in the build. */
+#pragma weak blkdev_find
+
+int images_mount(void)
+{
+	struct blkdev *d = blkdev_find ? blkdev_find("vda") : NULL;
+
+	if (!d) {
+		printk("micafs: no disk vda; running without an image store\n");
+		return -ENODEV;
+	}
+	return images_attach(d);
+}
+
+/* ---- the shell ---- */
+
+struct ls_ctx {
+	const char *dir;
+	size_t len;
+	int found;
+};
+
+/* A file under dir (or dir itself): its name after dir. */
+static int ls_one(const struct micafs_stat *st, void *arg)
+{
+	struct ls_ctx *c = arg;
+
+	if (strncmp(st->name, c->dir, c->len) || (st->name[c->len] != '/' && st->name[c->len] && c->len > 1))
+		return 0;
+	if (!c->found++)
+		printf("%12s %12s  %s\n", "SIZE", "USED", "NAME");
+	printf("%12llu %12llu  %s\n", (unsigned long long)st->size, (unsigned long long)st->used, st->name);
+	return 0;
+}
+
+int images_shell_ls(const char *path)
+{
+	struct ls_ctx c = {path, strlen(path), 0};
+
+	while (c.len > 1 && path[c.len - 1] == '/')
+		c.len--;
+	if (!fs || strncmp(path, "/images", 7) || (path[7] && path[7] != '/'))
+		return -ENOENT;
+	images_lock();
+	micafs_list(fs, ls_one, &c);
+	images_unlock();
+	if (!c.found && c.len > 7) {
+		printf("ls: %s: no such image\n", path);
+		return 1;
+	}
+	if (!c.found)
+		printf("(no images on %s)\n", fs_dev->name);
+	return 0;
+}
+
+/* Text up to the first NUL, at most 4 KiB: enough to see what a guest wrote. */
+int images_shell_cat(const char *path)
+{
+	char *buf;
+	struct micafs_stat st;
+	int ino, rc;
+
+	if (!fs || strncmp(path, "/images/", 8))
+		return -ENOENT;
+	buf = calloc(1, 4097);
+	if (!buf)
+		return 1;
+	images_lock();
+	ino = micafs_lookup(fs, path);
+	rc = ino < 0 ? ino : micafs_stat(fs, (unsigned int)ino, &st);
+	if (!rc)
+		rc = micafs_read(fs, (unsigned int)ino, 0, buf, st.size < 4096 ? (size_t)st.size : 4096);
+	images_unlock();
+	if (rc)
+		printf("cat: %s: %s\n", path, rc == -ENOENT ? "no such image" : strerror(-rc));
+	else
+		printf("%s\n", buf);
+	free(buf);
+	return rc ? 1 : 0;
+}
