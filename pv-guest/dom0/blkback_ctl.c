@@ -135,7 +135,7 @@ static int bb_claim(domid_t dom, const char *target, bool writable, char *err, s
 				h = vbds[i];
 		if (!h)
 			return 0;
-		if (h->up)
+		if (h->up || !h->gone) /* alive, or given to a domain not up yet */
 			return refuse(err, errlen, -EBUSY, "%s: in use by domain %u", target, (unsigned int)h->dom);
 		if (!h->connected && !h->published) {
 			vbd_close_store(h);
@@ -205,6 +205,7 @@ int blkback_set_disk_spec(domid_t dom, const char *target, bool writable, char *
 		bb_store_close(&v->disk);
 		v->disk = s;
 		v->disabled = false;
+		v->gone = false;
 	}
 	if (!v->disk.ops->page && !v->bounce) {
 		v->bounce = alloc_pages(BB_BOUNCE_ORDER);
@@ -234,6 +235,7 @@ static void blkback_domain_up(domid_t dom)
 		}
 	}
 	v->up = true;
+	v->gone = false;
 	v->gen++;
 	v->pending = true;
 	wake_up(&v->wq);
@@ -247,6 +249,7 @@ static void blkback_domain_down(domid_t dom)
 	if (!v || !v->up)
 		return;
 	v->up = false;
+	v->gone = true;
 	v->pending = true;
 	wake_up(&v->wq);
 }

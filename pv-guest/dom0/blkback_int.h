@@ -46,6 +46,7 @@ struct vbd {
 	/* Set by domain_up/domain_down and the event handler; the thread acts on them. */
 	bool up, pending;
 	bool disabled;    /* removed by the toolstack: a new domain with this id has no disk */
+	bool gone;        /* its domain went down (a store set since waits for the next domain) */
 	unsigned int gen; /* domain_up calls: a new domain behind the same id */
 	struct wait_queue wq;
 	struct thread *thread;
