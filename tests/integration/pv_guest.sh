@@ -327,3 +327,6 @@ sc_svm_dom0_create() {
 	every_page_back
 }
 PV_GUEST_SCENARIOS+=(svm_dom0_create)
+
+# dom0 disks and the image store (micafs).
+. tests/integration/dom0_blk.sh
