@@ -18,7 +18,7 @@ sc_svm_dom0_blkfile() {
 		{ FAILS+=("build/host/micafs could not make the disk"); return; }
 	rm -rf "$rd" && mkdir -p "$rd/etc/mica" "$rd/boot"
 	cp "$BUILD/pv-guest/pv-guest.elf" "$rd/boot/"
-	printf 'name = "w"\nkernel = "/boot/pv-guest.elf"\nmemory = 8\ndisk = [ '"'"'file:/images/a.img,xvda,w'"'"' ]\ncmdline = "shell -c blk write 5 written-by-d1"\n' >"$rd/etc/mica/w.cfg"
+	printf 'name = "w"\nkernel = "/boot/pv-guest.elf"\nmemory = 8\ndisk = [ '"'"'file:/images/a.img,xvda,w'"'"' ]\ncmdline = "shell -c blk write 5 written-by-d1 , sleep 60000"\n' >"$rd/etc/mica/w.cfg"
 	printf 'name = "r"\nkernel = "/boot/pv-guest.elf"\nmemory = 8\ndisk = [ '"'"'/images/a.img,raw,xvda,w'"'"' ]\ncmdline = "shell -c blk read 5 1"\n' >"$rd/etc/mica/r.cfg"
 	printf 'name = "ro"\nkernel = "/boot/pv-guest.elf"\nmemory = 8\ndisk = [ '"'"'format=raw, vdev=xvda, access=ro, target=/images/ro.img'"'"' ]\ncmdline = "shell -c blk info , blk write 0 nope"\n' >"$rd/etc/mica/ro.cfg"
 	printf 'name = "bad"\nkernel = "/boot/pv-guest.elf"\nmemory = 8\ndisk = [ '"'"'file:/images/missing.img,xvda,w'"'"' ]\n' >"$rd/etc/mica/bad.cfg"
@@ -44,7 +44,7 @@ sc_svm_dom0_blkfile() {
 	expect "$LOG" '^\(d[0-9]+\) blk: write: .*(-30)' "and refuses writes"
 	expect_not "$LOG" 'pv-guest panic|\*\*\* pv-guest:' "no guest fault"
 	if "$tool" get "$disk" /images/a.img "$out" 2>>"$LOG"; then
-		[ "$(dd if="$out" bs=512 skip=5 count=1 2>/dev/null | head -c 13)" = "written-by-d1" ] ||
+		[ "$(dd if="$out" bs=512 skip=5 count=1 2>/dev/null | head -c 13 | tr -d '\0')" = "written-by-d1" ] ||
 			FAILS+=("the host tool finds the guest's sector in the image")
 	else
 		FAILS+=("the host tool reads the image back")
