@@ -60,7 +60,7 @@ void micafs_set_bit(uint8_t *bm, uint64_t blk, bool on)
 	if (on)
 		bm[blk / 8] |= (uint8_t)(1u << (blk % 8));
 	else
-		bm[blk / 8] &= (uint8_t)~(1u << (blk % 8));
+		bm[blk / 8] &= (uint8_t) ~(1u << (blk % 8));
 }
 
 /* Sectors through the device's calls, split at its max_sectors. */
@@ -93,8 +93,7 @@ int micafs_dev_read(struct micafs *fs, uint32_t blk, void *buf)
 
 int micafs_dev_write(struct micafs *fs, uint32_t blk, const void *buf)
 {
-	return micafs_blocks_io(fs->dev, (uint64_t)blk * MICAFS_BLOCK_SECTORS, (void *)buf, MICAFS_BLOCK_SECTORS,
-				true);
+	return micafs_blocks_io(fs->dev, (uint64_t)blk * MICAFS_BLOCK_SECTORS, (void *)buf, MICAFS_BLOCK_SECTORS, true);
 }
 
 /* ---- format ---- */
@@ -471,8 +470,8 @@ int micafs_check(struct blkdev *d, char *msg, size_t msglen)
 		return rc;
 	micafs_info(fs, &info);
 	snprintf(msg, msglen, "%u files, %llu of %llu blocks free, %llu leaked block%s", info.files,
-		 (unsigned long long)info.free_blocks, (unsigned long long)info.blocks,
-		 (unsigned long long)info.leaked, info.leaked == 1 ? "" : "s");
+		 (unsigned long long)info.free_blocks, (unsigned long long)info.blocks, (unsigned long long)info.leaked,
+		 info.leaked == 1 ? "" : "s");
 	fs_free(fs); /* nothing written: a check changes nothing */
 	return info.leaked ? 1 : 0;
 }

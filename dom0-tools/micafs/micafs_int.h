@@ -17,7 +17,7 @@ struct micafs_cached {
 struct micafs {
 	struct blkdev *dev;
 	struct micafs_super sb;
-	uint8_t *bitmap;      /* sb.bitmap_blocks blocks, as on disk after the pending frees */
+	uint8_t *bitmap;       /* sb.bitmap_blocks blocks, as on disk after the pending frees */
 	uint8_t *bitmap_dirty; /* per bitmap block */
 	struct micafs_inode *inodes;
 	uint8_t *inode_dirty; /* per slot */

@@ -57,8 +57,7 @@ static void ram_close(struct bb_store *s)
 	free(s->chunks);
 }
 
-static const struct bb_store_ops ram_ops = {
-    .type = "ram", .flush = ram_flush, .close = ram_close, .page = ram_page};
+static const struct bb_store_ops ram_ops = {.type = "ram", .flush = ram_flush, .close = ram_close, .page = ram_page};
 
 static int ram_open(struct bb_store *s, const char *mib_text, char *err, size_t errlen)
 {

@@ -32,8 +32,8 @@ struct bb_store_ops {
 struct bb_store {
 	const struct bb_store_ops *ops; /* NULL: no store */
 	uint64_t sectors;
-	bool writable;  /* the guest may write (mode=w) */
-	bool can_flush; /* feature-flush-cache and feature-barrier are honoured */
+	bool writable;              /* the guest may write (mode=w) */
+	bool can_flush;             /* feature-flush-cache and feature-barrier are honoured */
 	char target[BB_TARGET_MAX]; /* as given: the backend's params node */
 	/* ram */
 	unsigned long nchunks, used;

@@ -191,6 +191,10 @@ int blkback_set_disk_spec(domid_t dom, const char *target, bool writable, char *
 		rc = bb_claim(dom, target, writable, err, errlen);
 	if (!rc)
 		rc = bb_store_open(&s, target, writable, err, errlen);
+	if (rc && v) { /* the earlier domain's disk is not handed to the next one either */
+		bb_store_close(&v->disk);
+		v->disabled = true;
+	}
 	if (rc)
 		return rc;
 	if (!v) {

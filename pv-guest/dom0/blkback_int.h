@@ -75,5 +75,4 @@ struct vbd *vbd_find(domid_t dom);
 void vbd_thread(void *arg);
 void vbd_close_store(struct vbd *v); /* the domain is gone: a file or device is let go (flushed) */
 
-
 #endif

@@ -18,7 +18,7 @@ struct ram_blkdev_stats {
 };
 
 struct blkdev *ram_blkdev_new(const char *name, uint64_t sectors, bool read_only, bool can_flush); /* registered */
-void ram_blkdev_reset(void);                                                                        /* none registered, all freed */
+void ram_blkdev_reset(void); /* none registered, all freed */
 uint8_t *ram_blkdev_data(struct blkdev *d);
 const struct ram_blkdev_stats *ram_blkdev_stats(struct blkdev *d);
 /* micafs on d with one image path of size bytes. */

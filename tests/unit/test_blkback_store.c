@@ -134,7 +134,8 @@ static int16_t raw_do(struct raw *r, uint8_t op, uint64_t sector, unsigned int n
 	req->id = 500 + r->ring.req_prod_pvt;
 	req->sector_number = sector;
 	for (unsigned int i = 0; i < nseg && i < BLKIF_MAX_SEGMENTS_PER_REQUEST; i++)
-		req->seg[i] = (struct blkif_request_segment){.gref = r->data_ref, .first_sect = first, .last_sect = last};
+		req->seg[i] =
+		    (struct blkif_request_segment){.gref = r->data_ref, .first_sect = first, .last_sect = last};
 	r->ring.req_prod_pvt++;
 	RING_PUSH_REQUESTS_AND_CHECK_NOTIFY(&r->ring, notify);
 	if (notify)

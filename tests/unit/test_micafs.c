@@ -27,7 +27,7 @@ struct ramdev {
 		uint64_t sector;
 		unsigned int count;
 		uint8_t *data;
-	} *log;
+	} * log;
 	unsigned int nlog;
 	bool logging;
 };
@@ -287,7 +287,7 @@ static void test_truncate(void **state)
 	assert_int_equal(micafs_truncate(fs, ino, MICAFS_BLOCK + 1024), 0);
 	micafs_stat(fs, ino, &st);
 	assert_int_equal(st.size, MICAFS_BLOCK + 1024);
-	assert_int_equal(st.used, 4 * MICAFS_BLOCK); /* two data blocks, L1, one L2 */
+	assert_int_equal(st.used, 4 * MICAFS_BLOCK);                     /* two data blocks, L1, one L2 */
 	assert_int_equal(micafs_truncate(fs, ino, 3 * MICAFS_BLOCK), 0); /* grows sparse */
 	assert_int_equal(micafs_read(fs, ino, 0, rd, sizeof(rd)), 0);
 	assert_memory_equal(rd, w, MICAFS_BLOCK + 1024);
@@ -481,7 +481,8 @@ static void test_flipped_bytes(void **state)
 				micafs_info(fs, &info);
 				assert_true(info.leaked > 0);
 				leaks++;
-				assert_int_equal(micafs_read(fs, micafs_lookup(fs, "/images/a.img"), 0, buf, sizeof(buf)), 0);
+				assert_int_equal(
+				    micafs_read(fs, micafs_lookup(fs, "/images/a.img"), 0, buf, sizeof(buf)), 0);
 				fs->dev->read_only = true; /* keep the flip for the next round's restore */
 				micafs_unmount(fs);
 				fs = NULL;
@@ -526,15 +527,15 @@ static void test_hostile(void **state)
 	memcpy(orig, r->data, DISK_BLOCKS * MICAFS_BLOCK);
 	l1 = (struct micafs_map *)(r->data + (size_t)inodes[0].l1 * MICAFS_BLOCK);
 	l2 = (struct micafs_map *)(r->data + (size_t)l1->entry[0] * MICAFS_BLOCK);
-#define REFUSE(change, fix, what)                                                                  \
-	do {                                                                                       \
-		memcpy(r->data, orig, DISK_BLOCKS * MICAFS_BLOCK);                                 \
-		change;                                                                            \
-		fix;                                                                               \
-		if (micafs_mount(&r->d, &fs, err, sizeof(err)) != -EINVAL)                        \
-			fail_msg("%s: mounted", what);                                             \
-		if (!strstr(err, what))                                                            \
-			fail_msg("%s: got \"%s\"", what, err);                                     \
+#define REFUSE(change, fix, what)                                          \
+	do {                                                               \
+		memcpy(r->data, orig, DISK_BLOCKS *MICAFS_BLOCK);          \
+		change;                                                    \
+		fix;                                                       \
+		if (micafs_mount(&r->d, &fs, err, sizeof(err)) != -EINVAL) \
+			fail_msg("%s: mounted", what);                     \
+		if (!strstr(err, what))                                    \
+			fail_msg("%s: got \"%s\"", what, err);             \
 	} while (0)
 #define SB_FIX (sb->crc = micafs_crc32(sb, offsetof(struct micafs_super, crc)))
 #define IN_FIX(i) (inodes[i].crc = micafs_inode_crc(&inodes[i]))
@@ -590,10 +591,10 @@ static void test_leak_reclaimed(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_format),         cmocka_unit_test(test_files),
-	    cmocka_unit_test(test_sparse_io),      cmocka_unit_test(test_truncate),
-	    cmocka_unit_test(test_full_and_errors), cmocka_unit_test(test_write_order),
-	    cmocka_unit_test(test_crash_prefixes), cmocka_unit_test(test_flipped_bytes),
+	    cmocka_unit_test(test_format),           cmocka_unit_test(test_files),
+	    cmocka_unit_test(test_sparse_io),        cmocka_unit_test(test_truncate),
+	    cmocka_unit_test(test_full_and_errors),  cmocka_unit_test(test_write_order),
+	    cmocka_unit_test(test_crash_prefixes),   cmocka_unit_test(test_flipped_bytes),
 	    cmocka_unit_test(test_truncated_device), cmocka_unit_test(test_hostile),
 	    cmocka_unit_test(test_leak_reclaimed),
 	};
