@@ -34,6 +34,18 @@ static int cmd_mica(int argc, char **argv)
 	return mica_cmd(argc, argv);
 }
 
+/* dom0's image store (pv-guest/dom0/images.c). */
+extern int images_cmd(int argc, char **argv) __attribute__((weak));
+
+static int cmd_img(int argc, char **argv)
+{
+	if (!images_cmd) {
+		printf("img: only dom0 has an image store\n");
+		return 1;
+	}
+	return images_cmd(argc, argv);
+}
+
 struct command {
 	const char *name;
 	int (*fn)(int argc, char **argv);
@@ -336,6 +348,7 @@ static const struct command commands[] = {
     {"fetch", shell_fetch, "fetch A.B.C.D[:PORT] [PATH]: HTTP GET, the answer printed"},
     {"tcp", shell_tcp, "tcp A.B.C.D[:PORT] TEXT: send TEXT (port 7), print as much back"},
     {"blk", blk_cmd, "blk info|open|close|read|write|flush: the block device"},
+    {"img", cmd_img, "img ls|create PATH SIZE|rm PATH|info: dom0's image store (micafs on vda)"},
     {"mica", cmd_mica, "mica VERB ...: manage domains (dom0; also: xl; mica help lists the verbs)"},
     {"xl", cmd_mica, NULL},
     {"shutdown", cmd_poweroff, "power off (also: poweroff)"},

@@ -171,3 +171,70 @@ int images_shell_cat(const char *path)
 	free(buf);
 	return rc ? 1 : 0;
 }
+
+/* "64M", "1G", "4096": bytes. */
+static int parse_size(const char *s, uint64_t *out)
+{
+	char *end;
+	unsigned long long v = strtoull(s, &end, 10);
+
+	if (end == s)
+		return -EINVAL;
+	if (*end == 'K' || *end == 'k')
+		v <<= 10, end++;
+	else if (*end == 'M' || *end == 'm')
+		v <<= 20, end++;
+	else if (*end == 'G' || *end == 'g')
+		v <<= 30, end++;
+	if (*end || !v)
+		return -EINVAL;
+	*out = v;
+	return 0;
+}
+
+/* The shell's img command: the store from dom0's side (the host tool has the same verbs). */
+int images_cmd(int argc, char **argv)
+{
+	const char *verb = argc > 1 ? argv[1] : "";
+	struct micafs_info info;
+	uint64_t size;
+	int rc;
+
+	if (!fs) {
+		printf("img: no image store (no micafs on vda)\n");
+		return 1;
+	}
+	if (!strcmp(verb, "ls") && argc <= 3)
+		return images_shell_ls(argc == 3 ? argv[2] : "/images") < 0;
+	if (!strcmp(verb, "info") && argc == 2) {
+		micafs_info(fs, &info);
+		printf(
+		    "micafs on %s: %u of %u files, %llu of %llu blocks of %u bytes free, %llu leaked blocks reclaimed\n",
+		    fs_dev->name, info.files, info.max_files, (unsigned long long)info.free_blocks,
+		    (unsigned long long)info.blocks, MICAFS_BLOCK, (unsigned long long)info.leaked);
+		return 0;
+	}
+	if (!strcmp(verb, "create") && argc == 4 && !parse_size(argv[3], &size)) {
+		images_lock();
+		rc = micafs_create(fs, argv[2], size);
+		if (rc >= 0)
+			rc = micafs_flush(fs);
+		images_unlock();
+	} else if (!strcmp(verb, "rm") && argc == 3) {
+		images_lock();
+		rc = micafs_remove(fs, argv[2]);
+		if (!rc)
+			rc = micafs_flush(fs);
+		images_unlock();
+	} else {
+		printf("usage: img ls [DIR] | info | create PATH SIZE | rm PATH   (SIZE: bytes, or with K, M, G)\n");
+		return 1;
+	}
+	if (rc < 0)
+		printf("img %s %s: %s\n", verb, argv[2],
+		       rc == -EINVAL   ? "bad name or size (/images/NAME; whole 512-byte sectors, at most ~3.9 GiB)"
+		       : rc == -EBUSY  ? "in use by a domain"
+		       : rc == -ENOENT ? "no such image"
+				       : strerror(-rc));
+	return rc < 0;
+}

@@ -1,11 +1,11 @@
 # dom0's disks: micafs, dom0's image store (docs/micafs.md), on a virtio-blk disk QEMU attaches;
 # blkback serves a guest an image file from it (docs/dom0-blkback.md). Sourced by pv_guest.sh.
 
-# The host makes the store with build/host/micafs; dom0 mounts it, lists it and creates a guest
-# whose disk is file:/images/a.img. The guest writes a sector without flushing and is destroyed;
-# a second guest on the same image reads the sector back; a read-only image refuses writes; a
-# missing image is a clear error with no domain left. Afterwards the host tool finds the data
-# in the image and the store checks clean.
+# The host makes the store with build/host/micafs; dom0 mounts it, lists it, makes and removes
+# an image with img, and creates a guest whose disk is file:/images/a.img. The guest writes a
+# sector without flushing and is destroyed; a second guest on the same image reads the sector
+# back; a read-only image refuses writes; a missing image is a clear error with no domain left.
+# Afterwards the host tool finds the data in the image and the store checks clean.
 sc_svm_dom0_blkfile() {
 	local iso="$WORK/dom0-blkfile.iso" rd="$WORK/blkfile-initrd" disk="$WORK/dom0-blkfile.img"
 	local tool="$BUILD/host/micafs" out="$WORK/blkfile-a.img"
@@ -25,7 +25,7 @@ sc_svm_dom0_blkfile() {
 	(cd "$rd" && find . -mindepth 1 | LC_ALL=C sort | cpio -o -H newc --quiet >"$WORK/blkfile-initrd.cpio") ||
 		{ FAILS+=("cpio"); return; }
 	scripts/mkiso.sh "$BUILD/mica.elf" "$iso" "console=com1,115200 on_idle=poweroff" \
-		"$WORK/dom0.elf name=dom0 memory=64 -- shell -c ls /images , cat /images/host.img , mica create /etc/mica/bad.cfg , mica create /etc/mica/w.cfg , sleep 5000 , mica destroy w , sleep 1000 , mica create /etc/mica/r.cfg , sleep 5000 , mica create /etc/mica/ro.cfg , sleep 5000 , mica list , poweroff" \
+		"$WORK/dom0.elf name=dom0 memory=64 -- shell -c ls /images , cat /images/host.img , img create /images/new.img 8M , img create /images/new.img 8M , img ls , img rm /images/new.img , img info , mica create /etc/mica/bad.cfg , mica create /etc/mica/w.cfg , sleep 5000 , mica destroy w , sleep 1000 , mica create /etc/mica/r.cfg , sleep 5000 , mica create /etc/mica/ro.cfg , sleep 5000 , mica list , poweroff" \
 		"$WORK/blkfile-initrd.cpio" || { FAILS+=("mkiso"); return; }
 	emu_run "$LOG" 240 "" qemu-system-x86_64 -accel tcg -machine pc -cpu "$QEMU_CPU" -smp 2 -m 512 \
 		-display none -serial file:"$LOG" -no-reboot -cdrom "$iso" \
@@ -34,6 +34,9 @@ sc_svm_dom0_blkfile() {
 	expect "$LOG" '^\(d0\) micafs: vda mounted, 3 images' "dom0 mounts its image store"
 	expect "$LOG" '^\(d0\) +16777216 +0  /images/a\.img' "ls /images lists the images, sparse"
 	expect "$LOG" '^\(d0\) from-the-host' "cat reads an image the host put"
+	expect "$LOG" '^\(d0\) +8388608 +0  /images/new\.img' "img create makes a sparse image"
+	expect "$LOG" '^\(d0\) img create /images/new\.img: File exists' "and refuses a second one"
+	expect "$LOG" '^\(d0\) micafs on vda: 3 of 256 files' "img rm removes it"
 	expect "$LOG" '^\(d0\) mica create: /etc/mica/bad\.cfg: disk xvda: /images/missing\.img: no such image' \
 		"a missing image is a clear error"
 	expect_not "$LOG" '^Mica: d[0-9]+ \(bad\)' "no domain left of it"

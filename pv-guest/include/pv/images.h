@@ -24,5 +24,6 @@ void images_unlock(void);
 /* The shell's ls and cat for paths under /images; -ENOENT when the path is not the store's. */
 int images_shell_ls(const char *path);
 int images_shell_cat(const char *path);
+int images_cmd(int argc, char **argv); /* img ls|info|create|rm */
 
 #endif
