@@ -10,6 +10,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+_Static_assert(sizeof(struct micafs_super) == 512, "the superblock is one sector");
+_Static_assert(sizeof(struct micafs_inode) == 128, "32 inodes per block, 4 per sector");
+_Static_assert(sizeof(struct micafs_map) == MICAFS_BLOCK, "a map is one block");
+
 /* ---- checksums, bits, device I/O ---- */
 
 uint32_t micafs_crc32(const void *buf, size_t len)
