@@ -17,7 +17,7 @@ CC        := gcc
 LD        := ld
 OBJCOPY   := objcopy
 
-all: $(BUILD)/mica.elf $(BUILD)/mica.efi esp iso
+all: $(BUILD)/mica.elf $(BUILD)/mica.efi esp iso $(BUILD)/host/micafs
 
 # ---------------------------------------------------------------- dependencies
 # scripts/deps.sh installs missing Debian packages (as root) or prints the apt-get line.
@@ -92,6 +92,7 @@ include arch/x86/efi/efi.mk
 
 # ---------------------------------------------------------------- pv-guest (domU and dom0 images)
 include pv-guest/pv-guest.mk
+include dom0-tools/micafs/micafs.mk
 
 # ---------------------------------------------------------------- images
 include scripts/images.mk

@@ -61,7 +61,8 @@ $(PVG_DIR)/pv-guest.elf: $(PVG_OBJS) pv-guest/arch/x86/link.ld $(NEWLIB_STAMP)
 # The dom0 image: the same kernel plus pv-guest/dom0/ (store service, backends, control
 # interface) and the store daemon's core from dom0-tools/xenstore/.
 PVG_DOM0_SRCS := $(sort $(wildcard pv-guest/dom0/*.c pv-guest/dom0/virtio/*.c))
-XS_SRCS := $(sort $(wildcard dom0-tools/xenstore/*.c dom0-tools/cli/*.c dom0-tools/builder/*.c dom0-tools/xlcfg/*.c))
+XS_SRCS := $(sort $(wildcard dom0-tools/xenstore/*.c dom0-tools/cli/*.c dom0-tools/builder/*.c dom0-tools/xlcfg/*.c \
+	dom0-tools/micafs/micafs*.c))
 PVG_DOM0_OBJS := $(patsubst %.c,$(BUILD)/%.o,$(PVG_DOM0_SRCS)) $(patsubst %.c,$(PVG_DIR)/%.o,$(XS_SRCS))
 PVG_DOM0_CFLAGS := -Iinclude/public -Idom0-tools
 

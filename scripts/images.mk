@@ -41,7 +41,7 @@ RUN_CPU   ?= qemu64,+svm,+npt,+smep,+smap
 RUN_SMP   ?= 2
 RUN_MEM   ?= 512
 
-run: all
+run: all $(DOM0_DISK)
 	@cp $(OVMF_VARS) $(BUILD)/ovmf-vars.fd
 	@echo "Booting build/esp/ under QEMU (SVM+NPT, $(RUN_SMP) CPUs, OVMF)."
 	@echo "Leave with Ctrl-A X (QEMU), or press P on the Mica console to power off."
@@ -49,6 +49,7 @@ run: all
 		-drive if=pflash,format=raw,readonly=on,file=$(OVMF_CODE) \
 		-drive if=pflash,format=raw,file=$(BUILD)/ovmf-vars.fd \
 		-drive if=none,id=esp,format=raw,file=fat:rw:$(ESP) -device ide-hd,drive=esp \
+		-drive if=none,id=vda,format=raw,file=$(DOM0_DISK) -device virtio-blk-pci,drive=vda \
 		-net none -display none -serial mon:stdio -no-reboot
 
 # Bochs's terminal display has no graphics modes: the same ISO, kept in VGA text mode.

@@ -62,6 +62,18 @@ static int cmd_dom0_dev(int argc, char **argv)
 	return dom0_dev_cmd(argc, argv);
 }
 
+/* dom0's image store (pv-guest/dom0/images.c). */
+extern int images_cmd(int argc, char **argv) __attribute__((weak));
+
+static int cmd_img(int argc, char **argv)
+{
+	if (!images_cmd) {
+		printf("img: only dom0 has an image store\n");
+		return 1;
+	}
+	return images_cmd(argc, argv);
+}
+
 struct command {
 	const char *name;
 	int (*fn)(int argc, char **argv);
@@ -161,10 +173,18 @@ static void ls_one(const char *name, size_t size, bool is_dir, void *arg)
 		printf("%10zu  %s\n", size, name);
 }
 
+/* dom0's image store (pv/images.h), under /images; absent from domU builds. */
+extern int images_shell_ls(const char *path) __attribute__((weak));
+extern int images_shell_cat(const char *path) __attribute__((weak));
+
 static int cmd_ls(int argc, char **argv)
 {
 	const char *dir = argc > 1 ? argv[1] : "/";
-	int rc = initrd_list(dir, ls_one, NULL);
+	int rc = images_shell_ls ? images_shell_ls(dir) : -ENOENT;
+
+	if (rc >= 0)
+		return rc;
+	rc = initrd_list(dir, ls_one, NULL);
 
 	if (rc == -ENOTDIR) {
 		const void *data;
@@ -193,6 +213,9 @@ static int cmd_cat(int argc, char **argv)
 		printf("usage: cat FILE\n");
 		return 1;
 	}
+	rc = images_shell_cat ? images_shell_cat(argv[1]) : -ENOENT;
+	if (rc >= 0)
+		return rc;
 	rc = initrd_open(argv[1], &data, &len);
 	if (rc) {
 		printf("cat: %s: %s\n", argv[1],
@@ -346,8 +369,8 @@ static const struct command commands[] = {
     {"sleep", cmd_sleep, "sleep MS: sleep on a timer"},
     {"echo", cmd_echo, "echo WORDS: print them"},
     {"xs", cmd_xs, "xs read|write|ls|rm|mkdir|perms|watch|tx: the store"},
-    {"ls", cmd_ls, "ls [DIR]: files in the initrd, sizes, directories with a /"},
-    {"cat", cmd_cat, "cat FILE: print a text file from the initrd"},
+    {"ls", cmd_ls, "ls [DIR]: files in the initrd, sizes, directories with a /; dom0: /images, its image store"},
+    {"cat", cmd_cat, "cat FILE: print a text file from the initrd (dom0: or an image's text from its start)"},
     {"net", net_cmd, "network status"},
     {"ping", ping_cmd, "ping A.B.C.D [COUNT]: ICMP echo"},
     {"fetch", shell_fetch, "fetch A.B.C.D[:PORT] [PATH]: HTTP GET, the answer printed"},
@@ -357,6 +380,7 @@ static const struct command commands[] = {
     {"pcimap", cmd_dom0_pci, "pcimap BB:DD.F BAR OFF [VALUE]: a dword of a device's memory BAR (dom0)"},
     {"dmatest", cmd_dom0_pci, "dmatest: allocate, check and free DMA memory (dom0)"},
     {"devprobe", devprobe_cmd, "devprobe: try the PCI ports and dom0's device commands (dom0 only get them)"},
+    {"img", cmd_img, "img ls|create PATH SIZE|rm PATH|info: dom0's image store (micafs on vda)"},
     {"mica", cmd_mica, "mica VERB ...: manage domains (dom0; also: xl; mica help lists the verbs)"},
     {"xl", cmd_mica, NULL},
     {"disks", cmd_dom0_dev, "dom0's disks: name, size, ro/rw"},

@@ -1,7 +1,10 @@
 /*
- * blkback: dom0's block backend (xen/io/blkif.h) serving thin RAM disks, one vbd (xvda, 768)
- * per configured domain; data moved with grant copies. See docs/dom0-blkback.md.
+ * blkback: dom0's block backend (xen/io/blkif.h), one vbd (xvda, 768) per configured domain,
+ * served from a store (bb_store.h: RAM disk, image file, block device); data moved with grant
+ * copies. See docs/dom0-blkback.md.
  */
+#include "blkback_int.h"
+
 #include <pv/dom0.h>
 #include <pv/events.h>
 #include <pv/gntmap.h>
@@ -19,72 +22,9 @@
 #include <xen/io/blkif.h>
 #include <xen/io/protocols.h>
 
-#define BB_VDEV 768 /* xvda: (202 << 8 | 0) in the old scheme, 768 as Xen's toolstack writes it */
-#define BB_DEV_NAME "xvda"
-#define BB_SECTOR 512u
-#define BB_SECTORS_PER_PAGE (PAGE_SIZE / BB_SECTOR)
-#define BB_CHUNK_ORDER 4 /* disk storage in 64 KiB chunks, allocated on first write */
-#define BB_CHUNK_BYTES (PAGE_SIZE << BB_CHUNK_ORDER)
-#define BB_MAX_VBDS 16
-#define BB_MAX_MIB 4096
-#define BB_SEGS BLKIF_MAX_SEGMENTS_PER_REQUEST
-#define BB_BATCH_REQS 8                            /* requests whose copies go in one gntmap_copy */
-#define BB_BATCH_OPS (BB_BATCH_REQS * BB_SEGS * 2) /* a segment straddles at most one disk page boundary */
-#define BB_BUDGET 64                               /* requests served before the thread yields */
-#define BB_TXN_TRIES 32
-
-struct ramdisk {
-	uint64_t sectors;
-	unsigned long nchunks, used; /* chunks in all, chunks allocated */
-	uint8_t **chunks;
-};
-
-/* A request taken off the ring, answered when its batch's copies are done. */
-struct bb_pending {
-	uint64_t id;
-	uint8_t op;
-	int16_t status;
-	bool write;
-	unsigned int first_op, nops;
-	uint64_t sectors;
-};
-
-struct bb_stats {
-	unsigned long reads, writes, flushes, errors, unsupported;
-	uint64_t sectors_read, sectors_written;
-};
-
-struct vbd {
-	domid_t dom;
-	struct ramdisk disk;
-	char fe[64], be[64], fe_state[72];
-
-	/* Set by domain_up/domain_down and the event handler; the thread acts on them. */
-	bool up, pending;
-	bool disabled;    /* removed by the toolstack: a new domain with this id has no disk */
-	unsigned int gen; /* domain_up calls: a new domain behind the same id */
-	struct wait_queue wq;
-	struct thread *thread;
-
-	/* The thread's. */
-	struct xenbus_watch watch; /* the frontend's state; kept for the vbd's lifetime */
-	bool watching, published, fe_dirty;
-	unsigned int served_gen;
-	XenbusState state; /* the backend state last written */
-	blkif_back_ring_t ring;
-	void *ring_addr;
-	grant_handle_t ring_handle;
-	evtchn_port_t port;
-	bool connected, broken;
-	struct bb_pending batch[BB_BATCH_REQS];
-	struct gnttab_copy ops[BB_BATCH_OPS];
-	unsigned int nreqs, nops;
-	struct bb_stats st;
-};
-
-static struct vbd *vbds[BB_MAX_VBDS];
-static unsigned int nr_vbds;
-static void *zero_page; /* the source of reads from never-written chunks */
+struct vbd *vbds[BB_MAX_VBDS];
+unsigned int nr_vbds;
+void *zero_page;
 
 static const char *const state_names[] = {
     [XenbusStateUnknown] = "Unknown",
@@ -98,35 +38,12 @@ static const char *const state_names[] = {
     [XenbusStateReconfigured] = "Reconfigured",
 };
 
-static struct vbd *vbd_find(domid_t dom)
+struct vbd *vbd_find(domid_t dom)
 {
 	for (unsigned int i = 0; i < nr_vbds; i++)
 		if (vbds[i]->dom == dom)
 			return vbds[i];
 	return NULL;
-}
-
-/* ---- the RAM disk ---- */
-
-static int ramdisk_init(struct ramdisk *d, unsigned long mib)
-{
-	d->sectors = (uint64_t)mib << 20 >> 9;
-	d->nchunks = (mib << 20) / BB_CHUNK_BYTES;
-	d->chunks = calloc(d->nchunks, sizeof(*d->chunks));
-	return d->chunks ? 0 : -ENOMEM;
-}
-
-/* The page holding byte off of the disk; NULL if never written (and !alloc, or no memory). */
-static uint8_t *ramdisk_page(struct ramdisk *d, uint64_t off, bool alloc)
-{
-	uint8_t **c = &d->chunks[off / BB_CHUNK_BYTES];
-
-	if (!*c && alloc) {
-		*c = alloc_pages(BB_CHUNK_ORDER);
-		if (*c)
-			d->used++;
-	}
-	return *c ? *c + (off % BB_CHUNK_BYTES & PAGE_MASK) : NULL;
 }
 
 /* ---- the store ---- */
@@ -202,11 +119,11 @@ static int vbd_write_devices(struct vbd *v, xenbus_transaction_t t)
 	if (!err)
 		err = xenbus_printf(t, v->be, "state", "%d", XenbusStateInitialising);
 	if (!err)
-		err = xenbus_printf(t, v->be, "mode", "w");
+		err = xenbus_printf(t, v->be, "mode", v->disk.writable ? "w" : "r");
 	if (!err)
-		err = xenbus_printf(t, v->be, "params", "ram:%lluM", (unsigned long long)(v->disk.sectors >> 11));
+		err = xenbus_printf(t, v->be, "params", "%s", v->disk.target);
 	if (!err)
-		err = xenbus_printf(t, v->be, "type", "ram");
+		err = xenbus_printf(t, v->be, "type", "%s", v->disk.ops->type);
 	if (!err)
 		err = xenbus_printf(t, v->be, "dev", BB_DEV_NAME);
 	if (!err)
@@ -218,9 +135,13 @@ static int vbd_write_devices(struct vbd *v, xenbus_transaction_t t)
 	return err;
 }
 
-/* What the backend driver writes before InitWait: the disk's properties and features. */
+/*
+ * What the backend driver writes before InitWait: the disk's properties and features. Flush and
+ * barrier are offered where the store can honour them, on a disk the guest may write.
+ */
 static int vbd_write_properties(struct vbd *v, xenbus_transaction_t t)
 {
+	bool flush = v->disk.writable && v->disk.can_flush;
 	int err = xenbus_printf(t, v->be, "sectors", "%llu", (unsigned long long)v->disk.sectors);
 
 	if (!err)
@@ -228,11 +149,11 @@ static int vbd_write_properties(struct vbd *v, xenbus_transaction_t t)
 	if (!err)
 		err = xenbus_printf(t, v->be, "physical-sector-size", "%u", BB_SECTOR);
 	if (!err)
-		err = xenbus_printf(t, v->be, "info", "0");
+		err = xenbus_printf(t, v->be, "info", "%u", v->disk.writable ? 0 : VDISK_READONLY);
 	if (!err)
-		err = xenbus_printf(t, v->be, "feature-flush-cache", "1");
+		err = xenbus_printf(t, v->be, "feature-flush-cache", "%d", flush);
 	if (!err)
-		err = xenbus_printf(t, v->be, "feature-barrier", "1");
+		err = xenbus_printf(t, v->be, "feature-barrier", "%d", flush);
 	if (!err)
 		err = xenbus_switch_state(t, v->be, XenbusStateInitWait);
 	return err;
@@ -344,7 +265,7 @@ static int16_t vbd_rw(struct vbd *v, const blkif_request_t *req, struct bb_pendi
 	uint64_t sector = req->sector_number;
 	unsigned int nseg = req->nr_segments;
 
-	if (!nseg || nseg > BB_SEGS)
+	if (!nseg || nseg > BB_SEGS || (p->write && !v->disk.writable))
 		return BLKIF_RSP_ERROR;
 	for (unsigned int i = 0; i < nseg; i++) {
 		const struct blkif_request_segment *seg = &req->seg[i];
@@ -357,7 +278,7 @@ static int16_t vbd_rw(struct vbd *v, const blkif_request_t *req, struct bb_pendi
 		while (done < n * BB_SECTOR) {
 			uint64_t off = sector * BB_SECTOR + done;
 			uint16_t len = MIN(n * BB_SECTOR - done, PAGE_SIZE - off % PAGE_SIZE);
-			uint8_t *page = ramdisk_page(&v->disk, off, p->write);
+			uint8_t *page = v->disk.ops->page(&v->disk, off, p->write);
 
 			if (p->write && !page)
 				goto bad; /* no memory for the chunk */
@@ -374,31 +295,93 @@ bad:
 	return BLKIF_RSP_ERROR;
 }
 
+/*
+ * A read or write through the bounce buffer, for stores that are not RAM: checked whole, then
+ * the guest's pages copied in and written (answered once the store has it on the device), or
+ * read and copied out. The batch is empty: its copy slots are ours.
+ */
+static int16_t vbd_rw_store(struct vbd *v, const blkif_request_t *req, struct bb_pending *p, bool fua)
+{
+	uint64_t sector = req->sector_number, total = 0;
+	unsigned int nseg = req->nr_segments;
+	int16_t status = BLKIF_RSP_ERROR;
+
+	if (!nseg || nseg > BB_SEGS || (p->write && !v->disk.writable) || !v->bounce)
+		return BLKIF_RSP_ERROR;
+	for (unsigned int i = 0; i < nseg; i++) {
+		const struct blkif_request_segment *seg = &req->seg[i];
+		unsigned int n = seg->last_sect - seg->first_sect + 1, done = 0;
+
+		if (seg->first_sect > seg->last_sect || seg->last_sect >= BB_SECTORS_PER_PAGE)
+			goto out;
+		if (sector > v->disk.sectors || total + n > v->disk.sectors - sector)
+			goto out;
+		while (done < n * BB_SECTOR) {
+			uint64_t off = total * BB_SECTOR + done; /* in the bounce buffer */
+			uint16_t len = MIN(n * BB_SECTOR - done, PAGE_SIZE - off % PAGE_SIZE);
+
+			vbd_add_copy(v, seg->gref, seg->first_sect * BB_SECTOR + done, v->bounce + (off & PAGE_MASK), off,
+				     len, p->write);
+			done += len;
+		}
+		total += n;
+	}
+	if (!p->write && v->disk.ops->read(&v->disk, sector, v->bounce, (unsigned int)total))
+		goto out;
+	if (gntmap_copy(v->ops, v->nops))
+		goto out;
+	for (unsigned int k = 0; k < v->nops; k++)
+		if (v->ops[k].status != GNTST_okay)
+			goto out;
+	if (p->write && v->disk.ops->write(&v->disk, sector, v->bounce, (unsigned int)total, fua))
+		goto out;
+	status = BLKIF_RSP_OKAY;
+	if (p->write)
+		v->st.sectors_written += total;
+	else
+		v->st.sectors_read += total;
+out:
+	v->nops = p->first_op; /* done: nothing for the batch to copy */
+	return status;
+}
+
+/* Flush and barrier: earlier writes are on the device (requests are served in order); the data with FUA. */
+static int16_t vbd_flush_op(struct vbd *v, const blkif_request_t *req, struct bb_pending *p)
+{
+	if (!v->disk.writable || !v->disk.can_flush)
+		return BLKIF_RSP_EOPNOTSUPP; /* not offered */
+	if (v->disk.ops->page) /* RAM: durable once answered; only data to write */
+		return req->nr_segments ? vbd_rw(v, req, p) : BLKIF_RSP_OKAY;
+	if (req->nr_segments)
+		return vbd_rw_store(v, req, p, true);
+	return v->disk.ops->flush(&v->disk) ? BLKIF_RSP_ERROR : BLKIF_RSP_OKAY;
+}
+
 /* Takes one request (already copied out of the ring) into the batch. */
 static void vbd_request(struct vbd *v, const blkif_request_t *req)
 {
+	bool direct = v->disk.ops->page != NULL;
 	struct bb_pending *p;
 
-	if (v->nreqs == BB_BATCH_REQS || v->nops + BB_SEGS * 2 > BB_BATCH_OPS)
+	if (v->nreqs == BB_BATCH_REQS || v->nops + BB_SEGS * 2 > BB_BATCH_OPS || (!direct && v->nops))
 		vbd_batch_flush(v);
 	p = &v->batch[v->nreqs++];
 	*p = (struct bb_pending){.id = req->id, .op = req->operation, .first_op = v->nops};
 	switch (req->operation) {
 	case BLKIF_OP_READ:
 		v->st.reads++;
-		p->status = vbd_rw(v, req, p);
+		p->status = direct ? vbd_rw(v, req, p) : vbd_rw_store(v, req, p, false);
 		break;
 	case BLKIF_OP_WRITE:
 		v->st.writes++;
 		p->write = true;
-		p->status = vbd_rw(v, req, p);
+		p->status = direct ? vbd_rw(v, req, p) : vbd_rw_store(v, req, p, false);
 		break;
 	case BLKIF_OP_FLUSH_DISKCACHE:
 	case BLKIF_OP_WRITE_BARRIER:
-		/* A RAM disk write is durable once answered, and answers go in order: only data to write. */
 		v->st.flushes++;
 		p->write = true;
-		p->status = req->nr_segments ? vbd_rw(v, req, p) : BLKIF_RSP_OKAY;
+		p->status = vbd_flush_op(v, req, p);
 		break;
 	default:
 		v->st.unsupported++;
@@ -570,8 +553,11 @@ static void vbd_step(struct vbd *v)
 		xenbus_free_event(e);
 		v->fe_dirty = true;
 	}
-	if (v->published && (!v->up || v->served_gen != v->gen))
+	if (v->published && (!v->up || v->served_gen != v->gen)) {
 		vbd_teardown(v);
+		if (!v->up)
+			vbd_close_store(v);
+	}
 	if (v->up && v->served_gen != v->gen) {
 		v->served_gen = v->gen;
 		vbd_publish(v);
@@ -607,7 +593,7 @@ static void vbd_wait(struct vbd *v)
 		wq_remove(&v->watch.wq, &b);
 }
 
-static void vbd_thread(void *arg)
+void vbd_thread(void *arg)
 {
 	struct vbd *v = arg;
 
@@ -620,7 +606,7 @@ static void vbd_thread(void *arg)
 }
 #else
 /* Unit tests: threads do not run; the fake scheduler calls this for the backend's turn. */
-static void vbd_thread(void *arg)
+void vbd_thread(void *arg)
 {
 }
 
@@ -635,153 +621,6 @@ void blkback_poll(void)
 }
 #endif
 
-/* ---- the backend interface ---- */
-
-static int blkback_add(unsigned long dom, unsigned long mib)
-{
-	struct vbd *v;
-
-	v = calloc(1, sizeof(*v));
-	if (!v)
-		return -ENOMEM;
-	v->dom = dom;
-	if (ramdisk_init(&v->disk, mib)) {
-		free(v);
-		return -ENOMEM;
-	}
-	snprintf(v->fe, sizeof(v->fe), "/local/domain/%lu/device/vbd/%d", dom, BB_VDEV);
-	snprintf(v->be, sizeof(v->be), "/local/domain/0/backend/vbd/%lu/%d", dom, BB_VDEV);
-	snprintf(v->fe_state, sizeof(v->fe_state), "%s/state", v->fe);
-	v->state = XenbusStateUnknown;
-	vbds[nr_vbds++] = v;
-	return 0;
-}
-
-/* One "dom:mib" entry of the vbd= option at *p; moves *p past it (and its comma). */
-static int blkback_parse_entry(const char **p, unsigned long *dom, unsigned long *mib)
-{
-	char *end;
-
-	if (**p < '0' || **p > '9')
-		return -EINVAL;
-	*dom = strtoul(*p, &end, 10);
-	if (*end != ':' || end[1] < '0' || end[1] > '9')
-		return -EINVAL;
-	*mib = strtoul(end + 1, &end, 10);
-	if (*end && (*end != ',' || !end[1]))
-		return -EINVAL;
-	if (!*dom || *dom >= DOMID_FIRST_RESERVED || !*mib || *mib > BB_MAX_MIB)
-		return -EINVAL;
-	*p = *end ? end + 1 : end;
-	return 0;
-}
-
-/* "1:8,2:16": domain 1 gets 8 MiB, domain 2 16 MiB. Checked whole before any disk is added. */
-static int blkback_init(const char *config)
-{
-	unsigned long dom, mib, seen[BB_MAX_VBDS];
-	unsigned int n = 0;
-	const char *p;
-
-	for (p = config ? config : ""; *p; n++) {
-		int err = blkback_parse_entry(&p, &dom, &mib);
-
-		if (err)
-			return err;
-		if (n + nr_vbds >= BB_MAX_VBDS)
-			return -ENOSPC;
-		for (unsigned int i = 0; i < n; i++)
-			if (seen[i] == dom)
-				return -EINVAL;
-		if (vbd_find(dom))
-			return -EEXIST;
-		seen[n] = dom;
-	}
-	if (!zero_page) {
-		zero_page = alloc_page();
-		if (!zero_page)
-			return -ENOMEM;
-	}
-	for (p = config ? config : ""; *p;) {
-		int err;
-
-		blkback_parse_entry(&p, &dom, &mib);
-		err = blkback_add(dom, mib);
-		if (err)
-			return err;
-	}
-	return 0;
-}
-
-static void ramdisk_free(struct ramdisk *d)
-{
-	for (uint64_t i = 0; i < d->nchunks; i++)
-		if (d->chunks[i])
-			free_pages(d->chunks[i], BB_CHUNK_ORDER);
-	free(d->chunks);
-	memset(d, 0, sizeof(*d));
-}
-
-int blkback_set_disk(domid_t dom, unsigned long mib)
-{
-	struct vbd *v = vbd_find(dom);
-	char spec[32];
-
-	if (!v) {
-		if (!mib)
-			return 0;
-		snprintf(spec, sizeof(spec), "%u:%lu", (unsigned int)dom, mib);
-		return blkback_init(spec);
-	}
-	if (v->connected || v->up)
-		return -EBUSY; /* the earlier domain with this id is still being disconnected */
-	/* A RAM disk belongs to the domain created with it: the next one starts from zeros. */
-	ramdisk_free(&v->disk);
-	v->disabled = !mib;
-	return mib ? ramdisk_init(&v->disk, mib) : 0;
-}
-
-static void blkback_domain_up(domid_t dom)
-{
-	struct vbd *v = vbd_find(dom);
-
-	if (!v || v->disabled)
-		return;
-	if (!v->thread) {
-		char name[24];
-
-		snprintf(name, sizeof(name), "blkback-%u", (unsigned int)dom);
-		v->thread = create_thread(name, vbd_thread, v);
-		if (!v->thread) {
-			printk("blkback: vbd %u: no thread\n", (unsigned int)dom);
-			return;
-		}
-	}
-	v->up = true;
-	v->gen++;
-	v->pending = true;
-	wake_up(&v->wq);
-}
-
-/* The disk stays: the same domain id gets it back at its next domain_up. */
-static void blkback_domain_down(domid_t dom)
-{
-	struct vbd *v = vbd_find(dom);
-
-	if (!v || !v->up)
-		return;
-	v->up = false;
-	v->pending = true;
-	wake_up(&v->wq);
-}
-
-const struct dom0_backend blkback_backend = {
-    .name = "vbd",
-    .init = blkback_init,
-    .domain_up = blkback_domain_up,
-    .domain_down = blkback_domain_down,
-};
-
 int blkback_status(char *buf, size_t size)
 {
 	size_t len = 0;
@@ -795,12 +634,13 @@ int blkback_status(char *buf, size_t size)
 		int n = snprintf(
 		    buf + len, size - len,
 		    "vbd dom %u %s: %llu MiB (%lu KiB used) %s%s%s, reads %lu writes %lu flushes %lu errors %lu"
-		    " unsupported %lu, sectors read %llu written %llu\n",
+		    " unsupported %lu, sectors read %llu written %llu; %s %s\n",
 		    (unsigned int)v->dom, BB_DEV_NAME, (unsigned long long)(v->disk.sectors >> 11),
-		    v->disk.used * (BB_CHUNK_BYTES >> 10), v->up ? "" : "down ", state,
+		    bb_store_used_kib(&v->disk), v->up ? "" : "down ", state,
 		    v->broken ? " (ring halted)" : "", v->st.reads, v->st.writes, v->st.flushes, v->st.errors,
 		    v->st.unsupported, (unsigned long long)v->st.sectors_read,
-		    (unsigned long long)v->st.sectors_written);
+		    (unsigned long long)v->st.sectors_written, v->disk.ops ? v->disk.target : "no disk",
+		    v->disk.writable ? "w" : "r");
 
 		if (n < 0)
 			break;

@@ -5,6 +5,7 @@
 #include <pv/dom0.h>
 #include <pv/hypercall.h>
 #include <pv/pci.h>
+#include <pv/images.h>
 #include <pv/setup.h>
 
 #include <errno.h>
@@ -68,6 +69,7 @@ int dom0_main(void)
 		if (rc)
 			printk("dom0: %s=%s refused (%d)\n", backends[i]->name, cfg, rc);
 	}
+	images_mount(); /* dom0's image store on vda, for file: disks; without it dom0 runs on */
 	printk("dom0: store up; backends:%s%s\n", kernel_opt("vif") ? " vif" : "", kernel_opt("vbd") ? " vbd" : "");
 	return 0;
 }

@@ -2,7 +2,7 @@
  * dom0's toolstack behind the `mica` (and `xl`) shell command: dom0-tools/cli/ over Mica's
  * control interface and Xen's hypercalls. `create` reads an xl.cfg file and the kernel from
  * dom0's initrd (xlcfg/, initrd/), builds with builder/, gives the domain the config's vifs and
- * RAM disks (netback, blkback), and unpauses it; the store introduces it as it does any domain.
+ * disks (netback, blkback: RAM disks, images in dom0's store, dom0's disks), and unpauses it; the store introduces it as it does any domain.
  * Not wired yet (the CLI says "not supported here"): console, network-/block-attach, mem-set,
  * vcpu-set, rename.
  */
@@ -328,15 +328,20 @@ static uint8_t ctl_action(enum xlcfg_action a, const char *what)
 	return MICA_CTL_ACTION_DESTROY;
 }
 
-/* Disks are RAM disks for now: target "ram:MIB". */
-static int disk_mib(const struct xl_disk *d, unsigned long *mib)
+/* What blkback is told about a disk: xlcfg has stripped "file:"/"phy:"; "ram:MIB" stays. */
+static int disk_checked(const struct xl_disk *d, char *errbuf, size_t errlen)
 {
-	char *end;
+	char msg[160];
+	int rc;
 
-	if (strncmp(d->target, "ram:", 4))
+	if (d->cdrom || !d->target[0]) {
+		snprintf(errbuf, errlen, "disk %s: CD-ROMs are not served", d->vdev);
 		return -EOPNOTSUPP;
-	*mib = strtoul(d->target + 4, &end, 10);
-	return *end || !*mib ? -EINVAL : 0;
+	}
+	rc = blkback_check_spec(d->target, d->access != XLCFG_DISK_RO, msg, sizeof(msg));
+	if (rc)
+		snprintf(errbuf, errlen, "disk %s: %s", d->vdev, msg);
+	return rc;
 }
 
 static int ts_create(void *ctx, const char *cfg_path, char **overrides, unsigned n, bool paused, uint16_t *domid,
@@ -389,13 +394,11 @@ static int ts_create(void *ctx, const char *cfg_path, char **overrides, unsigned
 		}
 	}
 	for (unsigned int i = 0; i < cfg->nr_disks; i++) {
-		unsigned long mib;
+		char msg[200];
 
-		if (disk_mib(&cfg->disks[i], &mib)) {
-			snprintf(errbuf, errlen,
-				 "disk %s: target \"%s\": dom0 serves RAM disks only yet (target=ram:MIB)",
-				 cfg->disks[i].vdev, cfg->disks[i].target);
-			rc = -EOPNOTSUPP;
+		rc = disk_checked(&cfg->disks[i], msg, sizeof(msg));
+		if (rc) {
+			snprintf(errbuf, errlen, "%s: %s", cfg_path, msg);
 			goto out;
 		}
 	}
@@ -438,18 +441,20 @@ static int ts_create(void *ctx, const char *cfg_path, char **overrides, unsigned
 		rc = netback_add_vif(res.domid, cfg->vifs[0].vlan);
 	else
 		netback_remove_vif(res.domid);
-	if (!rc) {
-		unsigned long mib = 0;
+	char disk_err[160] = "";
 
-		if (cfg->nr_disks)
-			disk_mib(&cfg->disks[0], &mib);
-		rc = blkback_set_disk(res.domid, mib);
-	}
+	if (!rc && cfg->nr_disks)
+		rc = blkback_set_disk_spec(res.domid, cfg->disks[0].target, cfg->disks[0].access != XLCFG_DISK_RO,
+					   disk_err, sizeof(disk_err));
+	else if (!rc)
+		rc = blkback_set_disk_spec(res.domid, NULL, false, disk_err, sizeof(disk_err));
 	if (rc) {
 		struct mica_ctl d = {.cmd = MICA_CTL_DOMAIN_DESTROY, .domain = res.domid};
 
-		snprintf(errbuf, errlen, "%s: devices refused (%d)%s", cfg_path, rc,
-			 rc == -EBUSY ? ": the last domain with this id is still going; try again" : "");
+		snprintf(errbuf, errlen, "%s: devices refused (%d)%s%s", cfg_path, rc, disk_err[0] ? ": " : "",
+			 disk_err[0]  ? disk_err
+			 : rc == -EBUSY ? ": the last domain with this id is still going; try again"
+					: "");
 		dom0_ctl(&d);
 		goto out;
 	}

@@ -331,3 +331,5 @@ PV_GUEST_SCENARIOS+=(svm_dom0_create)
 # dom0 driving PCI devices (MICA_CTL_DMA_*, _IOMEM_MAP, the configuration ports).
 . tests/integration/dom0_devices.sh
 . tests/integration/dom0_virtio.sh
+# dom0 disks and the image store (micafs).
+. tests/integration/dom0_blk.sh

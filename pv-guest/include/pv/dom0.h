@@ -25,7 +25,8 @@ int dom0_store_start(void);
 /*
  * Backends: configured from the kernel command line, told about domains as they come and go.
  *   vif=1,2        a network interface for domains 1 and 2, bridged together in dom0
- *   vbd=1:8,2:16   a RAM disk of 8 MiB for domain 1, 16 MiB for domain 2 (device xvda, 768)
+ *   vbd=1:8,2:16   a RAM disk of 8 MiB for domain 1, 16 MiB for domain 2 (device xvda, 768);
+ *                  `mica create` gives domains RAM disks, image files or dom0's disks instead
  */
 struct dom0_backend {
 	const char *name;
@@ -62,10 +63,16 @@ void blkback_poll(void); /* unit tests: the vbd threads' turn (threads do not ru
 int netback_add_vif(domid_t dom, uint16_t vlan);
 void netback_remove_vif(domid_t dom); /* a domain created later with this id gets none */
 /*
- * The toolstack's RAM disk for domain dom: a fresh one of mib MiB (0: none), replacing what an
- * earlier domain with this id had. -EBUSY while that domain's disk is still connected.
+ * The toolstack's disk for domain dom (xvda), replacing what an earlier domain with this id had;
+ * target as xl's disk spec gives it: "ram:MIB" (a fresh thin RAM disk), "file:/images/x.img"
+ * or "/images/x.img" (an image in dom0's image store), "phy:/dev/vda" or "/dev/vda" (a whole
+ * disk of dom0); NULL or "": no disk. writable false: read-only to the guest (mode=r,
+ * VDISK_READONLY). On error a message in err and -errno: -EINVAL, -ENOENT, -ENODEV (no image
+ * store), -EBUSY (in use by a live domain, or this id's last domain is still going), -EROFS, -ENOMEM.
  */
-int blkback_set_disk(domid_t dom, unsigned long mib);
+int blkback_set_disk_spec(domid_t dom, const char *target, bool writable, char *err, size_t errlen);
+/* Whether blkback_set_disk_spec would take target now (opens and closes it); before building a domain. */
+int blkback_check_spec(const char *target, bool writable, char *err, size_t errlen);
 
 /* netback (docs/dom0-netback.md): per vif its state and counters, then the bridge; the length. */
 int netback_status(char *buf, size_t size);

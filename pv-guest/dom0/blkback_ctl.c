@@ -1,0 +1,266 @@
+/*
+ * blkback's configuration: the vbd= option, the toolstack's disks (blkback_set_disk_spec), and
+ * domains coming and going. The vbds themselves are in blkback.c; their stores in bb_store.c.
+ */
+#include "blkback_int.h"
+
+#include <pv/dom0.h>
+#include <pv/mm.h>
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+__attribute__((format(printf, 4, 5))) static int refuse(char *err, size_t errlen, int rc, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	if (errlen)
+		vsnprintf(err, errlen, fmt, ap);
+	va_end(ap);
+	return rc;
+}
+
+static int bb_prepare(void)
+{
+	if (!zero_page)
+		zero_page = alloc_page();
+	return zero_page ? 0 : -ENOMEM;
+}
+
+/* A vbd for dom, served from s (taken over). */
+static int blkback_add(unsigned long dom, struct bb_store *s)
+{
+	struct vbd *v;
+
+	if (nr_vbds == BB_MAX_VBDS)
+		return -ENOSPC;
+	v = calloc(1, sizeof(*v));
+	if (!v)
+		return -ENOMEM;
+	v->dom = dom;
+	v->disk = *s;
+	snprintf(v->fe, sizeof(v->fe), "/local/domain/%lu/device/vbd/%d", dom, BB_VDEV);
+	snprintf(v->be, sizeof(v->be), "/local/domain/0/backend/vbd/%lu/%d", dom, BB_VDEV);
+	snprintf(v->fe_state, sizeof(v->fe_state), "%s/state", v->fe);
+	v->state = XenbusStateUnknown;
+	vbds[nr_vbds++] = v;
+	return 0;
+}
+
+/* One "dom:mib" entry of the vbd= option at *p; moves *p past it (and its comma). */
+static int blkback_parse_entry(const char **p, unsigned long *dom, unsigned long *mib)
+{
+	char *end;
+
+	if (**p < '0' || **p > '9')
+		return -EINVAL;
+	*dom = strtoul(*p, &end, 10);
+	if (*end != ':' || end[1] < '0' || end[1] > '9')
+		return -EINVAL;
+	*mib = strtoul(end + 1, &end, 10);
+	if (*end && (*end != ',' || !end[1]))
+		return -EINVAL;
+	if (!*dom || *dom >= DOMID_FIRST_RESERVED || !*mib || *mib > BB_MAX_MIB)
+		return -EINVAL;
+	*p = *end ? end + 1 : end;
+	return 0;
+}
+
+/* "1:8,2:16": domain 1 gets an 8 MiB RAM disk, domain 2 16 MiB. Checked whole before any is added. */
+static int blkback_init(const char *config)
+{
+	unsigned long dom, mib, seen[BB_MAX_VBDS];
+	unsigned int n = 0;
+	const char *p;
+
+	for (p = config ? config : ""; *p; n++) {
+		int err = blkback_parse_entry(&p, &dom, &mib);
+
+		if (err)
+			return err;
+		if (n + nr_vbds >= BB_MAX_VBDS)
+			return -ENOSPC;
+		for (unsigned int i = 0; i < n; i++)
+			if (seen[i] == dom)
+				return -EINVAL;
+		if (vbd_find(dom))
+			return -EEXIST;
+		seen[n] = dom;
+	}
+	if (bb_prepare())
+		return -ENOMEM;
+	for (p = config ? config : ""; *p;) {
+		struct bb_store s;
+		char target[32];
+		int err;
+
+		blkback_parse_entry(&p, &dom, &mib);
+		snprintf(target, sizeof(target), "ram:%lu", mib);
+		err = bb_store_open(&s, target, true, NULL, 0);
+		if (!err)
+			err = blkback_add(dom, &s);
+		if (err) {
+			bb_store_close(&s);
+			return err;
+		}
+	}
+	return 0;
+}
+
+/* The domain is gone and its ring let go: a file or device is flushed and closed (a RAM disk stays). */
+void vbd_close_store(struct vbd *v)
+{
+	if (!v->disk.ops || v->disk.ops->page)
+		return;
+	bb_store_close(&v->disk);
+	v->disabled = true;
+}
+
+/*
+ * Another vbd with the same image or device: one whose domain is alive keeps it (-EBUSY) unless
+ * both are read-only; one whose domain is gone lets go once its thread has dropped the ring.
+ */
+static int bb_claim(domid_t dom, const char *target, bool writable, char *err, size_t errlen)
+{
+	for (unsigned int tries = 0;; tries++) {
+		struct vbd *h = NULL;
+
+		for (unsigned int i = 0; i < nr_vbds && !h; i++)
+			if (vbds[i]->dom != dom && bb_store_same(&vbds[i]->disk, target) &&
+			    (writable || vbds[i]->disk.writable))
+				h = vbds[i];
+		if (!h)
+			return 0;
+		if (h->up || !h->gone) /* alive, or given to a domain not up yet */
+			return refuse(err, errlen, -EBUSY, "%s: in use by domain %u", target, (unsigned int)h->dom);
+		if (!h->connected && !h->published) {
+			vbd_close_store(h);
+			continue;
+		}
+#ifndef PV_HOST_TEST
+		if (tries < 500) { /* the gone domain's vbd thread is dropping the ring */
+			h->pending = true;
+			wake_up(&h->wq);
+			msleep(10);
+			continue;
+		}
+#endif
+		return refuse(err, errlen, -EBUSY, "%s: domain %u's disk is still being released; try again", target,
+			      (unsigned int)h->dom);
+	}
+}
+
+int blkback_check_spec(const char *target, bool writable, char *err, size_t errlen)
+{
+	struct bb_store s;
+	int rc = bb_claim(DOMID_INVALID, target ? target : "", writable, err, errlen);
+
+	if (!rc)
+		rc = bb_store_open(&s, target, writable, err, errlen);
+	if (!rc)
+		bb_store_close(&s);
+	return rc;
+}
+
+int blkback_set_disk_spec(domid_t dom, const char *target, bool writable, char *err, size_t errlen)
+{
+	struct vbd *v = vbd_find(dom);
+	struct bb_store s;
+	int rc;
+
+	if (errlen)
+		err[0] = '\0';
+	if (v && (v->connected || v->up || v->published))
+		return refuse(err, errlen, -EBUSY, "domain %u: the last domain with this id is still going; try again",
+			      (unsigned int)dom);
+	if (!target || !target[0]) {
+		if (v) { /* a new domain with this id gets no disk; an earlier RAM disk is gone */
+			bb_store_close(&v->disk);
+			v->disabled = true;
+		}
+		return 0;
+	}
+	if (v)
+		vbd_close_store(v); /* before the claim: it may be this id's own earlier image */
+	rc = bb_prepare();
+	if (!rc)
+		rc = bb_claim(dom, target, writable, err, errlen);
+	if (!rc)
+		rc = bb_store_open(&s, target, writable, err, errlen);
+	if (rc && v) { /* the earlier domain's disk is not handed to the next one either */
+		bb_store_close(&v->disk);
+		v->disabled = true;
+	}
+	if (rc)
+		return rc;
+	if (!v) {
+		rc = blkback_add(dom, &s);
+		if (rc) {
+			bb_store_close(&s);
+			return refuse(err, errlen, rc, "no room for another vbd (%d)", rc);
+		}
+		v = vbd_find(dom);
+	} else {
+		/* A RAM disk belongs to the domain created with it: the next one starts from zeros. */
+		bb_store_close(&v->disk);
+		v->disk = s;
+		v->disabled = false;
+		v->gone = false;
+	}
+	if (!v->disk.ops->page && !v->bounce) {
+		v->bounce = alloc_pages(BB_BOUNCE_ORDER);
+		if (!v->bounce) {
+			bb_store_close(&v->disk);
+			v->disabled = true;
+			return refuse(err, errlen, -ENOMEM, "no memory for the vbd's buffer");
+		}
+	}
+	return 0;
+}
+
+static void blkback_domain_up(domid_t dom)
+{
+	struct vbd *v = vbd_find(dom);
+
+	if (!v || v->disabled || !v->disk.ops)
+		return;
+	if (!v->thread) {
+		char name[24];
+
+		snprintf(name, sizeof(name), "blkback-%u", (unsigned int)dom);
+		v->thread = create_thread(name, vbd_thread, v);
+		if (!v->thread) {
+			printk("blkback: vbd %u: no thread\n", (unsigned int)dom);
+			return;
+		}
+	}
+	v->up = true;
+	v->gone = false;
+	v->gen++;
+	v->pending = true;
+	wake_up(&v->wq);
+}
+
+/* A RAM disk stays for the same domain id's next domain_up; a file or device is flushed and let go. */
+static void blkback_domain_down(domid_t dom)
+{
+	struct vbd *v = vbd_find(dom);
+
+	if (!v || !v->up)
+		return;
+	v->up = false;
+	v->gone = true;
+	v->pending = true;
+	wake_up(&v->wq);
+}
+
+const struct dom0_backend blkback_backend = {
+    .name = "vbd",
+    .init = blkback_init,
+    .domain_up = blkback_domain_up,
+    .domain_down = blkback_domain_down,
+};
