@@ -9,6 +9,8 @@
 #include <errno.h>
 #include <string.h>
 
+#include "br0.h"
+
 static const struct dom0_backend *const backends[] = {&netback_backend, &blkback_backend};
 
 int dom0_ctl(struct mica_ctl *c)
@@ -65,6 +67,10 @@ int dom0_main(void)
 		if (rc)
 			printk("dom0: %s=%s refused (%d)\n", backends[i]->name, cfg, rc);
 	}
+	/* dom0's own port on the bridge, and the uplink ("bridge=uplink|internal|auto", "uplink=eth0"). */
+	rc = br0_start(kernel_opt("bridge"), kernel_opt("uplink"));
+	if (rc)
+		printk("dom0: br0 did not start (%d)\n", rc);
 	printk("dom0: store up; backends:%s%s\n", kernel_opt("vif") ? " vif" : "", kernel_opt("vbd") ? " vbd" : "");
 	return 0;
 }
