@@ -34,6 +34,25 @@ static int cmd_mica(int argc, char **argv)
 	return mica_cmd(argc, argv);
 }
 
+/* dom0's bridge (pv-guest/dom0/netback.c): its vifs, br0, the uplink. */
+extern int netback_status(char *buf, size_t size) __attribute__((weak));
+
+static int cmd_bridge(int argc, char **argv)
+{
+	char buf[4096];
+	int n;
+
+	if (!netback_status) {
+		printf("%s: only dom0's image has the bridge\n", argv[0]);
+		return 1;
+	}
+	n = netback_status(buf, sizeof(buf));
+	fputs(buf, stdout);
+	if (n >= (int)sizeof(buf))
+		printf("...\n");
+	return 0;
+}
+
 struct command {
 	const char *name;
 	int (*fn)(int argc, char **argv);
@@ -325,6 +344,7 @@ static const struct command commands[] = {
     {"fetch", shell_fetch, "fetch A.B.C.D[:PORT] [PATH]: HTTP GET, the answer printed"},
     {"tcp", shell_tcp, "tcp A.B.C.D[:PORT] TEXT: send TEXT (port 7), print as much back"},
     {"blk", blk_cmd, "blk info|open|close|read|write|flush: the block device"},
+    {"bridge", cmd_bridge, "dom0's bridge: vifs, br0, the uplink, counters"},
     {"mica", cmd_mica, "mica VERB ...: manage domains (dom0; also: xl; mica help lists the verbs)"},
     {"xl", cmd_mica, NULL},
     {"shutdown", cmd_poweroff, "power off (also: poweroff)"},

@@ -148,7 +148,7 @@ static void detect_hypervisor(void)
 /* The kernel's own options (docs/pv-guest.md), wherever they are on the line. */
 static bool is_kernel_opt(const char *w)
 {
-	static const char *const keys[] = {"ip", "gw", "port", "bench", "vif", "vbd"};
+	static const char *const keys[] = {"ip", "gw", "port", "bench", "vif", "vbd", "bridge", "uplink"};
 	const char *eq = strchr(w, '=');
 
 	for (unsigned int i = 0; eq && i < ARRAY_SIZE(keys); i++)
