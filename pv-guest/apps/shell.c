@@ -343,6 +343,7 @@ static const struct command commands[] = {
     {"ping", ping_cmd, "ping A.B.C.D [COUNT]: ICMP echo"},
     {"fetch", shell_fetch, "fetch A.B.C.D[:PORT] [PATH]: HTTP GET, the answer printed"},
     {"tcp", shell_tcp, "tcp A.B.C.D[:PORT] TEXT: send TEXT (port 7), print as much back"},
+    {"tcpsend", shell_tcpsend, "tcpsend A.B.C.D[:PORT] MB: send MB MiB (port 5001), print Mbit/s"},
     {"blk", blk_cmd, "blk info|open|close|read|write|flush: the block device"},
     {"bridge", cmd_bridge, "dom0's bridge: vifs, br0, the uplink, counters"},
     {"mica", cmd_mica, "mica VERB ...: manage domains (dom0; also: xl; mica help lists the verbs)"},

@@ -259,8 +259,8 @@ void start_kernel(const struct hvm_start_info *si)
 		extern uint64_t entry_tsc;
 
 		/* Under QEMU -icount shift=0 (or Bochs) TSC cycles count instructions. */
-		printk("pv-guest: bench: entry to first console line: %lu TSC cycles\n",
-		       (unsigned long)(t_banner - entry_tsc));
+		printk("pv-guest: bench: entry to first console line: %lu TSC cycles, system time %lld ns\n",
+		       (unsigned long)(t_banner - entry_tsc), (long long)NOW());
 	}
 	if (!create_thread("main", main_thread, NULL))
 		panic("cannot create the main thread");
