@@ -297,7 +297,8 @@ static void scan(void)
  */
 void dom0_store_scan(void)
 {
-	scan();
+	if (store && tool)
+		scan();
 }
 
 static void store_thread(void *arg)
