@@ -197,8 +197,8 @@ static bool ether_addr_valid(const uint8_t *a)
  * reply buffer is 1 KiB aligned: one page, as a grant copy source must be) and not forwarded.
  */
 static struct dhcpd dhcp;
-static bool dhcp_on;           /* set up (the bridge's buffers and tables too) */
-static bool dhcp_serve = true; /* off when the uplink's LAN has a DHCP server of its own */
+/* dhcp_on: set up (the bridge's buffers and tables too); dhcp_serve: off when the LAN has one. */
+static bool dhcp_on, dhcp_serve = true;
 static const uint8_t dhcp_mac[ETH_ALEN] = BRIDGE_LOCAL_MAC; /* br0's: the server is dom0 */
 
 static bool dhcp_input(struct netback_vif *src, const uint8_t *frame, unsigned int len)
@@ -207,7 +207,8 @@ static bool dhcp_input(struct netback_vif *src, const uint8_t *frame, unsigned i
 	unsigned int ihl;
 	size_t n;
 
-	if (!dhcp_on || !dhcp_serve || src->vlan || len < ETH_HLEN + 20 || rd16(frame + 12) != ETH_P_IP || frame[ETH_HLEN + 9] != 17)
+	if (!dhcp_on || !dhcp_serve || src->vlan || len < ETH_HLEN + 20 || rd16(frame + 12) != ETH_P_IP ||
+	    frame[ETH_HLEN + 9] != 17)
 		return false;
 	ihl = (frame[ETH_HLEN] & 0xfu) * 4;
 	if (len < ETH_HLEN + ihl + 8 || rd16(frame + ETH_HLEN + ihl + 2) != 67)
