@@ -106,6 +106,7 @@ include tests/tests.mk
 bench: all guests pv-guest
 	@bench/run.sh
 	@bench/pv-guest.sh
+	@bench/net.sh
 
 # ---------------------------------------------------------------- misc
 FORMAT_SRCS = $(shell git ls-files '*.c' '*.h' 2>/dev/null)

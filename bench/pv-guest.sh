@@ -38,14 +38,18 @@ wait $qpid 2>/dev/null
 rd="$W/initrd"
 mkdir -p "$rd/etc/mica" "$rd/boot"
 cp "$W/pv-guest.elf" "$rd/boot/"
-printf 'name = "b16"\nkernel = "/boot/pv-guest.elf"\nmemory = 16\ncmdline = "hello bench=1"\non_reboot = "destroy"\n' \
+# The domain has a vif, so the store's part includes netback's device nodes. Run twice: under
+# -icount (instructions) and plain TCG on 2 CPUs (wall time: system time follows the host clock).
+printf 'name = "b16"\nkernel = "/boot/pv-guest.elf"\nmemory = 16\ncmdline = "hello bench=1"\non_reboot = "destroy"\nvif = [ "bridge=mica0" ]\n' \
 	>"$rd/etc/mica/b16.cfg"
 (cd "$rd" && find . -mindepth 1 | LC_ALL=C sort | cpio -o -H newc --quiet >"$W/initrd.cpio")
 scripts/mkiso.sh "$BUILD/mica.elf" "$W/create.iso" "console=com1,115200 on_idle=poweroff" \
-	"$W/dom0.elf memory=32 -- shell -c mica create /etc/mica/b16.cfg , sleep 1000 , poweroff" "$W/initrd.cpio" \
+	"$W/dom0.elf memory=32 -- shell -c sleep 500 , mica create /etc/mica/b16.cfg , sleep 1000 , poweroff" "$W/initrd.cpio" \
 	>/dev/null || exit 1
 timeout 300 qemu-system-x86_64 -accel tcg,thread=single -icount shift=0 -machine pc -cpu qemu64,+svm,+npt -smp 1 \
 	-m 256 -display none -serial file:"$W/create.log" -no-reboot -cdrom "$W/create.iso" >/dev/null 2>&1
+timeout 300 qemu-system-x86_64 -accel tcg -machine pc -cpu qemu64,+svm,+npt -smp 2 \
+	-m 256 -display none -serial file:"$W/create-wall.log" -no-reboot -cdrom "$W/create.iso" >/dev/null 2>&1
 
 row() { # NAME LOG
 	local build first ok
@@ -60,8 +64,21 @@ row VMX "$W/vmx.log"
 net=$(grep -a 'bench: entry to configured network' "$W/net.log" | sed -n 's/.*network: \([0-9]*\) TSC cycles, \([0-9]*\) us.*/\1 instructions (\2 us of guest system time)/p')
 first=$(grep -a '(d1).*bench: entry to first console line' "$W/net.log" | sed -n 's/.*line: \([0-9]*\) TSC.*/\1/p')
 echo "SVM with dom0: entry->1st line ${first:-n/a} insns; entry->DHCP lease: ${net:-n/a}"
-create=$(grep -a 'mica create: d1 (b16) built in' "$W/create.log" | sed -n 's/.*built in \([0-9]*\) us: toolstack \([0-9]*\) us, hypervisor \([0-9]*\) us.*/\1 us (toolstack \2 us, hypervisor \3 us)/p')
-first=$(grep -a '(d1).*bench: entry to first console line' "$W/create.log" | sed -n 's/.*line: \([0-9]*\) TSC.*/\1/p')
-echo "mica create of a 16 MiB pv-guest (SVM, -icount: 1 us = 1000 instructions): build ${create:-n/a}; then entry->1st line ${first:-n/a} insns"
+create_row() { # LABEL LOG UNIT
+	local build store start first_at first
+	build=$(grep -a 'mica create: d1 (b16) built in' "$2" | sed -n 's/.*built in \([0-9]*\) us: toolstack \([0-9]*\) us, hypervisor \([0-9]*\) us.*/\1 us (toolstack \2 us, hypervisor \3 us)/p')
+	store=$(grep -a 'mica create: d1 (b16) store' "$2" | sed -n 's/.*store \([0-9]*\) us: introduce \([0-9]*\) us, device nodes \([0-9]*\) us.*/\1 us (introduce \2 us, device nodes \3 us)/p')
+	start=$(grep -a 'mica create: d1 (b16) store' "$2" | sed -n 's/.*started at system time \([0-9]*\) ns.*/\1/p')
+	first_at=$(grep -a '(d1).*bench: entry to first console line' "$2" | sed -n 's/.*system time \([0-9]*\) ns.*/\1/p')
+	first=$(grep -a '(d1).*bench: entry to first console line' "$2" | sed -n 's/.*line: \([0-9]*\) TSC.*/\1/p')
+	echo "mica create of a 16 MiB pv-guest with a vif, $1: build ${build:-n/a}; store ${store:-n/a};"
+	if [ -n "$start" ] && [ -n "$first_at" ]; then
+		echo "    create command to the guest's first console line: $(((first_at - start) / 1000)) us $3 (of which PVH entry to the line: ${first:-n/a} TSC cycles)"
+	else
+		echo "    create command to the guest's first console line: n/a"
+	fi
+}
+create_row "SVM, -icount shift=0" "$W/create.log" "(1 us = 1000 instructions)"
+create_row "SVM, plain TCG (wall time)" "$W/create-wall.log" "of wall time"
 read -r text data bss _ < <(size "$W/pv-guest.elf" | tail -1)
 echo "image: $(stat -c %s "$W/pv-guest-stripped.elf") bytes stripped ELF; loaded: text $text + data $data + bss $bss = $((text + data + bss)) bytes; runs in memory=4 (4 MiB)"

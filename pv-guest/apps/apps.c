@@ -8,6 +8,7 @@ const struct app apps[] = {
     {"hello", app_hello, "prints the banner, uptime and a thread/timer check, then powers off"},
     {"httpd", app_httpd, "HTTP server: a static page and /status as JSON"},
     {"echo", app_echo, "TCP echo server"},
+    {"sink", app_sink, "TCP sink: counts what arrives (port 5001), prints Mbit/s per connection"},
     {"blktest", app_blktest, "block device self-test"},
     {NULL, NULL, NULL},
 };

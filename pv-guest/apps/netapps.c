@@ -27,9 +27,9 @@
 #define NET_UP_TIMEOUT SECONDS(30)
 
 /* Starts the network from the kernel options (ip=, gw=; DHCP without ip=) unless it runs. */
-static bool net_ensure(void)
+bool net_ensure(void)
 {
-	if (!net_configured()) {
+	if (!net_configured() && !net_on_bridge()) {
 		int rc = xenbus_available() ? xenbus_wait_exists("device/vif/0", NOW() + SECONDS(10)) : -ENODEV;
 
 		if (rc) {

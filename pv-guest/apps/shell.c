@@ -74,6 +74,25 @@ static int cmd_img(int argc, char **argv)
 	return images_cmd(argc, argv);
 }
 
+/* dom0's bridge (pv-guest/dom0/netback.c): its vifs, br0, the uplink. */
+extern int netback_status(char *buf, size_t size) __attribute__((weak));
+
+static int cmd_bridge(int argc, char **argv)
+{
+	char buf[4096];
+	int n;
+
+	if (!netback_status) {
+		printf("%s: only dom0's image has the bridge\n", argv[0]);
+		return 1;
+	}
+	n = netback_status(buf, sizeof(buf));
+	fputs(buf, stdout);
+	if (n >= (int)sizeof(buf))
+		printf("...\n");
+	return 0;
+}
+
 struct command {
 	const char *name;
 	int (*fn)(int argc, char **argv);
@@ -375,12 +394,14 @@ static const struct command commands[] = {
     {"ping", ping_cmd, "ping A.B.C.D [COUNT]: ICMP echo"},
     {"fetch", shell_fetch, "fetch A.B.C.D[:PORT] [PATH]: HTTP GET, the answer printed"},
     {"tcp", shell_tcp, "tcp A.B.C.D[:PORT] TEXT: send TEXT (port 7), print as much back"},
+    {"tcpsend", shell_tcpsend, "tcpsend A.B.C.D[:PORT] MB: send MB MiB (port 5001), print Mbit/s"},
     {"blk", blk_cmd, "blk info|open|close|read|write|flush: the block device"},
     {"lspci", cmd_dom0_pci, "lspci [-v]: dom0's PCI functions (-v: their BARs)"},
     {"pcimap", cmd_dom0_pci, "pcimap BB:DD.F BAR OFF [VALUE]: a dword of a device's memory BAR (dom0)"},
     {"dmatest", cmd_dom0_pci, "dmatest: allocate, check and free DMA memory (dom0)"},
     {"devprobe", devprobe_cmd, "devprobe: try the PCI ports and dom0's device commands (dom0 only get them)"},
     {"img", cmd_img, "img ls|create PATH SIZE|rm PATH|info: dom0's image store (micafs on vda)"},
+    {"bridge", cmd_bridge, "dom0's bridge: vifs, br0, the uplink, counters"},
     {"mica", cmd_mica, "mica VERB ...: manage domains (dom0; also: xl; mica help lists the verbs)"},
     {"xl", cmd_mica, NULL},
     {"disks", cmd_dom0_dev, "dom0's disks: name, size, ro/rw"},

@@ -11,6 +11,8 @@
 #include <errno.h>
 #include <string.h>
 
+#include "br0.h"
+
 static const struct dom0_backend *const backends[] = {&netback_backend, &blkback_backend};
 
 int dom0_ctl(struct mica_ctl *c)
@@ -70,6 +72,10 @@ int dom0_main(void)
 			printk("dom0: %s=%s refused (%d)\n", backends[i]->name, cfg, rc);
 	}
 	images_mount(); /* dom0's image store on vda, for file: disks; without it dom0 runs on */
+	/* dom0's own port on the bridge, and the uplink ("bridge=uplink|internal|auto", "uplink=eth0"). */
+	rc = br0_start(kernel_opt("bridge"), kernel_opt("uplink"));
+	if (rc)
+		printk("dom0: br0 did not start (%d)\n", rc);
 	printk("dom0: store up; backends:%s%s\n", kernel_opt("vif") ? " vif" : "", kernel_opt("vbd") ? " vbd" : "");
 	return 0;
 }

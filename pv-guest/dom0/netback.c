@@ -13,6 +13,7 @@
 #include <pv/events.h>
 #include <pv/gntmap.h>
 #include <pv/mm.h>
+#include <pv/netdev.h>
 #include <pv/sched.h>
 #include <pv/xenbus.h>
 
@@ -87,6 +88,8 @@ static struct rx_pending {
 	uint16_t id, len, flags;
 } rx_pending[NETBACK_RX_BATCH];
 static unsigned int rx_n;
+
+static int netback_setup(void);
 
 static uint16_t rd16(const uint8_t *p)
 {
@@ -194,8 +197,9 @@ static bool ether_addr_valid(const uint8_t *a)
  * reply buffer is 1 KiB aligned: one page, as a grant copy source must be) and not forwarded.
  */
 static struct dhcpd dhcp;
-static bool dhcp_on;
-static const uint8_t dhcp_mac[ETH_ALEN] = {0x00, 0x16, 0x3e, 0x4d, 0xff, 0xff};
+/* dhcp_on: set up (the bridge's buffers and tables too); dhcp_serve: off when the LAN has one. */
+static bool dhcp_on, dhcp_serve = true;
+static const uint8_t dhcp_mac[ETH_ALEN] = BRIDGE_LOCAL_MAC; /* br0's: the server is dom0 */
 
 static bool dhcp_input(struct netback_vif *src, const uint8_t *frame, unsigned int len)
 {
@@ -203,7 +207,8 @@ static bool dhcp_input(struct netback_vif *src, const uint8_t *frame, unsigned i
 	unsigned int ihl;
 	size_t n;
 
-	if (!dhcp_on || src->vlan || len < ETH_HLEN + 20 || rd16(frame + 12) != ETH_P_IP || frame[ETH_HLEN + 9] != 17)
+	if (!dhcp_on || !dhcp_serve || src->vlan || len < ETH_HLEN + 20 || rd16(frame + 12) != ETH_P_IP ||
+	    frame[ETH_HLEN + 9] != 17)
 		return false;
 	ihl = (frame[ETH_HLEN] & 0xfu) * 4;
 	if (len < ETH_HLEN + ihl + 8 || rd16(frame + ETH_HLEN + ihl + 2) != 67)
@@ -216,11 +221,69 @@ static bool dhcp_input(struct netback_vif *src, const uint8_t *frame, unsigned i
 	return true;
 }
 
+/*
+ * The bridge's ports besides the vifs (bridge.h): dom0's own interface (br0, untagged) and the
+ * uplink, a NIC (pv/netdev.h) that gets every frame not for a known local port (untagged only:
+ * VLAN ports never reach the LAN).
+ */
+static struct {
+	bool attached;
+	uint8_t mac[ETH_ALEN];
+	void (*deliver)(const void *frame, size_t len);
+	struct bridge_port_stats stats;
+} local_port;
+static struct {
+	struct netdev *dev;
+	struct bridge_port_stats stats;
+} uplink_port;
+
+static void port_deliver(unsigned int port, const uint8_t *frame, unsigned int len)
+{
+	if (port == BRIDGE_PORT_LOCAL && local_port.attached) {
+		local_port.stats.rx_frames++;
+		local_port.deliver(frame, len);
+	} else if (port == BRIDGE_PORT_UPLINK && uplink_port.dev) {
+		if (uplink_port.dev->tx(uplink_port.dev, frame, len) == 0)
+			uplink_port.stats.rx_frames++;
+		else
+			uplink_port.stats.rx_dropped++;
+	}
+}
+
+/* Forwards a frame from port src (on vlan): to the learned port, or flooded over the VLAN. */
+static void bridge_forward(unsigned int src, uint16_t vlan, const uint8_t *frame, unsigned int len, bool validated)
+{
+	const uint8_t *dst = frame;
+	int port = -1;
+
+	if (!(dst[0] & 1)) {
+		if (local_port.attached && !vlan && !memcmp(dst, local_port.mac, ETH_ALEN))
+			port = BRIDGE_PORT_LOCAL;
+		else
+			port = fdb_lookup(dst, vlan);
+	}
+	if (port >= 0) {
+		if ((unsigned int)port == src)
+			return;
+		if ((unsigned int)port < nr_vifs)
+			rx_enqueue(&vifs[port], frame, len, validated);
+		else
+			port_deliver((unsigned int)port, frame, len);
+		return;
+	}
+	for (unsigned int i = 0; i < nr_vifs; i++)
+		if (i != src && vifs[i].vlan == vlan && vifs[i].connected)
+			rx_enqueue(&vifs[i], frame, len, validated);
+	if (!vlan && src != BRIDGE_PORT_LOCAL)
+		port_deliver(BRIDGE_PORT_LOCAL, frame, len);
+	if (!vlan && src != BRIDGE_PORT_UPLINK)
+		port_deliver(BRIDGE_PORT_UPLINK, frame, len);
+}
+
 /* A frame from src's guest: learn its source, forward to the learned port or flood its VLAN. */
 static void bridge_input(struct netback_vif *src, const uint8_t *frame, unsigned int len, bool validated)
 {
-	const uint8_t *dst = frame, *sa = frame + ETH_ALEN;
-	int port;
+	const uint8_t *sa = frame + ETH_ALEN;
 
 	/* Tags are ours to add on a VLAN port: a guest sending its own would hop VLANs. */
 	if (!ether_addr_valid(sa) || (src->vlan && rd16(frame + 12) == ETH_P_8021Q)) {
@@ -230,17 +293,87 @@ static void bridge_input(struct netback_vif *src, const uint8_t *frame, unsigned
 	fdb_learn(sa, src->vlan, vif_port(src));
 	if (dhcp_input(src, frame, len))
 		return;
-	if (!(dst[0] & 1)) {
-		port = fdb_lookup(dst, src->vlan);
-		if (port >= 0) {
-			if ((unsigned int)port != vif_port(src) && (unsigned int)port < nr_vifs)
-				rx_enqueue(&vifs[port], frame, len, validated);
-			return;
-		}
+	bridge_forward(vif_port(src), src->vlan, frame, len, validated);
+}
+
+/*
+ * A frame from dom0's own port or the uplink (any dom0 thread; threads are cooperative and this
+ * never blocks): copied into a buffer a grant copy can take, then learned and forwarded.
+ */
+int bridge_port_input(unsigned int port, const void *frame, size_t len)
+{
+	static uint8_t buf[NETBACK_BUF_SIZE] __attribute__((aligned(NETBACK_BUF_SIZE)));
+	struct bridge_port_stats *st = port == BRIDGE_PORT_LOCAL ? &local_port.stats : &uplink_port.stats;
+
+	if (port != BRIDGE_PORT_LOCAL && port != BRIDGE_PORT_UPLINK)
+		return -EINVAL;
+	if (len < ETH_HLEN || len > NETBACK_FRAME_MAX) {
+		st->tx_dropped++;
+		return -EINVAL;
 	}
-	for (unsigned int i = 0; i < nr_vifs; i++)
-		if (&vifs[i] != src && vifs[i].vlan == src->vlan && vifs[i].connected)
-			rx_enqueue(&vifs[i], frame, len, validated);
+	memcpy(buf, frame, len);
+	/* Untagged ports: a tagged frame would reach a VLAN that is not the LAN's. */
+	if (!ether_addr_valid(buf + ETH_ALEN) || rd16(buf + 12) == ETH_P_8021Q) {
+		st->tx_dropped++;
+		return -EINVAL;
+	}
+	st->tx_frames++;
+	fdb_learn(buf + ETH_ALEN, 0, port);
+	bridge_forward(port, 0, buf, (unsigned int)len, false);
+	rx_flush(); /* before buf is reused */
+	return 0;
+}
+
+static void uplink_rx(struct netdev *d, const void *frame, size_t len, void *arg)
+{
+	bridge_port_input(BRIDGE_PORT_UPLINK, frame, len);
+}
+
+int bridge_attach_local(const uint8_t mac[ETH_ALEN], void (*deliver)(const void *frame, size_t len))
+{
+	int err = netback_setup();
+
+	if (err)
+		return err;
+	if (!deliver || !ether_addr_valid(mac))
+		return -EINVAL;
+	memcpy(local_port.mac, mac, ETH_ALEN);
+	local_port.deliver = deliver;
+	memset(&local_port.stats, 0, sizeof(local_port.stats));
+	local_port.attached = true;
+	return 0;
+}
+
+int bridge_attach_uplink(struct netdev *d)
+{
+	int err = netback_setup();
+
+	if (err)
+		return err;
+	if (uplink_port.dev)
+		return -EBUSY;
+	if (!d || !d->tx)
+		return -EINVAL;
+	memset(&uplink_port.stats, 0, sizeof(uplink_port.stats));
+	d->rx_arg = NULL;
+	d->rx = uplink_rx;
+	uplink_port.dev = d;
+	return 0;
+}
+
+void bridge_detach_ports(void)
+{
+	if (uplink_port.dev)
+		uplink_port.dev->rx = NULL;
+	uplink_port.dev = NULL;
+	local_port.attached = false;
+	fdb_flush_port(BRIDGE_PORT_LOCAL);
+	fdb_flush_port(BRIDGE_PORT_UPLINK);
+}
+
+void bridge_set_dhcpd(bool serve)
+{
+	dhcp_serve = serve;
 }
 
 /* ---------------------------------------------------------------- TX: frames from guests */
@@ -825,7 +958,17 @@ int netback_status(char *buf, size_t size)
 		    (unsigned long long)v->stats.tx_packets, (unsigned long long)v->stats.tx_bytes,
 		    (unsigned long long)v->stats.tx_dropped, (unsigned long long)v->stats.tx_errors);
 	}
-	OUT("bridge %s: %u vifs, %u addresses learned\n", NETBACK_BRIDGE, nr_vifs, fdb_count());
+	if (local_port.attached)
+		OUT("br0: dom0's port\n  rx %llu frames\n  tx %llu frames, %llu dropped\n",
+		    (unsigned long long)local_port.stats.rx_frames, (unsigned long long)local_port.stats.tx_frames,
+		    (unsigned long long)local_port.stats.tx_dropped);
+	if (uplink_port.dev)
+		OUT("uplink %s: %s\n  out %llu frames, %llu dropped\n  in %llu frames, %llu dropped\n",
+		    uplink_port.dev->name, uplink_port.dev->link_up ? "link up" : "link down",
+		    (unsigned long long)uplink_port.stats.rx_frames, (unsigned long long)uplink_port.stats.rx_dropped,
+		    (unsigned long long)uplink_port.stats.tx_frames, (unsigned long long)uplink_port.stats.tx_dropped);
+	OUT("bridge %s: %u vifs, %u addresses learned, DHCP server %s\n", NETBACK_BRIDGE, nr_vifs, fdb_count(),
+	    dhcp_serve ? "on" : "off");
 #undef OUT
 	return (int)len;
 }

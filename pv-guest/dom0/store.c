@@ -296,6 +296,16 @@ static void scan(void)
 	}
 }
 
+/*
+ * The toolstack's XS_INTRODUCE (as xl introduces a domain it built before unpausing it): a scan
+ * now, from the caller's thread; it never blocks, so it cannot interleave with the store thread.
+ */
+void dom0_store_scan(void)
+{
+	if (store && tool)
+		scan();
+}
+
 static void store_thread(void *arg)
 {
 	s_time_t next_scan = NOW(); /* never 0: that would mean no deadline */

@@ -148,7 +148,7 @@ static void detect_hypervisor(void)
 /* The kernel's own options (docs/pv-guest.md), wherever they are on the line. */
 static bool is_kernel_opt(const char *w)
 {
-	static const char *const keys[] = {"ip", "gw", "port", "bench", "vif", "vbd"};
+	static const char *const keys[] = {"ip", "gw", "port", "bench", "vif", "vbd", "bridge", "uplink"};
 	const char *eq = strchr(w, '=');
 
 	for (unsigned int i = 0; eq && i < ARRAY_SIZE(keys); i++)
@@ -259,8 +259,8 @@ void start_kernel(const struct hvm_start_info *si)
 		extern uint64_t entry_tsc;
 
 		/* Under QEMU -icount shift=0 (or Bochs) TSC cycles count instructions. */
-		printk("pv-guest: bench: entry to first console line: %lu TSC cycles\n",
-		       (unsigned long)(t_banner - entry_tsc));
+		printk("pv-guest: bench: entry to first console line: %lu TSC cycles, system time %lld ns\n",
+		       (unsigned long)(t_banner - entry_tsc), (long long)NOW());
 	}
 	if (!create_thread("main", main_thread, NULL))
 		panic("cannot create the main thread");

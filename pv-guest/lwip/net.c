@@ -33,6 +33,31 @@ static volatile bool net_running, net_thread_alive;
 static struct wait_queue net_config_wq = WAIT_QUEUE_INIT;
 static struct wait_queue net_thread_wq = WAIT_QUEUE_INIT;
 
+/* dom0's image: lwIP's interface is br0, dom0's port on its bridge (pv-guest/dom0/br0.c). */
+extern bool br0_running(void) __attribute__((weak));
+extern bool br0_configured(void) __attribute__((weak));
+extern int br0_status(char *buf, size_t size) __attribute__((weak));
+
+bool net_on_bridge(void)
+{
+	return br0_running && br0_running();
+}
+
+void net_config_changed(void)
+{
+	wake_up(&net_config_wq);
+}
+
+void net_lwip_init(void)
+{
+	static bool lwip_ready;
+
+	if (!lwip_ready) {
+		lwip_init();
+		lwip_ready = true;
+	}
+}
+
 /* ---------------------------------------------------------------- the netif glue */
 
 /* netfront -> lwIP: copies the frame into pool pbufs (the RX page is reposted afterwards). */
@@ -165,11 +190,10 @@ static int parse_cidr(const char *s, ip4_addr_t *addr, ip4_addr_t *mask)
 
 int net_start(const char *ip_cidr_or_null, const char *gw)
 {
-	static bool lwip_ready;
 	ip4_addr_t addr, mask, gateway;
 	int err;
 
-	if (net_dev)
+	if (net_dev || net_on_bridge())
 		return -EBUSY;
 	ip4_addr_set_zero(&addr);
 	ip4_addr_set_zero(&mask);
@@ -185,10 +209,7 @@ int net_start(const char *ip_cidr_or_null, const char *gw)
 		printk("net: bad gateway \"%s\"\n", gw);
 		return -EINVAL;
 	}
-	if (!lwip_ready) {
-		lwip_init();
-		lwip_ready = true;
-	}
+	net_lwip_init();
 	err = netfront_init(0, net_rx, &net_if, 0, &net_dev);
 	if (err)
 		return err;
@@ -212,6 +233,8 @@ int net_start(const char *ip_cidr_or_null, const char *gw)
 
 bool net_configured(void)
 {
+	if (net_on_bridge())
+		return br0_configured();
 	return net_dev && netif_is_up(&net_if) && !ip4_addr_isany_val(*netif_ip4_addr(&net_if));
 }
 
@@ -245,6 +268,8 @@ int net_status(char *buf, size_t size)
 	char ip[16], mask[16], gw[16];
 	uint8_t mac[6];
 
+	if (net_on_bridge())
+		return br0_status(buf, size);
 	if (!net_dev)
 		return snprintf(buf, size, "net: not started\n");
 	st = netfront_get_stats(net_dev);

@@ -333,3 +333,4 @@ PV_GUEST_SCENARIOS+=(svm_dom0_create)
 . tests/integration/dom0_virtio.sh
 # dom0 disks and the image store (micafs).
 . tests/integration/dom0_blk.sh
+. tests/integration/dom0_uplink.sh

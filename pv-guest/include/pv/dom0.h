@@ -21,6 +21,8 @@ int dom0_ctl(struct mica_ctl *c); /* one MICA_CTL_* command; fills cmd's version
  * goes, its connection is released and the backends' domain_down called.
  */
 int dom0_store_start(void);
+/* Introduces the domains built since the last scan now (mica create, before unpausing). */
+void dom0_store_scan(void);
 
 /*
  * Backends: configured from the kernel command line, told about domains as they come and go.

@@ -82,6 +82,13 @@ bool net_configured(void);
 void net_poll(void);
 /* "net" status: IP, netmask, gateway, MAC, DHCP or static, counters. Returns the length. */
 int net_status(char *buf, size_t size);
+/*
+ * dom0: lwIP runs on br0, its port on the bridge (pv-guest/dom0/br0.c), not on netfront; the
+ * functions above then answer for br0 and net_start() is -EBUSY.
+ */
+bool net_on_bridge(void);
+void net_config_changed(void); /* an interface got its address: wakes net_wait_configured() */
+void net_lwip_init(void);      /* lwip_init(), once */
 void net_stop(void); /* the interface down, the frontend closed */
 
 #ifdef PV_HOST_TEST
