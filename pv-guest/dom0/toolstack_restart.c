@@ -3,8 +3,8 @@
  * hypervisor destroys or preserves a stopped domain itself; for restart and rename-restart it
  * keeps the domain, stopped (MICA_CTL_ACTION_RESTART), and this "restarter" thread, which lists
  * the domains every RESTART_SCAN_MS, builds it again from the config it was created from: as a
- * new domain (new id, same name and devices), the old one destroyed (restart) or kept under a
- * new name (rename-restart). A domain that stops again and again within QUICK_NS of its start
+ * new domain (new id, same name and devices), the old one, renamed "<name>-d<id>" first,
+ * destroyed afterwards (restart) or kept (rename-restart). A domain that stops again and again within QUICK_NS of its start
  * is not restarted after QUICK_MAX such restarts in a row, as xl refuses a restart loop.
  */
 #include <pv/dom0.h>
@@ -129,7 +129,7 @@ static struct kept *find_kept(uint16_t domid, uint64_t generation)
 	return NULL;
 }
 
-/* rename-restart: the stopped domain stays as "<name>-d<id>". */
+/* The stopped domain becomes "<name>-d<id>" (rename-restart keeps it so). */
 static void rename_old(const struct mica_ctl_dominfo *d)
 {
 	struct mica_ctl c = {.cmd = MICA_CTL_DOMAIN_RENAME, .domain = d->domain};
@@ -156,11 +156,11 @@ static void restart(struct kept *k, const struct mica_ctl_dominfo *d, enum xlcfg
 		ctl_simple(MICA_CTL_DOMAIN_DESTROY, d->domain);
 		return;
 	}
-	if (a == XLCFG_ACTION_RENAME_RESTART)
-		rename_old(d);
-	else
-		ctl_simple(MICA_CTL_DOMAIN_DESTROY, d->domain);
+	/* The old one gives up its name first and its id only afterwards: the new one gets a new id. */
+	rename_old(d);
 	rc = toolstack_build(&k->cfg, k->path, false, &domid, errbuf, sizeof(errbuf));
+	if (a == XLCFG_ACTION_RESTART)
+		ctl_simple(MICA_CTL_DOMAIN_DESTROY, d->domain);
 	if (rc) {
 		printk("mica: domain %u (%s) %s: restarting it failed: %s\n", d->domain, k->cfg.name, stop_word(d),
 		       errbuf);
