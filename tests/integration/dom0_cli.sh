@@ -10,6 +10,7 @@ dcli_initrd() { # OUT.cpio
 	printf 'name = "x"\nkernel = "/boot/pv-guest.elf"\nmemory = 4\ncmdline = "shell"\n' >"$rd/etc/mica/x.cfg"
 	printf 'name = "cr"\nkernel = "/boot/pv-guest.elf"\nmemory = 4\ncmdline = "shell -c crash"\non_crash = "preserve"\n' \
 		>"$rd/etc/mica/crash.cfg"
+	printf 'name = "loop"\nkernel = "/boot/pv-guest.elf"\nmemory = 4\ncmdline = "shell -c reboot"\n' >"$rd/etc/mica/loop.cfg"
 	(cd "$rd" && find . -mindepth 1 | LC_ALL=C sort | cpio -o -H newc --quiet >"$1")
 }
 
@@ -57,7 +58,7 @@ sleep	1
 type	echo hi-from-console\r
 wait	^hi-from-console$
 type	\x1d
-wait	^Mica: console input goes to d0
+wait	^Mica: console input goes to d0	2
 type	mica list\r
 wait	^\(d0\) x +1 +4 +1 '
 
@@ -77,6 +78,14 @@ type	mica rename zed x\r
 wait	^\(d0\) mica rename: cannot rename domain 2 to 'x'
 type	mica rename zed a-name-that-is-far-too-long-for-mica\r
 wait	^\(d0\) mica rename: a name has 1 to 31 characters
+type	mica console x\r
+wait	^Mica: console input goes to d1 \(x\) until Ctrl-\]	2
+type	\x01\x01\x01
+wait	^Mica: console input goes to d2 \(Ctrl-A
+type	\x01\x01\x01
+wait	^Mica: console input goes to the hypervisor
+type	\x01\x01\x01
+wait	^Mica: console input goes to d0	3
 type	mica domid zed\r
 wait	^\(d0\) 2$
 type	xs read /local/domain/2/name\r
@@ -94,7 +103,7 @@ type	echo in-w\r
 wait	^in-w$
 type	reboot\r
 wait	^\(d0\) mica: domain 3 \(w\) rebooted: restarted as d[0-9]+
-wait	^Mica: console input goes to d0	2
+wait	^Mica: console input goes to d0	4
 type	mica list\r
 wait	^\(d0\) w +[4-9] 
 type	mica create /etc/mica/crash.cfg\r
@@ -104,6 +113,8 @@ type	mica list\r
 wait	^\(d0\) cr +[0-9]+ .* ---sc-
 type	mica destroy cr\r
 wait	^Mica: d[0-9]+ \(cr\) is being destroyed by d0
+type	mica create /etc/mica/loop.cfg\r
+wait	^\(d0\) mica: domain [0-9]+ \(loop\) rebooted within 10 s of its start 4 times in a row: not restarting it
 type	mica destroy x\r
 wait	^Mica: d1 \(x\) is being destroyed by d0
 type	mica destroy zed\r
@@ -122,6 +133,7 @@ S
 	expect "$LOG" '^pv> echo hi-from-console$' "the domU's shell echoes, without the (d1) prefix"
 	expect_not "$LOG" '^\(d1\) hi-from-console' "no prefix while attached"
 	expect "$LOG" '^\(d0\) x +1 +4 +1 +r-----' "dom0's commands work after Ctrl-]"
+	expect_before "$LOG" '^Mica: console input goes to the hypervisor' '^\(d0\) 2$' "Ctrl-A rotation while attached: d2, debug keys, dom0, then mica console returns"
 	expect "$LOG" '^\(d0\) y +2 +8 +1 +--p---' "create -p and memory=8"
 	expect "$LOG" '^\(d0\) mica rename: cannot rename domain 2 to .x.: Already exists' "a duplicate name is refused"
 	expect "$LOG" '^\(d0\) zed +2 ' "rename shows in list/uptime"
@@ -133,6 +145,10 @@ S
 	expect "$LOG" '^\(d0\) cr +[0-9]+ .* ---sc-' "on_crash=preserve keeps it, crashed"
 	expect "$LOG" '^Mica: d[0-9]+ \(w-d3\) is being destroyed by d0' "the old instance is destroyed after the restart"
 	expect_not "$LOG" '^\(d0\) mica: domain [0-9]+ \(cr\)' "no restart of cr"
+	[ "$(grep -ac '^(d0) mica: domain [0-9]* (loop) rebooted: restarted as' "$LOG")" -eq 3 ] ||
+		FAILS+=("a domain that reboots at once is restarted 3 times, then no more")
+	expect "$LOG" '^\(d0\) mica: domain [0-9]+ \(loop\) rebooted within 10 s of its start 4 times in a row' "restart loop guard"
+	expect_not "$LOG" '^\(d0\) loop' "the looping domain is gone"
 	every_page_back
 }
 

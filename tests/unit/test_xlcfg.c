@@ -602,6 +602,15 @@ static void test_overrides(void **state)
 	assert_int_equal(xlcfg_apply_override(&cfg, "disk+=['/b,,xvdb']", &diag), 0);
 	assert_int_equal(cfg.nr_disks, 2);
 	assert_int_equal(diag.nr_warnings, 0);
+	/* the on_* actions dom0's restarter acts on */
+	assert_int_equal(cfg.on_reboot, XLCFG_ACTION_RESTART); /* xl's default */
+	assert_int_equal(xlcfg_apply_override(&cfg, "on_reboot=rename-restart", &diag), 0);
+	assert_int_equal(cfg.on_reboot, XLCFG_ACTION_RENAME_RESTART);
+	assert_int_equal(xlcfg_apply_override(&cfg, "on_crash=\"preserve\"", &diag), 0);
+	assert_int_equal(cfg.on_crash, XLCFG_ACTION_PRESERVE);
+	assert_int_equal(xlcfg_apply_override(&cfg, "on_poweroff=coredump-restart", &diag), 0);
+	assert_int_equal(cfg.on_poweroff, XLCFG_ACTION_COREDUMP_RESTART);
+	assert_int_equal(diag.nr_warnings, 0);
 	assert_int_equal(xlcfg_apply_override(&cfg, "colour=blue", &diag), 0);
 	assert_string_equal(diag.warnings[0].text, "<command line>:1:1: colour: unknown key, ignored");
 
