@@ -6,7 +6,8 @@
 #include "cli/internal.h"
 
 const struct cli_verb cli_verbs[] = {
-    {"create", cli_create, "[-c] [-p] [-q] [-v] [-f] <ConfigFile> [key=value ...]", "Create a domain from a config file",
+    {"create", cli_create, "[-c] [-p] [-q] [-v] [-f] <ConfigFile> [key=value ...]",
+     "Create a domain from a config file",
      "  -c  attach to the console after creating it (Ctrl-] detaches)\n"
      "  -p  leave it paused after creating it\n"
      "  -q  quiet: no \"Parsing config\" line\n"
@@ -63,9 +64,8 @@ static const struct {
 	const char *name;
 	char letter;
 } long_opts[] = {
-    {"help", 'h'}, {"long", 'l'},   {"verbose", 'v'}, {"wait", 'w'},
-    {"all", 'a'},  {"domain", 'd'}, {"weight", 'w'},  {"cap", 'c'},
-    {"batch", 'b'}, {"iterations", 'i'}, {"delay", 'd'},
+    {"help", 'h'},   {"long", 'l'}, {"verbose", 'v'}, {"wait", 'w'},       {"all", 'a'},   {"domain", 'd'},
+    {"weight", 'w'}, {"cap", 'c'},  {"batch", 'b'},   {"iterations", 'i'}, {"delay", 'd'},
 };
 
 static const struct cli_verb *find_verb(const char *name)

@@ -380,8 +380,8 @@ static void print_cpu_percent(FILE *f, const struct mica_ctl_dominfo *d, const s
 	uint64_t cpu = d->cpu_time_ns, wall = d->uptime_ns;
 
 	for (int k = 0; k < nprev; k++) {
-		if (prev[k].domain == d->domain && prev[k].generation == d->generation &&
-		    cpu >= prev[k].cpu_ns && wall >= prev[k].uptime_ns) {
+		if (prev[k].domain == d->domain && prev[k].generation == d->generation && cpu >= prev[k].cpu_ns &&
+		    wall >= prev[k].uptime_ns) {
 			cpu -= prev[k].cpu_ns;
 			wall -= prev[k].uptime_ns;
 		}

@@ -17,15 +17,15 @@
 
 #include <pv/console.h>
 #include <pv/initrd.h>
-#include <pv/xenbus.h>
 #include <pv/mm.h>
+#include <pv/xenbus.h>
 
 #include <stdlib.h>
 
 #include "builder/builder.h"
 #include "cli/cli.h"
-#include "xlcfg/xlcfg.h"
 #include "toolstack.h"
+#include "xlcfg/xlcfg.h"
 
 static int ts_list(void *ctx, struct mica_ctl_dominfo *buf, unsigned max)
 {
@@ -558,13 +558,20 @@ static int ts_create(void *ctx, const char *cfg_path, char **overrides, unsigned
 	(void)ctx;
 	if (!cfg || !diag)
 		goto out;
-	rc = initrd_open(cfg_path, &text, &len);
-	if (rc) {
-		snprintf(errbuf, errlen, "%s: no such file in dom0's initrd (%d; ls /etc/mica lists the configs)",
-			 cfg_path, rc);
-		goto out;
+	/* As `xl create /dev/null name=... kernel=...`: the overrides are the whole config. */
+	if (!strcmp(cfg_path, "/dev/null")) {
+		rc = xlcfg_parse_overrides(overrides, n, cfg, diag);
+		n = 0;
+	} else {
+		rc = initrd_open(cfg_path, &text, &len);
+		if (rc) {
+			snprintf(errbuf, errlen,
+				 "%s: no such file in dom0's initrd (%d; ls /etc/mica lists the configs)", cfg_path,
+				 rc);
+			goto out;
+		}
+		rc = xlcfg_parse(text, len, cfg_path, cfg, diag);
 	}
-	rc = xlcfg_parse(text, len, cfg_path, cfg, diag);
 	for (unsigned int i = 0; !rc && i < n; i++)
 		rc = xlcfg_apply_override(cfg, overrides[i], diag);
 	for (unsigned int i = 0; i < diag->nr_warnings; i++)

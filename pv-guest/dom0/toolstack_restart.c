@@ -49,7 +49,8 @@ static void check_action(enum xlcfg_action *a, const char *key)
 {
 	if (*a == XLCFG_ACTION_COREDUMP_DESTROY || *a == XLCFG_ACTION_COREDUMP_RESTART ||
 	    *a == XLCFG_ACTION_SOFT_RESET) {
-		enum xlcfg_action to = *a == XLCFG_ACTION_COREDUMP_RESTART ? XLCFG_ACTION_RESTART : XLCFG_ACTION_DESTROY;
+		enum xlcfg_action to =
+		    *a == XLCFG_ACTION_COREDUMP_RESTART ? XLCFG_ACTION_RESTART : XLCFG_ACTION_DESTROY;
 
 		fprintf(stderr, "warning: %s=\"%s\": Mica takes no coredumps and does no soft reset: %s instead\n", key,
 			xlcfg_action_name(*a), action_names[to]);

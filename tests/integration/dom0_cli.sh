@@ -95,17 +95,19 @@ wait	^\(d0\) zed +2 +[ 0-9]+:[0-9]{2}:[0-9]{2}$
 type	mica top -b -i 2 -d 1\r
 wait	^\(d0\) +NAME +STATE +CPU\(sec\) +CPU\(%\)	2
 wait	^\(d0\) +zed .*	2
+type	mica create /dev/null name=nul kernel=/boot/pv-guest.elf memory=4 cmdline=hello\r
+wait	^Mica: d[0-9]+ \(nul\) shut down: poweroff
 type	mica create -c /etc/mica/x.cfg name=w\r
-wait	^Mica: console input goes to d3 \(w\) until Ctrl-\]
-wait	^(\(d3\) )?pv-guest shell: type help
+wait	^Mica: console input goes to d[0-9]+ \(w\) until Ctrl-\]
+wait	^pv-guest shell: type help
 sleep	2
 type	echo in-w\r
 wait	^in-w$
 type	reboot\r
-wait	^\(d0\) mica: domain 3 \(w\) rebooted: restarted as d[0-9]+
+wait	^\(d0\) mica: domain [0-9]+ \(w\) rebooted: restarted as d[0-9]+
 wait	^Mica: console input goes to d0	4
 type	mica list\r
-wait	^\(d0\) w +[4-9] 
+wait	^\(d0\) w +[0-9]+ 
 type	mica create /etc/mica/crash.cfg\r
 wait	^Mica: d[0-9]+ \(cr\) preserved
 sleep	1
@@ -138,12 +140,15 @@ S
 	expect "$LOG" '^\(d0\) mica rename: cannot rename domain 2 to .x.: Already exists' "a duplicate name is refused"
 	expect "$LOG" '^\(d0\) zed +2 ' "rename shows in list/uptime"
 	expect "$LOG" '^\(d0\) Name +ID Uptime' "uptime's header"
-	expect "$LOG" '^\(d0\) mica console: domain 3 has stopped' "console returns when its domain stops"
-	expect "$LOG" '^Mica: d3 \(w\) stopped: kept for its toolstack to restart' "restart is the toolstack's"
-	expect "$LOG" '^\(d0\) mica: domain 3 \(w\) rebooted: restarted as d[0-9]+' "on_reboot=restart (xl's default)"
-	expect "$LOG" '^\(d4\) pv-guest shell: type help' "the restarted domain runs"
+	expect "$LOG" '^Mica: d[0-9]+ \(nul\) created by d0' "create /dev/null with the config in overrides"
+	expect "$LOG" '^\(d0\) mica console: domain [0-9]+ has stopped' "console returns when its domain stops"
+	expect "$LOG" '^Mica: d[0-9]+ \(w\) stopped: kept for its toolstack to restart' "restart is the toolstack's"
+	expect "$LOG" '^\(d0\) mica: domain [0-9]+ \(w\) rebooted: restarted as d[0-9]+' "on_reboot=restart (xl's default)"
+	local nw
+	nw=$(grep -aoE '^\(d0\) mica: domain [0-9]+ \(w\) rebooted: restarted as d[0-9]+' "$LOG" | grep -oE '[0-9]+$' | head -1)
+	expect "$LOG" "^\\(d${nw:-X}\\) pv-guest shell: type help" "the restarted domain runs"
 	expect "$LOG" '^\(d0\) cr +[0-9]+ .* ---sc-' "on_crash=preserve keeps it, crashed"
-	expect "$LOG" '^Mica: d[0-9]+ \(w-d3\) is being destroyed by d0' "the old instance is destroyed after the restart"
+	expect "$LOG" '^Mica: d[0-9]+ \(w-d[0-9]+\) is being destroyed by d0' "the old instance is destroyed after the restart"
 	expect_not "$LOG" '^\(d0\) mica: domain [0-9]+ \(cr\)' "no restart of cr"
 	[ "$(grep -ac '^(d0) mica: domain [0-9]* (loop) rebooted: restarted as' "$LOG")" -eq 3 ] ||
 		FAILS+=("a domain that reboots at once is restarted 3 times, then no more")

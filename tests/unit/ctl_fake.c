@@ -11,7 +11,6 @@
 
 #include "ctl_fake.h"
 #include <public/mica/ctl.h>
-#include <xen/io/console.h>
 #include <asm/hvm.h>
 #include <mica/console_ring.h>
 #include <mica/domain.h>
@@ -26,6 +25,7 @@
 #include <mica/printk.h>
 #include <mica/sched.h>
 #include <xen/hvm/hvm_vcpu.h>
+#include <xen/io/console.h>
 #include <xen/xen.h>
 
 /* ---- fake guest memory: GUEST_SIZE bytes at guest-virtual GUEST_BASE; writes to [ro_lo, ro_hi) fail */

@@ -196,7 +196,7 @@ struct mica_ctl_iomem {
 
 /* ---- MICA_CTL_CONSOLE_ATTACH: the hypervisor console's input to a domain until Ctrl-] */
 #define MICA_CTL_CONSOLE_QUERY (1u << 0) /* only report; the domain must be 0 */
-#define MICA_CTL_CONSOLE_NONE 0xffffu     /* focus: the debug keys; attached: none */
+#define MICA_CTL_CONSOLE_NONE 0xffffu    /* focus: the debug keys; attached: none */
 
 struct mica_ctl_console {
 	uint32_t flags;    /* in: MICA_CTL_CONSOLE_* */
