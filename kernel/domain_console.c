@@ -66,6 +66,10 @@ int domain_console_setup(struct domain *d)
 
 void domain_console_free(struct domain *d)
 {
+	int id = (int)d->domain_id;
+
+	/* A later domain of this id is not attached (nor prints without its prefix). */
+	__atomic_compare_exchange_n(&attached, &id, NOT_ATTACHED, false, __ATOMIC_ACQ_REL, __ATOMIC_RELAXED);
 	if (d->console_ring)
 		free_pages_va(d->console_ring, 0);
 	d->console_ring = NULL;
