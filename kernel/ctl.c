@@ -30,7 +30,7 @@
 
 _Static_assert(sizeof(struct mica_ctl) == 128, "struct mica_ctl is 128 bytes");
 _Static_assert(offsetof(struct mica_ctl, u) == 16, "the union starts at byte 16");
-_Static_assert(sizeof(struct mica_ctl_dominfo) == 80, "dominfo records are 80 bytes");
+_Static_assert(sizeof(struct mica_ctl_dominfo) == 88, "dominfo records are 88 bytes");
 _Static_assert(MICA_CTL_MAP_MAX == FOREIGN_MAP_MAX_PAGES, "one limit for foreign mappings");
 _Static_assert(MICA_CTL_NAME_LEN == DOMAIN_NAME_MAX, "one length for domain names");
 _Static_assert(MICA_CTL_DMA_MAX_PAGES == 1u << DMA_MEM_MAX_ORDER, "one limit for DMA blocks");
@@ -136,11 +136,13 @@ static bool name_ok(const char *name)
 
 static bool action_ok(uint8_t a)
 {
-	return a == MICA_CTL_ACTION_DESTROY || a == MICA_CTL_ACTION_PRESERVE;
+	return a == MICA_CTL_ACTION_DESTROY || a == MICA_CTL_ACTION_RESTART || a == MICA_CTL_ACTION_PRESERVE;
 }
 
 static uint8_t action_of(uint8_t a)
 {
+	if (a == MICA_CTL_ACTION_RESTART)
+		return DOMAIN_ACTION_RESTART; /* the toolstack's: d->toolstack_restarts */
 	return a == MICA_CTL_ACTION_PRESERVE ? DOMAIN_ACTION_PRESERVE : DOMAIN_ACTION_DESTROY;
 }
 
@@ -194,6 +196,7 @@ static long ctl_create(struct vcpu *v, struct domain *unused, struct mica_ctl *c
 	d->on_poweroff = action_of(cr->on_poweroff);
 	d->on_reboot = action_of(cr->on_reboot);
 	d->on_crash = action_of(cr->on_crash);
+	d->toolstack_restarts = true;
 	d->ctl_pause_count = 1;
 	spin_unlock(&ctl_lock);
 	/* Its console, as boot domains get it, until dom0 serves consoles (kernel/domain_console.c). */
@@ -289,6 +292,7 @@ static void fill_info(domid_t id, struct domain *d, struct mica_ctl_dominfo *i)
 	i->pages = d->mem_pages;
 	i->max_pages = d->max_pages;
 	i->generation = d->generation;
+	i->uptime_ns = now_ns() - d->created_ns;
 	i->max_vcpus = d->max_vcpus;
 	for (unsigned int n = 0; n < d->max_vcpus; n++) {
 		struct vcpu *v = d->vcpus[n];
@@ -558,6 +562,69 @@ static long ctl_iomem_map(struct vcpu *v, struct domain *unused, struct mica_ctl
 	return rc;
 }
 
+/* ---- consoles and names */
+
+/* Gives the console's input to d (the caller's own: takes it back); or only reports who has it. */
+static long ctl_console_attach(struct vcpu *v, struct domain *unused, struct mica_ctl *c)
+{
+	struct mica_ctl_console *con = &c->u.console;
+	struct domain *d;
+	int focus, att;
+
+	if (con->flags & ~MICA_CTL_CONSOLE_QUERY)
+		return -EINVAL;
+	if (!(con->flags & MICA_CTL_CONSOLE_QUERY)) {
+		d = domain_lookup(c->domain);
+		if (!d || d->dying)
+			return -ESRCH;
+		if (d != v->domain && (!d->console_ring || domain_is_dead(d)))
+			return -ENODEV; /* no console to attach to (or nobody to read what is typed) */
+		domain_console_attach(d, v->domain->domain_id);
+	} else if (c->domain) {
+		return -EINVAL;
+	}
+	focus = domain_console_focus_id();
+	att = domain_console_attached_id();
+	con->focus = focus < 0 ? MICA_CTL_CONSOLE_NONE : (uint16_t)focus;
+	con->attached = att < 0 ? MICA_CTL_CONSOLE_NONE : (uint16_t)att;
+	return 0;
+}
+
+/* Printable ASCII without spaces, 1 .. MICA_CTL_NAME_LEN - 1 of them, NUL-terminated. */
+static bool rename_ok(const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < MICA_CTL_NAME_LEN && name[i]; i++)
+		if (name[i] <= 0x20 || name[i] > 0x7e)
+			return false;
+	if (i == 0 || i == MICA_CTL_NAME_LEN)
+		return false;
+	return all_zero(name + i, MICA_CTL_NAME_LEN - i); /* nothing hidden after the NUL */
+}
+
+static long ctl_rename(struct vcpu *v, struct domain *d, struct mica_ctl *c)
+{
+	const char *name = c->u.rename.name;
+	long rc = 0;
+
+	if (!rename_ok(name))
+		return -EINVAL;
+	spin_lock(&ctl_lock);
+	for (unsigned int id = 0; id < DOMAIN_ID_MAX && !rc; id++) {
+		struct domain *o = domain_lookup((domid_t)id);
+
+		if (o && o != d && !o->dying && !strncmp(o->name, name, DOMAIN_NAME_MAX))
+			rc = -EEXIST;
+	}
+	if (!rc) {
+		printk("Mica: d%u (%s) renamed %s by d%u\n", d->domain_id, d->name, name, v->domain->domain_id);
+		mica_strlcpy(d->name, name, sizeof(d->name));
+	}
+	spin_unlock(&ctl_lock);
+	return rc;
+}
+
 /* ---- dispatch */
 
 /* Bytes of the union a command's member takes. */
@@ -584,6 +651,8 @@ static const struct ctl_cmd ctl_cmds[] = {
     [MICA_CTL_DMA_ALLOC] = {ctl_dma_alloc, U_SIZE(dma), CTL_SYSTEM, true, false},
     [MICA_CTL_DMA_FREE] = {ctl_dma_free, U_SIZE(dma), CTL_SYSTEM, false, false},
     [MICA_CTL_IOMEM_MAP] = {ctl_iomem_map, U_SIZE(iomem), CTL_SYSTEM, false, false},
+    [MICA_CTL_CONSOLE_ATTACH] = {ctl_console_attach, U_SIZE(console), CTL_ID, true, false},
+    [MICA_CTL_DOMAIN_RENAME] = {ctl_rename, U_SIZE(rename), CTL_DOMAIN, false, false},
 };
 
 /* The domain a command acts on, or why there is none. */

@@ -249,6 +249,7 @@ struct domain *domain_create(domid_t id, const char *name, unsigned int max_vcpu
 		return NULL;
 	d->domain_id = id;
 	d->generation = __atomic_add_fetch(&generations, 1, __ATOMIC_RELAXED);
+	d->created_ns = now_ns();
 	mica_strlcpy(d->name, name, sizeof(d->name));
 	d->max_vcpus = max_vcpus;
 	d->state = DOMAIN_BUILDING;
@@ -368,7 +369,7 @@ static void line_flush(struct domain *d, struct console_buf *l)
 {
 	if (!l || (!l->len && !l->open))
 		return;
-	if (l->open)
+	if (l->open || domain_console_attached(d)) /* `mica console`: as the domain wrote it */
 		printk("%.*s\n", (int)l->len, l->buf);
 	else
 		printk("(d%u) %.*s\n", d->domain_id, (int)l->len, l->buf);
@@ -384,7 +385,7 @@ static void line_show_partial(struct domain *d, struct console_buf *l)
 {
 	if (!l->len)
 		return;
-	if (l->open)
+	if (l->open || domain_console_attached(d))
 		printk("%.*s", (int)l->len, l->buf);
 	else
 		printk("(d%u) %.*s", d->domain_id, (int)l->len, l->buf);
@@ -501,9 +502,13 @@ static void domain_stopped(void *arg)
 	/* Decided under the lock domain_kill takes: either it sees the domain kept, or this sees it dying. */
 	f = spin_lock_irqsave(&d->console_lock);
 	a = d->dying ? DOMAIN_ACTION_DESTROY : stop_action(d);
-	if (a == DOMAIN_ACTION_PRESERVE)
+	if (a == DOMAIN_ACTION_PRESERVE || (a == DOMAIN_ACTION_RESTART && !d->restart && d->toolstack_restarts))
 		d->stop_handled = true;
 	spin_unlock_irqrestore(&d->console_lock, f);
+	if (a == DOMAIN_ACTION_RESTART && !d->restart && d->toolstack_restarts) {
+		printk("Mica: d%u (%s) stopped: kept for its toolstack to restart\n", d->domain_id, d->name);
+		return;
+	}
 	if (a == DOMAIN_ACTION_RESTART && !d->restart) {
 		printk("Mica: d%u (%s) cannot be restarted (nothing to rebuild it from); destroying it\n", d->domain_id,
 		       d->name);

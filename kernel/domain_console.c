@@ -14,6 +14,11 @@
  * Input from the hypervisor console goes to the debug keys or to one domain:
  * Ctrl-A three times in a row moves it on, from the hypervisor to dom0, to
  * each other domain with a console ring, and back, as Xen does.
+ *
+ * `mica console` attaches a domain (MICA_CTL_CONSOLE_ATTACH): it gets the
+ * input, its lines are printed without their prefix, and Ctrl-] gives the
+ * input back to the toolstack's domain, as `xl console` detaches. Any other
+ * move of the input (Ctrl-A, the domain going) ends the attachment too.
  */
 #include <mica/console.h>
 #include <mica/debugkeys.h>
@@ -29,9 +34,13 @@
 #include <xen/io/console.h>
 
 #define CTRL_A 0x01
+#define CTRL_RBRACKET 0x1d /* Ctrl-]: detach */
 #define INPUT_HYPERVISOR (-1)
+#define NOT_ATTACHED (-1)
 
 static int input_focus = INPUT_HYPERVISOR; /* a domain id, or INPUT_HYPERVISOR */
+static int attached = NOT_ATTACHED;        /* the domain `mica console` attached, or NOT_ATTACHED */
+static domid_t attached_back;              /* who gets the input at Ctrl-] */
 static unsigned int ctrl_a_run;
 
 int domain_console_setup(struct domain *d)
@@ -57,6 +66,10 @@ int domain_console_setup(struct domain *d)
 
 void domain_console_free(struct domain *d)
 {
+	int id = (int)d->domain_id;
+
+	/* A later domain of this id is not attached (nor prints without its prefix). */
+	__atomic_compare_exchange_n(&attached, &id, NOT_ATTACHED, false, __ATOMIC_ACQ_REL, __ATOMIC_RELAXED);
 	if (d->console_ring)
 		free_pages_va(d->console_ring, 0);
 	d->console_ring = NULL;
@@ -151,6 +164,7 @@ bool domain_console_has_focus(const struct domain *d)
 
 void domain_console_focus(domid_t id)
 {
+	attached = NOT_ATTACHED;
 	input_focus = id;
 	printk("Mica: console input goes to d%d (Ctrl-A three times to switch)\n", input_focus);
 }
@@ -163,8 +177,50 @@ static void switch_focus(void)
 		domain_console_focus((domid_t)next);
 		return;
 	}
+	attached = NOT_ATTACHED;
 	input_focus = INPUT_HYPERVISOR;
 	printk("Mica: console input goes to the hypervisor (debug keys; Ctrl-A three times to switch)\n");
+}
+
+void domain_console_attach(struct domain *d, domid_t back)
+{
+	if (d->domain_id == back) {
+		domain_console_focus(back);
+		return;
+	}
+	attached_back = back;
+	input_focus = d->domain_id;
+	__atomic_store_n(&attached, (int)d->domain_id, __ATOMIC_RELEASE);
+	printk("Mica: console input goes to d%u (%s) until Ctrl-]\n", d->domain_id, d->name);
+}
+
+bool domain_console_attached(const struct domain *d)
+{
+	return __atomic_load_n(&attached, __ATOMIC_ACQUIRE) == (int)d->domain_id;
+}
+
+int domain_console_focus_id(void)
+{
+	return __atomic_load_n(&input_focus, __ATOMIC_ACQUIRE);
+}
+
+int domain_console_attached_id(void)
+{
+	return __atomic_load_n(&attached, __ATOMIC_ACQUIRE);
+}
+
+/* Ctrl-] while attached: the input goes back, and the toolstack's domain hears of it. */
+static void detach(void)
+{
+	struct domain *back = domain_lookup(attached_back);
+
+	printk("\n");
+	if (!back) {
+		switch_focus();
+		return;
+	}
+	domain_console_focus(attached_back);
+	evtchn_send_virq(&back->evtchn, VIRQ_CONSOLE, 0);
 }
 
 void console_route_input(char c)
@@ -178,9 +234,15 @@ void console_route_input(char c)
 		}
 		return;
 	}
+	if (c == CTRL_RBRACKET && attached != NOT_ATTACHED && attached == input_focus) {
+		ctrl_a_run = 0;
+		detach();
+		return;
+	}
 	d = input_focus == INPUT_HYPERVISOR ? NULL : domain_lookup((domid_t)input_focus);
 	if (input_focus != INPUT_HYPERVISOR && !d) {
 		printk("Mica: d%d is gone: console input goes to the hypervisor\n", input_focus);
+		attached = NOT_ATTACHED;
 		input_focus = INPUT_HYPERVISOR;
 	}
 	/* One or two Ctrl-As that did not make a switch belong to whoever has the input. */

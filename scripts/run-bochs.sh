@@ -7,6 +7,7 @@ set -u
 iso=$1 mode=$2 model=${3:-corei7_haswell_4770} ncpu=${4:-1} tmo=${5:-300}
 work=$(mktemp -d "${TMPDIR:-/tmp}/mica-bochs.XXXXXX")
 if [ "$mode" = interactive ]; then com="mode=term, dev=$(tty)"; else com="mode=file, dev=$mode"; fi
+com=${BOCHS_COM:-$com} # e.g. "mode=socket-client, dev=127.0.0.1:PORT" for a typist
 cat > "$work/bochsrc" <<B
 megs: 512
 cpu: model=$model, count=$ncpu, ips=100000000, reset_on_triple_fault=0

@@ -193,7 +193,7 @@ static bool name_ok(const char *name)
 
 static bool action_ok(uint8_t a)
 {
-	return a == MICA_CTL_ACTION_DESTROY || a == MICA_CTL_ACTION_PRESERVE;
+	return a == MICA_CTL_ACTION_DESTROY || a == MICA_CTL_ACTION_RESTART || a == MICA_CTL_ACTION_PRESERVE;
 }
 
 static int check_params(struct build *b)
@@ -218,8 +218,8 @@ static int check_params(struct build *b)
 	if (p->cmdline && strnlen(p->cmdline, BUILDER_CMDLINE_MAX) >= BUILDER_CMDLINE_MAX)
 		return fail(b, -EINVAL, "cmdline: longer than %u bytes", BUILDER_CMDLINE_MAX - 1);
 	if (!action_ok(p->on_poweroff) || !action_ok(p->on_reboot) || !action_ok(p->on_crash))
-		return fail(b, -EINVAL, "on_poweroff/on_reboot/on_crash: destroy (%u) or preserve (%u)",
-			    MICA_CTL_ACTION_DESTROY, MICA_CTL_ACTION_PRESERVE);
+		return fail(b, -EINVAL, "on_poweroff/on_reboot/on_crash: destroy (%u), restart (%u) or preserve (%u)",
+			    MICA_CTL_ACTION_DESTROY, MICA_CTL_ACTION_RESTART, MICA_CTL_ACTION_PRESERVE);
 	return 0;
 }
 

@@ -6,9 +6,12 @@
 #include "cli/internal.h"
 
 const struct cli_verb cli_verbs[] = {
-    {"create", cli_create, "[-c] [-p] [-f] <ConfigFile> [key=value ...]", "Create a domain from a config file",
-     "  -c  attach to the console after creating it\n"
+    {"create", cli_create, "[-c] [-p] [-q] [-v] [-f] <ConfigFile> [key=value ...]",
+     "Create a domain from a config file",
+     "  -c  attach to the console after creating it (Ctrl-] detaches)\n"
      "  -p  leave it paused after creating it\n"
+     "  -q  quiet: no \"Parsing config\" line\n"
+     "  -v  verbose (accepted; mica create always reports the build)\n"
      "  -f  the next argument is the config file\n"},
     {"list", cli_list, "[-l] [-v] [Domain ...]", "List information about domains",
      "  -l, --long     JSON instead of the table\n"
@@ -22,11 +25,14 @@ const struct cli_verb cli_verbs[] = {
      "  -w, --wait  wait until it has restarted\n"},
     {"pause", cli_pause, "<Domain>", "Pause execution of a domain", NULL},
     {"unpause", cli_pause, "<Domain>", "Unpause a paused domain", NULL},
-    {"console", cli_console, "<Domain>", "Attach to a domain's console", NULL},
+    {"console", cli_console, "<Domain>", "Attach to a domain's console (Ctrl-] detaches)", NULL},
     {"info", cli_info, "", "Get information about the host", NULL},
     {"dmesg", cli_dmesg, "[-c]", "Read and/or clear the hypervisor's message buffer", "  -c  clear it after reading\n"},
     {"uptime", cli_uptime, "[Domain ...]", "Print uptime for all or some domains", NULL},
-    {"top", cli_top, "", "One snapshot of the domains' resource use (like xentop -b -i 1)", NULL},
+    {"top", cli_top, "[-b] [-i <Iterations>] [-d <Delay>]", "Show the domains' resource use (like xentop)",
+     "  -b, --batch       screens one after another instead of one redrawn screen\n"
+     "  -i, --iterations  that many screens, then stop (default: until q is typed)\n"
+     "  -d, --delay       seconds between screens (default 1)\n"},
     {"vcpu-list", cli_vcpu_list, "[Domain ...]", "List the vCPUs of all or some domains", NULL},
     {"vcpu-pin", cli_vcpu_pin, "<Domain> <vCPU|all> <CPUs|-> [-]", "Set which CPUs a vCPU may run on",
      "  CPUs: \"all\", a list of CPUs and ranges (\"0-3,6\"), \"^n\" excludes n\n"},
@@ -58,8 +64,8 @@ static const struct {
 	const char *name;
 	char letter;
 } long_opts[] = {
-    {"help", 'h'}, {"long", 'l'},   {"verbose", 'v'}, {"wait", 'w'},
-    {"all", 'a'},  {"domain", 'd'}, {"weight", 'w'},  {"cap", 'c'},
+    {"help", 'h'},   {"long", 'l'}, {"verbose", 'v'}, {"wait", 'w'},       {"all", 'a'},   {"domain", 'd'},
+    {"weight", 'w'}, {"cap", 'c'},  {"batch", 'b'},   {"iterations", 'i'}, {"delay", 'd'},
 };
 
 static const struct cli_verb *find_verb(const char *name)

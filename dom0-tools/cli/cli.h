@@ -101,6 +101,8 @@ struct mica_toolstack {
 	int (*sched_get)(void *ctx, uint16_t dom, struct mica_ctl_sched *s);
 	int (*sched_set)(void *ctx, uint16_t dom, const struct mica_ctl_sched *s);
 	int (*rename)(void *ctx, uint16_t dom, const char *name);
+	/* A key typed within ms milliseconds, or -1 (mica top's 'q'). */
+	int (*wait_key)(void *ctx, unsigned ms);
 	int (*net_list)(void *ctx, uint16_t dom, struct mica_cli_nic *buf, unsigned max);
 	int (*net_attach)(void *ctx, uint16_t dom, char **spec, unsigned n, char *errbuf, size_t errlen);
 	int (*net_detach)(void *ctx, uint16_t dom, const char *dev); /* devid or MAC address */

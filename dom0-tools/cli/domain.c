@@ -8,7 +8,7 @@
 #define DMESG_LEN 65536
 
 struct create_opts {
-	bool console, paused;
+	bool console, paused, quiet;
 	const char *cfg;
 };
 
@@ -20,17 +20,19 @@ static int create_opt(struct cli *c, int opt, const char *arg, void *priv)
 		co->console = true;
 	else if (opt == 'p')
 		co->paused = true;
-	else
+	else if (opt == 'q')
+		co->quiet = true;
+	else if (opt == 'f')
 		co->cfg = arg;
 	return 0;
 }
 
 int cli_create(struct cli *c, int argc, char **argv)
 {
-	struct create_opts co = {false, false, NULL};
+	struct create_opts co = {false, false, false, NULL};
 	char errbuf[ERRBUF_LEN] = "";
 	uint16_t domid = 0;
-	int i = cli_parse(c, argc, argv, "cpf:", 0, -1, create_opt, &co);
+	int i = cli_parse(c, argc, argv, "cpqvf:", 0, -1, create_opt, &co);
 	int rc;
 
 	if (i <= 0)
@@ -46,7 +48,8 @@ int cli_create(struct cli *c, int argc, char **argv)
 	}
 	if (!c->ts->create || (co.console && !c->ts->console))
 		return cli_unsupported(c);
-	fprintf(c->err, "Parsing config from %s\n", co.cfg);
+	if (!co.quiet)
+		fprintf(c->err, "Parsing config from %s\n", co.cfg);
 	rc = c->ts->create(c->ts->ctx, co.cfg, argv + i, (unsigned)(argc - i), co.paused, &domid, errbuf,
 			   sizeof(errbuf));
 	if (rc < 0) {

@@ -7,6 +7,7 @@
 
 #define SHUTDOWN_CRASH 3 /* Xen's SHUTDOWN_crash (xen/sched.h) */
 #define PAGE_KIB 4
+#define TOP_MAX_DOMS 64
 
 void cli_state_string(const struct mica_ctl_dominfo *d, char buf[7])
 {
@@ -348,22 +349,52 @@ static void print_percent(FILE *f, int w, uint64_t part, uint64_t whole)
 	fprintf(f, "%*s", w, buf);
 }
 
-int cli_top(struct cli *c, int argc, char **argv)
+struct top_opts {
+	bool batch;
+	uint64_t iterations; /* 0: until 'q' */
+	uint64_t delay;      /* seconds */
+};
+
+static int top_opt(struct cli *c, int opt, const char *arg, void *priv)
 {
-	struct mica_ctl_physinfo pi;
+	struct top_opts *to = priv;
+
+	if (opt == 'b')
+		to->batch = true;
+	else if (opt == 'i' && !cli_parse_uint(arg, 1000000, &to->iterations))
+		return cli_usage(c, "-i: '%s' is not a number of iterations", arg);
+	else if (opt == 'd' && (!cli_parse_uint(arg, 3600, &to->delay) || !to->delay))
+		return cli_usage(c, "-d: '%s' is not a delay of 1 to 3600 seconds", arg);
+	return 0;
+}
+
+/* What the previous screen saw of a domain, for CPU(%) over the interval. */
+struct top_sample {
+	uint16_t domain;
+	uint64_t generation, cpu_ns, uptime_ns;
+};
+
+/* CPU(%) since the last sample of the same domain; since its creation for the first. */
+static void print_cpu_percent(FILE *f, const struct mica_ctl_dominfo *d, const struct top_sample *prev, int nprev)
+{
+	uint64_t cpu = d->cpu_time_ns, wall = d->uptime_ns;
+
+	for (int k = 0; k < nprev; k++) {
+		if (prev[k].domain == d->domain && prev[k].generation == d->generation && cpu >= prev[k].cpu_ns &&
+		    wall >= prev[k].uptime_ns) {
+			cpu -= prev[k].cpu_ns;
+			wall -= prev[k].uptime_ns;
+		}
+	}
+	print_percent(f, 6, cpu / 1000, wall / 1000);
+}
+
+static int top_screen(struct cli *c, const struct mica_ctl_physinfo *pi, struct top_sample *prev, int *nprev)
+{
 	struct mica_ctl_dominfo *all;
 	char name[MICA_CTL_NAME_LEN + 1], state[7];
-	int i = cli_parse(c, argc, argv, "", 0, 0, NULL, NULL);
-	int n, rc;
+	int n = cli_list_all(c, &all);
 
-	if (i <= 0)
-		return -i;
-	if (!c->ts->physinfo)
-		return cli_unsupported(c);
-	rc = c->ts->physinfo(c->ts->ctx, &pi);
-	if (rc < 0)
-		return cli_fail(c, rc, "cannot read the host's information");
-	n = cli_list_all(c, &all);
 	if (n < 0)
 		return -n;
 	fprintf(c->out, "%10s %6s %10s %6s %10s %6s %10s %9s %5s\n", "NAME", "STATE", "CPU(sec)", "CPU(%)", "MEM(k)",
@@ -372,15 +403,63 @@ int cli_top(struct cli *c, int argc, char **argv)
 		const struct mica_ctl_dominfo *d = &all[j];
 
 		cli_state_string(d, state);
-		fprintf(c->out, "%10.10s %6s %10llu %6s %10llu ", dom_name(d, name), state,
-			(unsigned long long)(d->cpu_time_ns / 1000000000), "-",
-			(unsigned long long)(d->pages * PAGE_KIB));
-		print_percent(c->out, 6, d->pages, pi.total_pages);
+		fprintf(c->out, "%10.10s %6s %10llu ", dom_name(d, name), state,
+			(unsigned long long)(d->cpu_time_ns / 1000000000));
+		print_cpu_percent(c->out, d, prev, *nprev);
+		fprintf(c->out, " %10llu ", (unsigned long long)(d->pages * PAGE_KIB));
+		print_percent(c->out, 6, d->pages, pi->total_pages);
 		fprintf(c->out, " %10llu ", (unsigned long long)(d->max_pages * PAGE_KIB));
-		print_percent(c->out, 9, d->max_pages, pi.total_pages);
+		print_percent(c->out, 9, d->max_pages, pi->total_pages);
 		fprintf(c->out, " %5u\n", d->online_vcpus);
 	}
+	*nprev = 0;
+	for (int j = 0; j < n && j < TOP_MAX_DOMS; j++) {
+		prev[j] = (struct top_sample){all[j].domain, all[j].generation, all[j].cpu_time_ns, all[j].uptime_ns};
+		*nprev = j + 1;
+	}
 	free(all);
+	return MICA_CLI_OK;
+}
+
+/*
+ * xentop's table: interactive (the screen redrawn every delay seconds until 'q' is typed), or
+ * with -b, screens one after another, -i of them (0: without end).
+ */
+int cli_top(struct cli *c, int argc, char **argv)
+{
+	struct top_opts to = {false, 0, 1};
+	struct mica_ctl_physinfo pi;
+	struct top_sample prev[TOP_MAX_DOMS];
+	int nprev = 0;
+	int i = cli_parse(c, argc, argv, "bi:d:", 0, 0, top_opt, &to);
+	int rc;
+
+	if (i <= 0)
+		return -i;
+	if (!c->ts->physinfo)
+		return cli_unsupported(c);
+	if (!c->ts->wait_key && (!to.batch || to.iterations != 1))
+		return cli_unsupported(c); /* no way to wait between screens */
+	for (uint64_t it = 0; !to.iterations || it < to.iterations; it++) {
+		if (it) {
+			int key = c->ts->wait_key(c->ts->ctx, (unsigned)to.delay * 1000);
+
+			if (!to.batch && (key == 'q' || key == 'Q' || key == 3 /* Ctrl-C */))
+				break;
+		}
+		rc = c->ts->physinfo(c->ts->ctx, &pi);
+		if (rc < 0)
+			return cli_fail(c, rc, "cannot read the host's information");
+		if (!to.batch)
+			fprintf(c->out, "\033[H\033[2J%s top: every %llu s, q quits\n", c->prog,
+				(unsigned long long)to.delay);
+		rc = top_screen(c, &pi, prev, &nprev);
+		if (rc)
+			return rc;
+		if (to.batch && (!to.iterations || it + 1 < to.iterations))
+			fputc('\n', c->out);
+		fflush(c->out);
+	}
 	return MICA_CLI_OK;
 }
 

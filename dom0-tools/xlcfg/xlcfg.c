@@ -1387,33 +1387,71 @@ static bool is_bare(const char *v)
 	return !parse_u64(v, len, &n);
 }
 
-int xlcfg_apply_override(struct xl_domain_config *cfg, const char *setting, struct xlcfg_diag *diag)
+/* A setting as a config line: key=value with a bare value becomes key="value" (malloc'ed). */
+static char *override_line(const char *setting)
 {
 	const char *eq = strchr(setting, '=');
 	size_t len = strlen(setting);
-	char *text = NULL, *o;
+	char *text, *o;
+
+	if (!eq || len > XLCFG_LINE_MAX || !is_bare(eq + 1))
+		return strdup(setting);
+	text = malloc(2 * len + 4);
+	if (!text)
+		return NULL;
+	o = text + (eq + 1 - setting);
+	memcpy(text, setting, (size_t)(eq + 1 - setting));
+	*o++ = '"';
+	for (const char *s = eq + 1; *s; s++) {
+		if (*s == '"' || *s == '\\')
+			*o++ = '\\';
+		*o++ = *s;
+	}
+	*o++ = '"';
+	*o = '\0';
+	return text;
+}
+
+int xlcfg_apply_override(struct xl_domain_config *cfg, const char *setting, struct xlcfg_diag *diag)
+{
+	char *text;
 	int r;
 
 	if (diag) {
 		diag->error[0] = '\0';
 		diag->error_line = diag->error_col = 0;
 	}
-	if (eq && len <= XLCFG_LINE_MAX && is_bare(eq + 1)) { /* key=value → key="value" */
-		text = malloc(2 * len + 4);
-		if (!text)
+	text = override_line(setting);
+	if (!text)
+		return -ENOMEM;
+	r = run(text, strlen(text), "<command line>", cfg, diag, false);
+	free(text);
+	return r;
+}
+
+int xlcfg_parse_overrides(char *const *settings, unsigned n, struct xl_domain_config *cfg, struct xlcfg_diag *diag)
+{
+	size_t len = 1, used = 0;
+	char *text;
+	int r;
+
+	for (unsigned i = 0; i < n; i++)
+		len += 2 * strlen(settings[i]) + 4;
+	text = malloc(len);
+	if (!text)
+		return -ENOMEM;
+	for (unsigned i = 0; i < n; i++) {
+		char *line = override_line(settings[i]);
+
+		if (!line) {
+			free(text);
 			return -ENOMEM;
-		o = text + (eq + 1 - setting);
-		memcpy(text, setting, (size_t)(eq + 1 - setting));
-		*o++ = '"';
-		for (const char *s = eq + 1; *s; s++) {
-			if (*s == '"' || *s == '\\')
-				*o++ = '\\';
-			*o++ = *s;
 		}
-		*o++ = '"';
-		*o = '\0';
+		used += (size_t)snprintf(text + used, len - used, "%s\n", line);
+		free(line);
 	}
-	r = run(text ? text : setting, strlen(text ? text : setting), "<command line>", cfg, diag, false);
+	text[used] = '\0';
+	r = xlcfg_parse(text, used, "<command line>", cfg, diag);
 	free(text);
 	return r;
 }

@@ -129,6 +129,9 @@ int xlcfg_parse(const char *text, size_t len, const char *filename, struct xl_do
  */
 int xlcfg_apply_override(struct xl_domain_config *cfg, const char *setting, struct xlcfg_diag *diag);
 
+/* A config from settings alone, one a line (`xl create /dev/null KEY=VALUE ...`), as xlcfg_parse. */
+int xlcfg_parse_overrides(char *const *settings, unsigned n, struct xl_domain_config *cfg, struct xlcfg_diag *diag);
+
 /* Release what cfg holds (nothing today: kept so callers stay right if that changes) and clear it. */
 void xlcfg_free(struct xl_domain_config *cfg);
 

@@ -75,6 +75,7 @@ struct vcpu {
 struct domain {
 	domid_t domain_id;
 	uint64_t generation; /* a boot-wide creation count: tells a rebuilt domain from its predecessor */
+	uint64_t created_ns; /* now_ns() when it was created: its uptime counts from there */
 	char name[DOMAIN_NAME_MAX];
 	bool privileged;
 	enum domain_state state;
@@ -83,6 +84,7 @@ struct domain {
 	uint8_t on_poweroff, on_reboot, on_crash; /* enum domain_action */
 	/* Rebuilds and starts a stopped domain (its on_* policy said restart); NULL: it cannot be. */
 	void (*restart)(struct domain *d);
+	bool toolstack_restarts; /* ... or, without one, its toolstack does: it is kept, stopped, for it */
 	void *builder; /* whoever built it (boot domains: their boot module) */
 	struct sched_work stop_work;
 	struct csched_dom sched;
@@ -173,6 +175,12 @@ void domain_consoles_poll(void);
 void console_route_input(char c);
 void domain_console_focus(domid_t id); /* console input to domain id from now on (says so) */
 bool domain_console_has_focus(const struct domain *d);
+/* `mica console` (MICA_CTL_CONSOLE_ATTACH): input to d until Ctrl-], which gives it back to `back`. */
+void domain_console_attach(struct domain *d, domid_t back);
+bool domain_console_attached(const struct domain *d);
+/* Who has the input now, and the attached domain: a domain id, or -1 for none. */
+int domain_console_focus_id(void);
+int domain_console_attached_id(void);
 /* Debug key dumps. */
 void domain_dump_all(void);
 

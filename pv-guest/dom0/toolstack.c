@@ -2,26 +2,30 @@
  * dom0's toolstack behind the `mica` (and `xl`) shell command: dom0-tools/cli/ over Mica's
  * control interface and Xen's hypercalls. `create` reads an xl.cfg file and the kernel from
  * dom0's initrd (xlcfg/, initrd/), builds with builder/, gives the domain the config's vifs and
- * disks (netback, blkback: RAM disks, images in dom0's store, dom0's disks), and unpauses it; the store introduces it as it does any domain.
- * Not wired yet (the CLI says "not supported here"): console, network-/block-attach, mem-set,
- * vcpu-set, rename.
+ * disks (netback, blkback: RAM disks, images in dom0's store, dom0's disks), introduces it to the
+ * store and unpauses it.
+ * `console` attaches the hypervisor's console input (MICA_CTL_CONSOLE_ATTACH); restarts are in
+ * toolstack_restart.c. Not wired yet (the CLI says "not supported here"): network-/block-attach,
+ * mem-set, vcpu-set.
  */
 #include <pv/dom0.h>
 #include <pv/hypercall.h>
 #include <pv/sched.h>
-#include <pv/xenbus.h>
 
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
 
+#include <pv/console.h>
 #include <pv/initrd.h>
 #include <pv/mm.h>
+#include <pv/xenbus.h>
 
 #include <stdlib.h>
 
 #include "builder/builder.h"
 #include "cli/cli.h"
+#include "toolstack.h"
 #include "xlcfg/xlcfg.h"
 
 static int ts_list(void *ctx, struct mica_ctl_dominfo *buf, unsigned max)
@@ -219,6 +223,115 @@ static int ts_sched_set(void *ctx, uint16_t dom, const struct mica_ctl_sched *s)
 	return dom0_ctl(&c);
 }
 
+/* ---- console, uptime, rename */
+
+static int console_ctl(uint16_t dom, uint32_t flags, struct mica_ctl_console *out)
+{
+	struct mica_ctl c = {.cmd = MICA_CTL_CONSOLE_ATTACH, .domain = dom};
+	int rc;
+
+	c.u.console.flags = flags;
+	rc = dom0_ctl(&c);
+	if (!rc && out)
+		*out = c.u.console;
+	return rc;
+}
+
+static int dom_info(uint16_t dom, struct mica_ctl_dominfo *info)
+{
+	struct mica_ctl c = {.cmd = MICA_CTL_DOMAIN_INFO, .domain = dom};
+	int rc = dom0_ctl(&c);
+
+	if (!rc)
+		*info = c.u.info;
+	return rc;
+}
+
+/*
+ * The hypervisor serves the consoles: attaching gives the domain the console's input (its lines
+ * then come without their "(dN) " prefix) until Ctrl-] gives it back to dom0. This waits for
+ * that, or for the domain to stop (then takes the input back itself).
+ */
+static int ts_console(void *ctx, uint16_t dom)
+{
+	struct mica_ctl_dominfo info, now;
+	struct mica_ctl_console st;
+	int rc = dom_info(dom, &info);
+
+	(void)ctx;
+	if (rc)
+		return rc;
+	if (info.state == MICA_CTL_STATE_SHUTDOWN || info.state == MICA_CTL_STATE_CRASHED)
+		return -ENODEV;
+	fprintf(stderr, "mica console: d%u (%.*s); Ctrl-] returns to dom0\n", dom, MICA_CTL_NAME_LEN, info.name);
+	fflush(stderr);
+	rc = console_ctl(dom, 0, NULL);
+	if (rc)
+		return rc;
+	for (;;) {
+		msleep(100);
+		rc = console_ctl(0, MICA_CTL_CONSOLE_QUERY, &st);
+		if (rc)
+			return rc;
+		if (st.focus == 0)
+			return 0; /* Ctrl-], or Ctrl-A rotated the input back to dom0 */
+		rc = dom_info(dom, &now);
+		if (rc || now.generation != info.generation || now.state == MICA_CTL_STATE_SHUTDOWN ||
+		    now.state == MICA_CTL_STATE_CRASHED || (now.flags & MICA_CTL_DOMF_DYING)) {
+			console_ctl(0, 0, NULL); /* the input back to dom0 */
+			fprintf(stderr, "\nmica console: domain %u has stopped\n", dom);
+			return 0;
+		}
+	}
+}
+
+static int ts_uptime(void *ctx, uint16_t dom, uint64_t *seconds)
+{
+	struct mica_ctl_dominfo info;
+	int rc = dom_info(dom, &info);
+
+	(void)ctx;
+	if (!rc)
+		*seconds = info.uptime_ns / 1000000000ULL;
+	return rc;
+}
+
+/* The hypervisor's name (it refuses a name another live domain has) and the store's. */
+static int ts_rename(void *ctx, uint16_t dom, const char *name)
+{
+	struct mica_ctl c = {.cmd = MICA_CTL_DOMAIN_RENAME, .domain = dom};
+	char path[48];
+	int rc;
+
+	(void)ctx;
+	if (strlen(name) >= sizeof(c.u.rename.name))
+		return -EINVAL;
+	strcpy(c.u.rename.name, name);
+	rc = dom0_ctl(&c);
+	if (rc)
+		return rc;
+	snprintf(path, sizeof(path), "/local/domain/%u/name", dom);
+	rc = xenbus_write(XBT_NIL, path, name);
+	if (rc)
+		fprintf(stderr, "mica rename: %s not updated (%d)\n", path, rc);
+	return 0;
+}
+
+/* A key typed within ms milliseconds (mica top's 'q'), or -1. */
+static int ts_wait_key(void *ctx, unsigned ms)
+{
+	s_time_t deadline = NOW() + MILLISECS(ms);
+	char ch;
+
+	(void)ctx;
+	do {
+		if (console_poll(&ch, 1) == 1)
+			return (unsigned char)ch;
+		msleep(20);
+	} while (NOW() < deadline);
+	return -1;
+}
+
 /* ---- the builder's access to the hypervisor */
 
 #define MAP_PAGES 1024 /* a window of dom0's physical space for the builder's foreign mappings */
@@ -319,16 +432,6 @@ static const struct builder_ops builder_ops = {
 
 /* ---- create */
 
-static uint8_t ctl_action(enum xlcfg_action a, const char *what)
-{
-	if (a == XLCFG_ACTION_PRESERVE)
-		return MICA_CTL_ACTION_PRESERVE;
-	if (a != XLCFG_ACTION_DESTROY)
-		fprintf(stderr, "warning: %s=\"%s\": only destroy and preserve are carried out yet; destroy\n", what,
-			xlcfg_action_name(a));
-	return MICA_CTL_ACTION_DESTROY;
-}
-
 /* What blkback is told about a disk: xlcfg has stripped "file:"/"phy:"; "ram:MIB" stays. */
 static int disk_checked(const struct xl_disk *d, char *errbuf, size_t errlen)
 {
@@ -345,55 +448,39 @@ static int disk_checked(const struct xl_disk *d, char *errbuf, size_t errlen)
 	return rc;
 }
 
-static int ts_create(void *ctx, const char *cfg_path, char **overrides, unsigned n, bool paused, uint16_t *domid,
-		     char *errbuf, size_t errlen)
+/* Is a live domain (not being destroyed) named name? Its id, or -1. */
+static int live_named(const char *name)
 {
-	struct xl_domain_config *cfg = calloc(1, sizeof(*cfg));
-	struct xlcfg_diag *diag = calloc(1, sizeof(*diag));
+	static struct mica_ctl_dominfo info[64];
+	int nr = ts_list(NULL, info, 64);
+
+	for (int i = 0; i < nr; i++) {
+		if (!(info[i].flags & MICA_CTL_DOMF_DYING) && !strncmp(info[i].name, name, sizeof(info[i].name)))
+			return info[i].domain;
+	}
+	return -1;
+}
+
+int toolstack_build(const struct xl_domain_config *cfg, const char *cfg_path, bool paused, uint16_t *domid,
+		    char *errbuf, size_t errlen)
+{
 	struct builder_params p = {0};
 	struct builder_result res;
-	const void *text, *kernel, *ramdisk = NULL;
-	size_t len, kernel_len, ramdisk_len = 0;
-	int rc = -ENOMEM;
+	const void *kernel, *ramdisk = NULL;
+	size_t kernel_len, ramdisk_len = 0;
+	int rc, other;
 	s_time_t t_start = NOW();
 
-	(void)ctx;
-	if (!cfg || !diag)
-		goto out;
-	rc = initrd_open(cfg_path, &text, &len);
-	if (rc) {
-		snprintf(errbuf, errlen, "%s: no such file in dom0's initrd (%d; ls /etc/mica lists the configs)",
-			 cfg_path, rc);
-		goto out;
-	}
-	rc = xlcfg_parse(text, len, cfg_path, cfg, diag);
-	for (unsigned int i = 0; !rc && i < n; i++)
-		rc = xlcfg_apply_override(cfg, overrides[i], diag);
-	for (unsigned int i = 0; i < diag->nr_warnings; i++)
-		fprintf(stderr, "warning: %s\n", diag->warnings[i].text);
-	if (rc) {
-		snprintf(errbuf, errlen, "%s", diag->error);
-		goto out;
-	}
 	if (cfg->nr_vifs > 1 || cfg->nr_disks > 1) {
 		snprintf(errbuf, errlen, "%s: %u vifs and %u disks: one of each per domain for now", cfg_path,
 			 cfg->nr_vifs, cfg->nr_disks);
-		rc = -EOPNOTSUPP;
-		goto out;
+		return -EOPNOTSUPP;
 	}
 	/* As xl: one domain per name. */
-	{
-		static struct mica_ctl_dominfo info[64];
-		int nr = ts_list(NULL, info, 64);
-
-		for (int i = 0; i < nr; i++) {
-			if (!strncmp(info[i].name, cfg->name, sizeof(info[i].name))) {
-				snprintf(errbuf, errlen, "%s: a domain named \"%s\" exists already (d%u)", cfg_path,
-					 cfg->name, info[i].domain);
-				rc = -EEXIST;
-				goto out;
-			}
-		}
+	other = live_named(cfg->name);
+	if (other >= 0) {
+		snprintf(errbuf, errlen, "%s: a domain named \"%s\" exists already (d%d)", cfg_path, cfg->name, other);
+		return -EEXIST;
 	}
 	for (unsigned int i = 0; i < cfg->nr_disks; i++) {
 		char msg[200];
@@ -401,17 +488,17 @@ static int ts_create(void *ctx, const char *cfg_path, char **overrides, unsigned
 		rc = disk_checked(&cfg->disks[i], msg, sizeof(msg));
 		if (rc) {
 			snprintf(errbuf, errlen, "%s: %s", cfg_path, msg);
-			goto out;
+			return rc;
 		}
 	}
 	rc = initrd_open(cfg->kernel, &kernel, &kernel_len);
 	if (rc) {
 		snprintf(errbuf, errlen, "%s: kernel %s: not in dom0's initrd (%d)", cfg_path, cfg->kernel, rc);
-		goto out;
+		return rc;
 	}
 	if (cfg->ramdisk[0] && (rc = initrd_open(cfg->ramdisk, &ramdisk, &ramdisk_len))) {
 		snprintf(errbuf, errlen, "%s: ramdisk %s: not in dom0's initrd (%d)", cfg_path, cfg->ramdisk, rc);
-		goto out;
+		return rc;
 	}
 	p.name = cfg->name;
 	p.memory_mib = cfg->memory_mib;
@@ -423,16 +510,16 @@ static int ts_create(void *ctx, const char *cfg_path, char **overrides, unsigned
 	p.ramdisk = ramdisk;
 	p.ramdisk_len = ramdisk_len;
 	p.cmdline = cfg->boot_cmdline;
-	p.on_poweroff = ctl_action(cfg->on_poweroff, "on_poweroff");
-	p.on_reboot = ctl_action(cfg->on_reboot, "on_reboot");
-	p.on_crash = ctl_action(cfg->on_crash, "on_crash");
+	p.on_poweroff = toolstack_ctl_action(cfg->on_poweroff);
+	p.on_reboot = toolstack_ctl_action(cfg->on_reboot);
+	p.on_crash = toolstack_ctl_action(cfg->on_crash);
 	rc = builder_build(&p, &builder_ops, NULL, &res, errbuf, errlen);
 	if (rc) {
 		char msg[256];
 
 		snprintf(msg, sizeof(msg), "%s: %s", cfg_path, errbuf);
 		snprintf(errbuf, errlen, "%s", msg);
-		goto out;
+		return rc;
 	}
 	*domid = res.domid;
 	/*
@@ -451,14 +538,12 @@ static int ts_create(void *ctx, const char *cfg_path, char **overrides, unsigned
 	else if (!rc)
 		rc = blkback_set_disk_spec(res.domid, NULL, false, disk_err, sizeof(disk_err));
 	if (rc) {
-		struct mica_ctl d = {.cmd = MICA_CTL_DOMAIN_DESTROY, .domain = res.domid};
-
 		snprintf(errbuf, errlen, "%s: devices refused (%d)%s%s", cfg_path, rc, disk_err[0] ? ": " : "",
-			 disk_err[0]  ? disk_err
+			 disk_err[0]	? disk_err
 			 : rc == -EBUSY ? ": the last domain with this id is still going; try again"
 					: "");
-		dom0_ctl(&d);
-		goto out;
+		simple(MICA_CTL_DOMAIN_DESTROY, res.domid);
+		return rc;
 	}
 	/*
 	 * The store's part, as xl does it before unpausing: XS_INTRODUCE with the domain's name and
@@ -495,8 +580,46 @@ static int ts_create(void *ctx, const char *cfg_path, char **overrides, unsigned
 		"%lld ns, unpaused %lld us later\n",
 		res.domid, cfg->name, (long long)(t_devices - t_store) / 1000, (long long)(t_intro - t_store) / 1000,
 		(long long)(t_devices - t_intro) / 1000, (long long)t_start, (long long)(NOW() - t_start) / 1000);
-	if (!paused)
-		rc = simple(MICA_CTL_DOMAIN_UNPAUSE, res.domid);
+	toolstack_keep(res.domid, cfg, cfg_path);
+	return paused ? 0 : simple(MICA_CTL_DOMAIN_UNPAUSE, res.domid);
+}
+
+static int ts_create(void *ctx, const char *cfg_path, char **overrides, unsigned n, bool paused, uint16_t *domid,
+		     char *errbuf, size_t errlen)
+{
+	struct xl_domain_config *cfg = calloc(1, sizeof(*cfg));
+	struct xlcfg_diag *diag = calloc(1, sizeof(*diag));
+	const void *text;
+	size_t len;
+	int rc = -ENOMEM;
+
+	(void)ctx;
+	if (!cfg || !diag)
+		goto out;
+	/* As `xl create /dev/null name=... kernel=...`: the overrides are the whole config. */
+	if (!strcmp(cfg_path, "/dev/null")) {
+		rc = xlcfg_parse_overrides(overrides, n, cfg, diag);
+		n = 0;
+	} else {
+		rc = initrd_open(cfg_path, &text, &len);
+		if (rc) {
+			snprintf(errbuf, errlen,
+				 "%s: no such file in dom0's initrd (%d; ls /etc/mica lists the configs)", cfg_path,
+				 rc);
+			goto out;
+		}
+		rc = xlcfg_parse(text, len, cfg_path, cfg, diag);
+	}
+	for (unsigned int i = 0; !rc && i < n; i++)
+		rc = xlcfg_apply_override(cfg, overrides[i], diag);
+	for (unsigned int i = 0; i < diag->nr_warnings; i++)
+		fprintf(stderr, "warning: %s\n", diag->warnings[i].text);
+	if (rc) {
+		snprintf(errbuf, errlen, "%s", diag->error);
+		goto out;
+	}
+	toolstack_check_actions(cfg);
+	rc = toolstack_build(cfg, cfg_path, paused, domid, errbuf, errlen);
 out:
 	free(cfg);
 	free(diag);
@@ -514,6 +637,10 @@ static const struct mica_toolstack toolstack = {
     .pause = ts_pause,
     .unpause = ts_unpause,
     .dmesg = ts_dmesg,
+    .console = ts_console,
+    .uptime = ts_uptime,
+    .rename = ts_rename,
+    .wait_key = ts_wait_key,
     .vcpu_info = ts_vcpu_info,
     .vcpu_pin = ts_vcpu_pin,
     .mem_max = ts_mem_max,

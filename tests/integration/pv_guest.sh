@@ -334,3 +334,4 @@ PV_GUEST_SCENARIOS+=(svm_dom0_create)
 # dom0 disks and the image store (micafs).
 . tests/integration/dom0_blk.sh
 . tests/integration/dom0_uplink.sh
+. tests/integration/dom0_cli.sh

@@ -28,6 +28,7 @@
 #include <mica/printk.h>
 #include <mica/sched.h>
 #include <xen/hvm/hvm_vcpu.h>
+#include <xen/io/console.h>
 #include <xen/xen.h>
 
 /* ---- fake guest memory: GUEST_SIZE bytes at guest-virtual GUEST_BASE; writes to [ro_lo, ro_hi) fail */
@@ -91,9 +92,11 @@ void heap_trim(void)
 {
 }
 
+uint64_t fake_now = 5000;
+
 uint64_t now_ns(void)
 {
-	return 5000;
+	return fake_now;
 }
 
 uint64_t mm_total_bytes(void)
@@ -160,6 +163,7 @@ struct domain *domain_create(domid_t id, const char *name, unsigned int max_vcpu
 	d = calloc(1, sizeof(*d));
 	assert_non_null(d);
 	d->domain_id = id;
+	d->created_ns = now_ns();
 	snprintf(d->name, sizeof(d->name), "%s", name);
 	d->max_vcpus = max_vcpus;
 	d->state = DOMAIN_BUILDING;
@@ -223,8 +227,32 @@ int domain_console_setup(struct domain *d)
 {
 	if (console_fails)
 		return -ENOMEM;
+	static struct xencons_interface ring; /* never touched by the interface */
+
 	d->hvm_params[HVM_PARAM_CONSOLE_PFN] = DOMAIN_CONSOLE_GFN;
+	d->console_ring = &ring;
 	return 0;
+}
+
+/* The console's input (kernel/domain_console.c's contract). */
+int fake_focus = -1, fake_attached = -1;
+domid_t fake_attach_back;
+
+void domain_console_attach(struct domain *d, domid_t back)
+{
+	fake_focus = d->domain_id;
+	fake_attached = d->domain_id == back ? -1 : d->domain_id;
+	fake_attach_back = back;
+}
+
+int domain_console_focus_id(void)
+{
+	return fake_focus;
+}
+
+int domain_console_attached_id(void)
+{
+	return fake_attached;
 }
 
 bool domain_kill(struct domain *d)
@@ -377,6 +405,9 @@ int setup(void **state)
 	ro_lo = ro_hi = 0;
 	starts = pauses = unpauses = kills = populates = init_states = 0;
 	create_fails = console_fails = false;
+	fake_now = 5000;
+	fake_focus = 0;
+	fake_attached = -1;
 	populate_ok = -1;
 	live_refs = 0;
 	memset(extents, 0, sizeof(extents));

@@ -36,6 +36,9 @@ extern bool create_fails, console_fails;
 extern struct hvm_init_state last_state;
 extern int populate_ok; /* guest RAM extents that still succeed; negative: all */
 extern unsigned int live_refs;
+extern uint64_t fake_now;             /* now_ns() */
+extern int fake_focus, fake_attached; /* the console's input: a domain id or -1 */
+extern domid_t fake_attach_back;
 /* A domain's RAM frame: (id + 1) << 24 | gfn. */
 uint64_t frame_of(domid_t id, uint64_t gfn);
 void fake_destroy(struct domain *d);

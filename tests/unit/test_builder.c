@@ -458,7 +458,7 @@ static void p_cmdline(struct builder_params *p)
 }
 static void p_action(struct builder_params *p)
 {
-	p->on_reboot = 1;
+	p->on_reboot = 3; /* 1 (restart) is the toolstack's and valid */
 }
 static void p_free(struct builder_params *p)
 {

@@ -135,6 +135,17 @@ static int f_dmesg(void *ctx, char *buf, size_t len, bool clear)
 	return 12;
 }
 
+/* Keys "typed" at mica top, one per wait; then none. */
+static const char *keys;
+static unsigned waits;
+
+static int f_wait_key(void *ctx, unsigned ms)
+{
+	logf_("wait %u;", ms);
+	waits++;
+	return keys && *keys ? *keys++ : -1;
+}
+
 static int f_uptime(void *ctx, uint16_t dom, uint64_t *s)
 {
 	*s = dom == 0 ? 90061 : dom == 1 ? 3725 : 2 * 86400 + 5;
@@ -259,6 +270,7 @@ static const struct mica_toolstack full_ts = {
     .console = f_console,
     .dmesg = f_dmesg,
     .uptime = f_uptime,
+    .wait_key = f_wait_key,
     .vcpu_info = f_vcpu_info,
     .vcpu_pin = f_vcpu_pin,
     .vcpu_set = f_vcpu_set,
@@ -309,6 +321,7 @@ static int run(const char *line)
 static int setup(void **state)
 {
 	memset(&fk, 0, sizeof(fk));
+	keys = NULL;
 	add_dom(0, "Domain-0", MICA_CTL_STATE_RUNNING, MICA_CTL_DOMF_PRIVILEGED, 131072, 2, 11794300000000ull);
 	add_dom(1, "web", MICA_CTL_STATE_RUNNING, 0, 65536, 1, 349999999);
 	add_dom(3, "stopped", MICA_CTL_STATE_SHUTDOWN, MICA_CTL_DOMF_PAUSED, 256, 1, 0);
@@ -550,11 +563,35 @@ static void test_vcpu_list(void **state)
 
 static void test_top(void **state)
 {
-	assert_int_equal(run("mica top"), 0);
+	fk.doms[1].uptime_ns = 4000000000ULL; /* web: 3 s of CPU over 4 s: 75% since its start */
+	fk.doms[1].cpu_time_ns = 3000000000ULL;
+	assert_int_equal(run("mica top -b -i 1"), 0);
+	assert_string_equal(fk.log, ""); /* one screen: no wait */
 	assert_non_null(
 	    strstr(out_text, "      NAME  STATE   CPU(sec) CPU(%)     MEM(k) MEM(%)  MAXMEM(k) MAXMEM(%) VCPUS\n"));
 	assert_non_null(
-	    strstr(out_text, "       web r-----          0      -     262144   25.0     524288      50.0     1\n"));
+	    strstr(out_text, "       web r-----          3   75.0     262144   25.0     524288      50.0     1\n"));
+	/* Batch: three screens, two waits of -d seconds, keys ignored. */
+	keys = "q";
+	assert_int_equal(run("mica top -b -i 3 -d 2"), 0);
+	assert_string_equal(fk.log, "wait 2000;wait 2000;");
+	{
+		int screens = 0;
+
+		for (const char *p = out_text; (p = strstr(p, "  NAME  STATE")); p++)
+			screens++;
+		assert_int_equal(screens, 3);
+	}
+	/* Interactive: redrawn until q. */
+	fk.log[0] = '\0';
+	keys = "xq";
+	assert_int_equal(run("mica top"), 0);
+	assert_string_equal(fk.log, "wait 1000;wait 1000;");
+	assert_non_null(strstr(out_text, "\033[H\033[2J"));
+	keys = NULL;
+	assert_int_equal(run("mica top -d 0"), MICA_CLI_USAGE);
+	assert_int_equal(run("mica top -i x"), MICA_CLI_USAGE);
+	assert_int_equal(run("mica top -b extra"), MICA_CLI_USAGE);
 }
 
 static void test_create(void **state)
@@ -571,6 +608,11 @@ static void test_create(void **state)
 	assert_int_equal(run("xl create bad.cfg"), MICA_CLI_FAILED);
 	assert_non_null(strstr(err_text, "xl create: bad.cfg:3:10: memory: not a number"));
 	assert_int_equal(run("xl create a.cfg notkv"), MICA_CLI_USAGE);
+	assert_int_equal(run("xl create a.cfg =x"), MICA_CLI_USAGE);
+	assert_int_equal(run("xl create -x a.cfg"), MICA_CLI_USAGE);
+	assert_int_equal(run("xl create"), MICA_CLI_USAGE);
+	assert_int_equal(run("xl create -q -v a.cfg"), 0);
+	assert_string_equal(err_text, "");
 }
 
 static void test_lifecycle(void **state)

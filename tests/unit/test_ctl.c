@@ -205,6 +205,15 @@ static void test_create(void **state)
 	assert_int_equal(doms[1]->on_crash, DOMAIN_ACTION_PRESERVE);
 	assert_int_equal(doms[1]->on_poweroff, DOMAIN_ACTION_DESTROY);
 	assert_null(doms[1]->restart);
+	assert_true(doms[1]->toolstack_restarts);
+	/* restart: the domain is kept, stopped, for the toolstack to rebuild */
+	c = create_req(0);
+	c.u.create.on_reboot = MICA_CTL_ACTION_RESTART;
+	c.u.create.name[0] = 'r';
+	assert_int_equal(ctl(&c), 2);
+	assert_int_equal(doms[2]->on_reboot, DOMAIN_ACTION_RESTART);
+	assert_int_equal(doms[2]->on_poweroff, DOMAIN_ACTION_DESTROY);
+	fake_destroy(doms[2]);
 	/* a wanted id; taken ids are -EEXIST */
 	c = create_req(5);
 	assert_int_equal(ctl(&c), 5);
@@ -237,9 +246,6 @@ static void test_create_bad_arguments(void **state)
 	assert_int_equal(ctl(&c), -EINVAL);
 	c = create_req(0);
 	c.u.create.max_pages = TOTAL_PAGES + 1;
-	assert_int_equal(ctl(&c), -EINVAL);
-	c = create_req(0);
-	c.u.create.on_reboot = 1; /* restart: a toolstack rebuilds instead */
 	assert_int_equal(ctl(&c), -EINVAL);
 	c = create_req(0);
 	c.u.create.on_poweroff = 3;
@@ -658,6 +664,121 @@ static void test_sched(void **state)
 	assert_int_equal(doms[id]->sched.weight, 512);
 }
 
+/* ---- consoles, names, uptime */
+static void test_console_attach(void **state)
+{
+	domid_t id = create(0, 1, 16);
+	struct mica_ctl c = req(MICA_CTL_CONSOLE_ATTACH, id);
+
+	assert_int_equal(ctl(&c), 0);
+	assert_int_equal(fake_focus, id);
+	assert_int_equal(fake_attached, id);
+	assert_int_equal(fake_attach_back, 0); /* Ctrl-] gives it back to the caller */
+	assert_int_equal(c.u.console.focus, id);
+	assert_int_equal(c.u.console.attached, id);
+	/* the query: who has it */
+	c = req(MICA_CTL_CONSOLE_ATTACH, 0);
+	c.u.console.flags = MICA_CTL_CONSOLE_QUERY;
+	assert_int_equal(ctl(&c), 0);
+	assert_int_equal(c.u.console.focus, id);
+	assert_int_equal(fake_focus, id); /* unchanged */
+	fake_focus = fake_attached = -1;  /* Ctrl-A moved it to the debug keys */
+	/* what it wrote is ignored going in: the same structure asks again */
+	assert_int_equal(ctl(&c), 0);
+	assert_int_equal(c.u.console.focus, MICA_CTL_CONSOLE_NONE);
+	assert_int_equal(c.u.console.attached, MICA_CTL_CONSOLE_NONE);
+	/* the caller takes it back */
+	c = req(MICA_CTL_CONSOLE_ATTACH, 0);
+	assert_int_equal(ctl(&c), 0);
+	assert_int_equal(fake_focus, 0);
+	assert_int_equal(c.u.console.attached, MICA_CTL_CONSOLE_NONE);
+	/* refusals */
+	c = req(MICA_CTL_CONSOLE_ATTACH, id);
+	c.u.console.flags = MICA_CTL_CONSOLE_QUERY;
+	assert_int_equal(ctl(&c), -EINVAL); /* a query names no domain */
+	c = req(MICA_CTL_CONSOLE_ATTACH, id);
+	c.u.console.flags = 2;
+	assert_int_equal(ctl(&c), -EINVAL);
+	assert_int_equal(simple(MICA_CTL_CONSOLE_ATTACH, 42), -ESRCH);
+	assert_int_equal(simple(MICA_CTL_CONSOLE_ATTACH, DOMAIN_ID_MAX + 5), -ESRCH);
+	doms[id]->console_ring = NULL;
+	assert_int_equal(simple(MICA_CTL_CONSOLE_ATTACH, id), -ENODEV);
+	doms[id]->console_ring = doms[0]->console_ring;
+	doms[id]->state = DOMAIN_CRASHED;
+	assert_int_equal(simple(MICA_CTL_CONSOLE_ATTACH, id), -ENODEV); /* nobody reads what is typed */
+	doms[id]->state = DOMAIN_RUNNING;
+	doms[id]->dying = true;
+	assert_int_equal(simple(MICA_CTL_CONSOLE_ATTACH, id), -ESRCH);
+	assert_int_equal(fake_focus, 0);
+	/* only for privileged callers */
+	doms[id]->dying = false;
+	dom0->privileged = false;
+	assert_int_equal(simple(MICA_CTL_CONSOLE_ATTACH, id), -EPERM);
+	assert_int_equal(fake_focus, 0);
+}
+
+static struct mica_ctl rename_req(domid_t id, const char *name)
+{
+	struct mica_ctl c = req(MICA_CTL_DOMAIN_RENAME, id);
+
+	strncpy(c.u.rename.name, name, sizeof(c.u.rename.name));
+	return c;
+}
+
+static void test_rename(void **state)
+{
+	domid_t a = create(0, 1, 16), b = create(0, 1, 16);
+	struct mica_ctl c = rename_req(a, "web-1.x_y");
+	char longest[MICA_CTL_NAME_LEN];
+
+	assert_int_equal(ctl(&c), 0);
+	assert_string_equal(info(a).name, "web-1.x_y");
+	c = rename_req(b, "web-1.x_y");
+	assert_int_equal(ctl(&c), -EEXIST); /* unique among live domains */
+	c = rename_req(a, "web-1.x_y");
+	assert_int_equal(ctl(&c), 0); /* its own name again */
+	c = rename_req(b, "dom0");
+	assert_int_equal(ctl(&c), -EEXIST);
+	doms[a]->dying = true; /* a dying domain's name is free */
+	c = rename_req(b, "web-1.x_y");
+	assert_int_equal(ctl(&c), 0);
+	assert_int_equal(ctl(&c), 0);
+	c = rename_req(a, "x");
+	assert_int_equal(ctl(&c), -ESRCH); /* dying */
+	memset(longest, 'n', sizeof(longest) - 1);
+	longest[sizeof(longest) - 1] = '\0';
+	c = rename_req(b, longest);
+	assert_int_equal(ctl(&c), 0);
+	assert_string_equal(doms[b]->name, longest);
+	/* bad names leave the old one */
+	const char *const bad[] = {"", "has space", "tab\t", "nl\n", "\x7f", "\xc3\xa9"};
+
+	for (size_t i = 0; i < ARRAY_SIZE(bad); i++) {
+		c = rename_req(b, bad[i]);
+		assert_int_equal(ctl(&c), -EINVAL);
+	}
+	c = rename_req(b, "ok");
+	memset(c.u.rename.name, 'x', sizeof(c.u.rename.name)); /* not terminated */
+	assert_int_equal(ctl(&c), -EINVAL);
+	c = rename_req(b, "ok");
+	c.u.rename.name[5] = 'z'; /* bytes hidden after the NUL */
+	assert_int_equal(ctl(&c), -EINVAL);
+	assert_string_equal(doms[b]->name, longest);
+	c = rename_req(42, "x");
+	assert_int_equal(ctl(&c), -ESRCH);
+}
+
+static void test_uptime(void **state)
+{
+	domid_t id;
+
+	fake_now = 7 * 1000000000ULL;
+	id = create(0, 1, 16);
+	fake_now += 3500000000ULL;
+	assert_int_equal(info(id).uptime_ns, 3500000000ULL);
+	assert_int_equal(info(0).uptime_ns, fake_now - 5000);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -679,6 +800,9 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_vcpu_context, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_affinity, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_sched, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_console_attach, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_rename, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_uptime, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

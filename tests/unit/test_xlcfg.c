@@ -602,7 +602,31 @@ static void test_overrides(void **state)
 	assert_int_equal(xlcfg_apply_override(&cfg, "disk+=['/b,,xvdb']", &diag), 0);
 	assert_int_equal(cfg.nr_disks, 2);
 	assert_int_equal(diag.nr_warnings, 0);
+	/* the on_* actions dom0's restarter acts on */
+	assert_int_equal(cfg.on_reboot, XLCFG_ACTION_RESTART); /* xl's default */
+	assert_int_equal(xlcfg_apply_override(&cfg, "on_reboot=rename-restart", &diag), 0);
+	assert_int_equal(cfg.on_reboot, XLCFG_ACTION_RENAME_RESTART);
+	assert_int_equal(xlcfg_apply_override(&cfg, "on_crash=\"preserve\"", &diag), 0);
+	assert_int_equal(cfg.on_crash, XLCFG_ACTION_PRESERVE);
+	assert_int_equal(xlcfg_apply_override(&cfg, "on_poweroff=coredump-restart", &diag), 0);
+	assert_int_equal(cfg.on_poweroff, XLCFG_ACTION_COREDUMP_RESTART);
+	assert_int_equal(diag.nr_warnings, 0);
 	assert_int_equal(xlcfg_apply_override(&cfg, "colour=blue", &diag), 0);
+	{ /* xl create /dev/null KEY=VALUE ...: the settings are the whole config */
+		char *only[] = {"name=nul", "kernel=/boot/k.elf", "memory=8", "cmdline=a \"b\"", "vcpus=2"};
+		static struct xl_domain_config c2;
+		static struct xlcfg_diag d2;
+
+		assert_int_equal(xlcfg_parse_overrides(only, 5, &c2, &d2), 0);
+		assert_string_equal(c2.name, "nul");
+		assert_string_equal(c2.kernel, "/boot/k.elf");
+		assert_int_equal(c2.memory_mib, 8);
+		assert_string_equal(c2.boot_cmdline, "a \"b\"");
+		assert_int_equal(c2.vcpus, 2);
+		assert_int_equal(xlcfg_parse_overrides(only, 1, &c2, &d2), -EINVAL); /* no kernel */
+		assert_string_equal(d2.error,
+				    "<command line>: kernel is required (Mica boots PVH guests from a kernel image)");
+	}
 	assert_string_equal(diag.warnings[0].text, "<command line>:1:1: colour: unknown key, ignored");
 
 	assert_int_equal(xlcfg_apply_override(&cfg, "memory=lots", &diag), -EINVAL);

@@ -19,7 +19,7 @@
  * versions are small numbers, so a Xen toolstack calling here gets -EACCES,
  * just as Xen answers a version it does not speak.
  */
-#define MICA_CTL_INTERFACE_VERSION 0x4d430002u /* "MC", version 2 (dominfo gained generation) */
+#define MICA_CTL_INTERFACE_VERSION 0x4d430003u /* "MC", version 3 (dominfo gained uptime_ns) */
 
 /* Commands (struct mica_ctl.cmd); the union member each one uses is named after it. */
 #define MICA_CTL_PHYSINFO 1           /* -> u.physinfo */
@@ -43,7 +43,10 @@
 #define MICA_CTL_DMA_ALLOC 18  /* <-> u.dma: contiguous RAM at guest-physical == machine address */
 #define MICA_CTL_DMA_FREE 19   /* <- u.dma: give back a whole block from MICA_CTL_DMA_ALLOC */
 #define MICA_CTL_IOMEM_MAP 20  /* <- u.iomem: a device's MMIO (a PCI BAR) at guest-physical == machine */
-/* 21 .. 29 are taken by the toolstack work in progress (console attach, rename, ...). */
+/* The toolstack's console and naming: see docs/abi.md, "Consoles and names". */
+#define MICA_CTL_CONSOLE_ATTACH 21 /* domain <-> u.console: give it the console's input (or ask who has it) */
+#define MICA_CTL_DOMAIN_RENAME 22  /* domain <- u.rename */
+/* 23 .. 29 are taken by the toolstack work in progress. */
 
 /* ---- MICA_CTL_PHYSINFO: the machine as the hypervisor sees it */
 #define MICA_CTL_HVM_NONE 0
@@ -79,6 +82,7 @@ struct mica_ctl_console_read {
 
 /* ---- MICA_CTL_DOMAIN_CREATE: a paused domain, being built, with its vCPUs all down and no memory */
 #define MICA_CTL_ACTION_DESTROY 0  /* what happens when it stops: it is destroyed ... */
+#define MICA_CTL_ACTION_RESTART 1  /* ... or stays, stopped, for the toolstack to build it again ... */
 #define MICA_CTL_ACTION_PRESERVE 2 /* ... or stays, stopped, until the toolstack destroys it */
 #define MICA_CTL_NAME_LEN 32
 
@@ -115,6 +119,7 @@ struct mica_ctl_dominfo {
 	uint32_t online_vcpus; /* vCPUs up (not down) */
 	char name[MICA_CTL_NAME_LEN];
 	uint64_t generation; /* never the same for two domains of one boot, even of one id (a restart) */
+	uint64_t uptime_ns;  /* time since it was created */
 };
 
 /* ---- MICA_CTL_DOMAIN_LIST: live domains from id `domain` on, in id order */
@@ -189,6 +194,22 @@ struct mica_ctl_iomem {
 	uint64_t nr_pages; /* 1 .. 65536 */
 };
 
+/* ---- MICA_CTL_CONSOLE_ATTACH: the hypervisor console's input to a domain until Ctrl-] */
+#define MICA_CTL_CONSOLE_QUERY (1u << 0) /* only report; the domain must be 0 */
+#define MICA_CTL_CONSOLE_NONE 0xffffu    /* focus: the debug keys; attached: none */
+
+struct mica_ctl_console {
+	uint32_t flags;    /* in: MICA_CTL_CONSOLE_* */
+	uint16_t focus;    /* out: the domain that has the input now, or MICA_CTL_CONSOLE_NONE */
+	uint16_t attached; /* out: the domain attached (Ctrl-] gives the input back to the caller), or _NONE */
+};
+
+/* ---- MICA_CTL_DOMAIN_RENAME: a live domain's new name */
+struct mica_ctl_rename {
+	char name[MICA_CTL_NAME_LEN]; /* 1 .. 31 printable ASCII characters other than space, NUL-terminated;
+					 no other live domain may have it */
+};
+
 struct mica_ctl {
 	uint32_t cmd;               /* MICA_CTL_* */
 	uint32_t interface_version; /* MICA_CTL_INTERFACE_VERSION */
@@ -213,6 +234,8 @@ struct mica_ctl {
 		struct mica_ctl_sched sched;
 		struct mica_ctl_dma dma;
 		struct mica_ctl_iomem iomem;
+		struct mica_ctl_console console;
+		struct mica_ctl_rename rename;
 		uint8_t raw[112]; /* the structure is 128 bytes */
 	} u;
 };
