@@ -84,6 +84,7 @@ static int cmd_mem(int argc, char **argv)
 	printf("RAM %lu KiB: image %lu KiB, heap %lu KiB (malloc in use %lu KiB), pages in use %lu KiB, free %lu KiB\n",
 	       m.ram_pages * 4, m.image_pages * 4, m.heap_bytes / 1024, (unsigned long)mi.uordblks / 1024,
 	       m.used_pages * 4, m.free_pages * 4);
+	printf("ballooned out %lu KiB\n", balloon_pages() * 4);
 	printf("grant references free: %u\n", gnttab_free_count());
 	return 0;
 }

@@ -32,6 +32,7 @@
 #define BB_BATCH_OPS (BB_BATCH_REQS * BB_SEGS * 2) /* a segment straddles at most one disk page boundary */
 #define BB_BUDGET 64                               /* requests served before the thread yields */
 #define BB_TXN_TRIES 32
+#define BB_DETACH_S 10 /* seconds a frontend has to close a detached vbd */
 
 struct ramdisk {
 	uint64_t sectors;
@@ -55,13 +56,18 @@ struct bb_stats {
 };
 
 struct vbd {
-	domid_t dom;
+	domid_t dom;       /* 0: a free slot (a detached vbd's) */
+	unsigned int vdev; /* its number under device/vbd/ */
+	char dev[8];       /* xvda */
 	struct ramdisk disk;
 	char fe[64], be[64], fe_state[72];
 
 	/* Set by domain_up/domain_down and the event handler; the thread acts on them. */
 	bool up, pending;
 	bool disabled;    /* removed by the toolstack: a new domain with this id has no disk */
+	bool hotplug;     /* block-attach's: goes with its domain */
+	bool detach;      /* block-detach: Closing, the frontend closes, removed */
+	s_time_t detach_deadline;
 	unsigned int gen; /* domain_up calls: a new domain behind the same id */
 	struct wait_queue wq;
 	struct thread *thread;
@@ -98,12 +104,18 @@ static const char *const state_names[] = {
     [XenbusStateReconfigured] = "Reconfigured",
 };
 
-static struct vbd *vbd_find(domid_t dom)
+static struct vbd *vbd_find_vdev(domid_t dom, unsigned int vdev)
 {
 	for (unsigned int i = 0; i < nr_vbds; i++)
-		if (vbds[i]->dom == dom)
+		if (vbds[i]->dom == dom && vbds[i]->vdev == vdev)
 			return vbds[i];
 	return NULL;
+}
+
+/* The config's disk (xvda). */
+static struct vbd *vbd_find(domid_t dom)
+{
+	return vbd_find_vdev(dom, BB_VDEV);
 }
 
 /* ---- the RAM disk ---- */
@@ -128,6 +140,8 @@ static uint8_t *ramdisk_page(struct ramdisk *d, uint64_t off, bool alloc)
 	}
 	return *c ? *c + (off % BB_CHUNK_BYTES & PAGE_MASK) : NULL;
 }
+
+static void ramdisk_free(struct ramdisk *d);
 
 /* ---- the store ---- */
 
@@ -188,7 +202,7 @@ static int vbd_write_devices(struct vbd *v, xenbus_transaction_t t)
 	if (!err)
 		err = xenbus_printf(t, v->fe, "state", "%d", XenbusStateInitialising);
 	if (!err)
-		err = xenbus_printf(t, v->fe, "virtual-device", "%d", BB_VDEV);
+		err = xenbus_printf(t, v->fe, "virtual-device", "%u", v->vdev);
 	if (!err)
 		err = xenbus_printf(t, v->fe, "device-type", "disk");
 	if (!err)
@@ -208,7 +222,7 @@ static int vbd_write_devices(struct vbd *v, xenbus_transaction_t t)
 	if (!err)
 		err = xenbus_printf(t, v->be, "type", "ram");
 	if (!err)
-		err = xenbus_printf(t, v->be, "dev", BB_DEV_NAME);
+		err = xenbus_printf(t, v->be, "dev", "%s", v->dev);
 	if (!err)
 		err = xenbus_printf(t, v->be, "device-type", "disk");
 	if (!err)
@@ -547,6 +561,29 @@ static void vbd_teardown(struct vbd *v)
 
 /* ---- the vbd's thread ---- */
 
+/*
+ * block-detach: Closing; done once the frontend is Closed (or never connected, or gone), or
+ * after BB_DETACH_S seconds whatever it does.
+ */
+static bool vbd_detach_ready(struct vbd *v)
+{
+	XenbusState fe;
+
+	if (!v->detach_deadline) {
+		v->detach_deadline = NOW() + SECONDS(BB_DETACH_S);
+		if (v->state != XenbusStateClosed)
+			vbd_switch(v, XenbusStateClosing);
+	}
+	fe = xenbus_read_state(v->fe);
+	if (fe == XenbusStateClosed || fe == XenbusStateUnknown || fe == XenbusStateInitialising ||
+	    fe == XenbusStateInitWait)
+		return true;
+	if (NOW() < v->detach_deadline)
+		return false;
+	printk("blkback: %s: the frontend did not close (state %d): removed anyway\n", v->be, fe);
+	return true;
+}
+
 static bool vbd_has_work(struct vbd *v)
 {
 	return v->pending || (v->watching && v->watch.events);
@@ -570,8 +607,21 @@ static void vbd_step(struct vbd *v)
 		xenbus_free_event(e);
 		v->fe_dirty = true;
 	}
+	if (v->detach && v->published && vbd_detach_ready(v)) {
+		vbd_teardown(v);
+		printk("blkback: %s: detached\n", v->be);
+		ramdisk_free(&v->disk);
+		v->up = false;
+		v->dom = 0; /* the slot is free; the thread ends */
+		return;
+	}
 	if (v->published && (!v->up || v->served_gen != v->gen))
 		vbd_teardown(v);
+	if (v->hotplug && !v->up) { /* went with its domain */
+		ramdisk_free(&v->disk);
+		v->dom = 0;
+		return;
+	}
 	if (v->up && v->served_gen != v->gen) {
 		v->served_gen = v->gen;
 		vbd_publish(v);
@@ -601,6 +651,8 @@ static void vbd_wait(struct vbd *v)
 		wq_add(&v->watch.wq, &b);
 	block(current_thread());
 	local_irq_restore(flags);
+	if (v->detach)
+		thread_set_deadline(current_thread(), NOW() + SECONDS(1)); /* the detach deadline */
 	schedule();
 	wq_remove(&v->wq, &a);
 	if (watching)
@@ -614,6 +666,13 @@ static void vbd_thread(void *arg)
 	for (;;) {
 		vbd_wait(v);
 		vbd_step(v);
+		if (!v->dom) {
+			if (v->watching)
+				xenbus_unwatch(&v->watch);
+			v->watching = false;
+			v->thread = NULL;
+			return; /* detached */
+		}
 		if (v->pending)
 			yield();
 	}
@@ -629,32 +688,53 @@ void blkback_poll(void)
 	for (unsigned int i = 0; i < nr_vbds; i++) {
 		struct vbd *v = vbds[i];
 
-		for (unsigned int n = 0; n < 16 && v->thread && (!v->watching || vbd_has_work(v)); n++)
+		for (unsigned int n = 0; n < 16 && v->thread && (!v->watching || vbd_has_work(v) || v->detach); n++) {
 			vbd_step(v);
+			if (!v->dom) {
+				if (v->watching)
+					xenbus_unwatch(&v->watch);
+				v->watching = false;
+				v->thread = NULL;
+			}
+		}
 	}
 }
 #endif
 
 /* ---- the backend interface ---- */
 
-static int blkback_add(unsigned long dom, unsigned long mib)
+static struct vbd *blkback_add_vdev(unsigned long dom, unsigned int vdev, const char *dev, unsigned long mib)
 {
-	struct vbd *v;
+	struct vbd *v = NULL;
 
-	v = calloc(1, sizeof(*v));
-	if (!v)
-		return -ENOMEM;
-	v->dom = dom;
-	if (ramdisk_init(&v->disk, mib)) {
-		free(v);
-		return -ENOMEM;
+	for (unsigned int i = 0; i < nr_vbds && !v; i++) /* a detached vbd's slot */
+		if (!vbds[i]->dom && !vbds[i]->thread)
+			v = vbds[i];
+	if (v) {
+		memset(v, 0, sizeof(*v));
+	} else {
+		if (nr_vbds == BB_MAX_VBDS)
+			return NULL;
+		v = calloc(1, sizeof(*v));
+		if (!v)
+			return NULL;
+		vbds[nr_vbds++] = v;
 	}
-	snprintf(v->fe, sizeof(v->fe), "/local/domain/%lu/device/vbd/%d", dom, BB_VDEV);
-	snprintf(v->be, sizeof(v->be), "/local/domain/0/backend/vbd/%lu/%d", dom, BB_VDEV);
+	if (ramdisk_init(&v->disk, mib))
+		return NULL; /* the slot stays free (dom 0) */
+	v->dom = dom;
+	v->vdev = vdev;
+	snprintf(v->dev, sizeof(v->dev), "%s", dev);
+	snprintf(v->fe, sizeof(v->fe), "/local/domain/%lu/device/vbd/%u", dom, vdev);
+	snprintf(v->be, sizeof(v->be), "/local/domain/0/backend/vbd/%lu/%u", dom, vdev);
 	snprintf(v->fe_state, sizeof(v->fe_state), "%s/state", v->fe);
 	v->state = XenbusStateUnknown;
-	vbds[nr_vbds++] = v;
-	return 0;
+	return v;
+}
+
+static int blkback_add(unsigned long dom, unsigned long mib)
+{
+	return blkback_add_vdev(dom, BB_VDEV, BB_DEV_NAME, mib) ? 0 : -ENOMEM;
 }
 
 /* One "dom:mib" entry of the vbd= option at *p; moves *p past it (and its comma). */
@@ -741,12 +821,10 @@ int blkback_set_disk(domid_t dom, unsigned long mib)
 	return mib ? ramdisk_init(&v->disk, mib) : 0;
 }
 
-static void blkback_domain_up(domid_t dom)
+static void vbd_start(struct vbd *v)
 {
-	struct vbd *v = vbd_find(dom);
+	domid_t dom = v->dom;
 
-	if (!v || v->disabled)
-		return;
 	if (!v->thread) {
 		char name[24];
 
@@ -763,16 +841,68 @@ static void blkback_domain_up(domid_t dom)
 	wake_up(&v->wq);
 }
 
-/* The disk stays: the same domain id gets it back at its next domain_up. */
-static void blkback_domain_down(domid_t dom)
+static void blkback_domain_up(domid_t dom)
 {
 	struct vbd *v = vbd_find(dom);
 
+	if (v && !v->disabled)
+		vbd_start(v);
+}
+
+/* The config's disk stays: the same domain id gets it back at its next domain_up; attached ones go. */
+static void blkback_domain_down(domid_t dom)
+{
+	for (unsigned int i = 0; i < nr_vbds; i++) {
+		struct vbd *v = vbds[i];
+
+		if (v->dom != dom || !v->up)
+			continue;
+		v->up = false;
+		v->pending = true;
+		wake_up(&v->wq);
+	}
+}
+
+int blkback_attach(domid_t dom, unsigned int vdev, const char *dev, unsigned long mib)
+{
+	struct vbd *v;
+
+	if (!dom || dom >= DOMID_FIRST_RESERVED || !mib || mib > BB_MAX_MIB || !vdev || strlen(dev) >= 8)
+		return -EINVAL;
+	if (vbd_find_vdev(dom, vdev) && (vbd_find_vdev(dom, vdev)->up || vdev != BB_VDEV))
+		return -EEXIST;
+	if (vdev == BB_VDEV && vbd_find(dom)) { /* xvda of the config, disabled: a fresh disk */
+		v = vbd_find(dom);
+		if (v->connected)
+			return -EBUSY;
+		ramdisk_free(&v->disk);
+		if (ramdisk_init(&v->disk, mib))
+			return -ENOMEM;
+		v->disabled = false;
+	} else {
+		if (!zero_page && !(zero_page = alloc_page()))
+			return -ENOMEM;
+		v = blkback_add_vdev(dom, vdev, dev, mib);
+		if (!v)
+			return -ENOSPC;
+	}
+	v->hotplug = true;
+	vbd_start(v);
+	return v->thread ? 0 : -ENOMEM;
+}
+
+int blkback_detach(domid_t dom, unsigned int vdev)
+{
+	struct vbd *v = vbd_find_vdev(dom, vdev);
+
 	if (!v || !v->up)
-		return;
-	v->up = false;
+		return -ENODEV;
+	if (v->detach)
+		return -EBUSY;
+	v->detach = true;
 	v->pending = true;
 	wake_up(&v->wq);
+	return 0;
 }
 
 const struct dom0_backend blkback_backend = {
@@ -790,13 +920,16 @@ int blkback_status(char *buf, size_t size)
 		buf[0] = '\0';
 	for (unsigned int i = 0; i < nr_vbds && len + 1 < size; i++) {
 		const struct vbd *v = vbds[i];
+
+		if (!v->dom)
+			continue; /* a free slot */
 		const char *state =
 		    v->state < ARRAY_SIZE(state_names) && state_names[v->state] ? state_names[v->state] : "?";
 		int n = snprintf(
 		    buf + len, size - len,
 		    "vbd dom %u %s: %llu MiB (%lu KiB used) %s%s%s, reads %lu writes %lu flushes %lu errors %lu"
 		    " unsupported %lu, sectors read %llu written %llu\n",
-		    (unsigned int)v->dom, BB_DEV_NAME, (unsigned long long)(v->disk.sectors >> 11),
+		    (unsigned int)v->dom, v->dev, (unsigned long long)(v->disk.sectors >> 11),
 		    v->disk.used * (BB_CHUNK_BYTES >> 10), v->up ? "" : "down ", state,
 		    v->broken ? " (ring halted)" : "", v->st.reads, v->st.writes, v->st.flushes, v->st.errors,
 		    v->st.unsupported, (unsigned long long)v->st.sectors_read,

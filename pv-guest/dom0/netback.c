@@ -27,6 +27,7 @@
 #define NETBACK_BUF_SIZE 2048 /* a dom0 frame buffer: half a page, never crossing one */
 #define NETBACK_XS_RETRIES 16
 #define NETBACK_BRIDGE "mica0"
+#define NETBACK_DETACH_S 10 /* seconds a frontend has to close a detached vif */
 
 #define ETH_HLEN 14
 #define ETH_P_IP 0x0800
@@ -50,10 +51,15 @@ struct netback_stats {
 };
 
 struct netback_vif {
-	domid_t dom;
+	domid_t dom;               /* 0: a free slot */
+	uint32_t devid;            /* the vif's number under device/vif/ (0: the config's) */
 	uint16_t vlan;             /* 802.1Q VLAN of the port (0: none); frames stay within it */
-	char fe[48];               /* /local/domain/<dom>/device/vif/0 */
-	char be[48];               /* /local/domain/0/backend/vif/<dom>/0 */
+	uint8_t mac[ETH_ALEN];     /* the guest's */
+	char fe[48];               /* /local/domain/<dom>/device/vif/<devid> */
+	char be[48];               /* /local/domain/0/backend/vif/<dom>/<devid> */
+	bool hotplug;              /* network-attach's: goes with its domain, never comes back */
+	bool detach;               /* network-detach: Closing, wait for the frontend, remove */
+	s_time_t detach_deadline;  /* then removed whatever the frontend does */
 	bool active;               /* its thread exists */
 	bool down;                 /* domain_down: tear everything down */
 	bool restart;              /* domain_up came while tearing down: publish again afterwards */
@@ -497,20 +503,20 @@ static void vif_frontend_changed(struct netback_vif *vif)
 /* The toolstack's part: both directories, their permissions, then InitWait. */
 static int vif_write_nodes(struct netback_vif *vif, xenbus_transaction_t t)
 {
-	char fe_perms[16], be_perms[16], dom[8], mac[18];
+	char fe_perms[16], be_perms[16], dom[8], mac[18], handle[12];
 	const struct {
 		const char *dir, *node, *value;
 	} nodes[] = {
 	    {vif->fe, "backend", vif->be},
 	    {vif->fe, "backend-id", "0"},
 	    {vif->fe, "state", "1"},
-	    {vif->fe, "handle", "0"},
+	    {vif->fe, "handle", handle},
 	    {vif->fe, "mac", mac},
 	    {vif->be, "frontend", vif->fe},
 	    {vif->be, "frontend-id", dom},
 	    {vif->be, "online", "1"},
 	    {vif->be, "state", "1"},
-	    {vif->be, "handle", "0"},
+	    {vif->be, "handle", handle},
 	    {vif->be, "mac", mac},
 	    {vif->be, "bridge", NETBACK_BRIDGE},
 	    {vif->be, "feature-rx-copy", "1"},
@@ -521,7 +527,9 @@ static int vif_write_nodes(struct netback_vif *vif, xenbus_transaction_t t)
 	snprintf(fe_perms, sizeof(fe_perms), "n%u r0", vif->dom);
 	snprintf(be_perms, sizeof(be_perms), "n0 r%u", vif->dom);
 	snprintf(dom, sizeof(dom), "%u", vif->dom);
-	snprintf(mac, sizeof(mac), "00:16:3e:4d:%02x:%02x", vif->dom >> 8, vif->dom & 0xff);
+	snprintf(handle, sizeof(handle), "%u", vif->devid);
+	snprintf(mac, sizeof(mac), "%02x:%02x:%02x:%02x:%02x:%02x", vif->mac[0], vif->mac[1], vif->mac[2], vif->mac[3],
+		 vif->mac[4], vif->mac[5]);
 
 	/* Nodes created under a directory take its permissions. */
 	err = xenbus_mkdir(t, vif->fe);
@@ -569,6 +577,15 @@ static int vif_publish(struct netback_vif *vif)
 	return err;
 }
 
+/* Another published vif of vif's domain. */
+static bool vif_others(const struct netback_vif *vif)
+{
+	for (unsigned int i = 0; i < nr_vifs; i++)
+		if (&vifs[i] != vif && vifs[i].dom == vif->dom && vifs[i].published)
+			return true;
+	return false;
+}
+
 /* domain_down: the rings unmapped, the channel closed, both directories removed. */
 static void vif_teardown(struct netback_vif *vif)
 {
@@ -579,22 +596,60 @@ static void vif_teardown(struct netback_vif *vif)
 		xenbus_unwatch(&vif->watch);
 	vif->published = vif->failed = false;
 	vif->state = XenbusStateClosed;
-	snprintf(path, sizeof(path), "/local/domain/0/backend/vif/%u", vif->dom);
-	xenbus_rm(XBT_NIL, path);
+	xenbus_rm(XBT_NIL, vif->be);
 	xenbus_rm(XBT_NIL, vif->fe);
+	if (!vif_others(vif)) { /* the domain's last vif: its directories too */
+		snprintf(path, sizeof(path), "/local/domain/0/backend/vif/%u", vif->dom);
+		xenbus_rm(XBT_NIL, path);
+	}
 	printk("netback: %s: removed\n", vif->be);
 }
 
 /* ---------------------------------------------------------------- the per-vif thread */
+
+/*
+ * network-detach, as Xen's toolstack does it: the backend goes Closing, the frontend answers
+ * Closing then Closed (or was never connected, or is gone); then the device is removed. A
+ * frontend that does not answer within NETBACK_DETACH_S loses it all the same.
+ */
+static bool vif_detach_step(struct netback_vif *vif)
+{
+	XenbusState fs;
+
+	if (!vif->published)
+		return true;
+	if (!vif->detach_deadline) {
+		vif->detach_deadline = NOW() + SECONDS(NETBACK_DETACH_S);
+		if (vif->state != XenbusStateClosed)
+			vif_switch(vif, XenbusStateClosing);
+	}
+	fs = xenbus_read_state(vif->fe);
+	if (fs == XenbusStateClosed || fs == XenbusStateUnknown || fs == XenbusStateInitialising ||
+	    fs == XenbusStateInitWait)
+		return true;
+	if (NOW() >= vif->detach_deadline) {
+		printk("netback: %s: the frontend did not close (state %d): removed anyway\n", vif->be, fs);
+		return true;
+	}
+	return false;
+}
 
 /* One round of a vif's work, never waiting; false when its thread should end. */
 static bool vif_run_once(struct netback_vif *vif)
 {
 	bool changed = false;
 
+	if (vif->detach && vif_detach_step(vif))
+		vif->down = true;
 	if (vif->down) {
 		vif_teardown(vif);
 		vif->down = false;
+		if (vif->hotplug || vif->detach) { /* its slot is free again */
+			printk("netback: %s: detached\n", vif->be);
+			vif->active = false;
+			vif->dom = 0;
+			return false;
+		}
 		if (!vif->restart) {
 			vif->active = false;
 			return false;
@@ -629,55 +684,71 @@ static void vif_thread(void *arg)
 	while (vif_run_once(vif)) {
 		if (vif->kick && vif->connected)
 			yield(); /* budget spent with work left: let the others run first */
+		else if (vif->detach)
+			wait_event_deadline(vif->watch.wq, vif->watch.events || vif->kick || vif->down,
+					    MIN(vif->detach_deadline, NOW() + SECONDS(1)));
 		else
-			wait_event(vif->watch.wq, vif->watch.events || vif->kick || vif->down);
+			wait_event(vif->watch.wq, vif->watch.events || vif->kick || vif->down || vif->detach);
 	}
 }
 
-static struct netback_vif *vif_find(domid_t dom)
+static struct netback_vif *vif_find(domid_t dom, uint32_t devid)
 {
 	for (unsigned int i = 0; i < nr_vifs; i++)
-		if (vifs[i].dom == dom)
+		if (vifs[i].dom == dom && vifs[i].devid == devid)
 			return &vifs[i];
 	return NULL;
 }
 
-static void netback_domain_up(domid_t dom)
+static void vif_start(struct netback_vif *vif)
 {
-	struct netback_vif *vif = vif_find(dom);
-	char name[16];
+	char name[24];
 
-	if (!vif || vif->disabled)
-		return;
 	if (vif->active) {
 		if (vif->down)
 			vif->restart = true; /* the old incarnation is still going away */
 		return;
 	}
-	snprintf(name, sizeof(name), "netback-%u", dom);
+	snprintf(name, sizeof(name), "netback-%u.%u", vif->dom, vif->devid);
 	vif->active = true;
 	vif->down = vif->restart = false;
 	if (!create_thread(name, vif_thread, vif)) {
-		printk("netback: dom%u: no thread\n", dom);
+		printk("netback: dom%u: no thread\n", vif->dom);
 		vif->active = false;
 	}
 }
 
+static void netback_domain_up(domid_t dom)
+{
+	for (unsigned int i = 0; i < nr_vifs; i++)
+		if (vifs[i].dom == dom && !vifs[i].disabled && !vifs[i].hotplug)
+			vif_start(&vifs[i]);
+}
+
 static void netback_domain_down(domid_t dom)
 {
-	struct netback_vif *vif = vif_find(dom);
-	unsigned long flags;
+	unsigned long flags = local_irq_save();
 
-	if (!vif || !vif->active)
-		return;
-	flags = local_irq_save();
-	vif->down = true;
-	vif->restart = false;
-	wake_up(&vif->watch.wq);
+	for (unsigned int i = 0; i < nr_vifs; i++) {
+		struct netback_vif *vif = &vifs[i];
+
+		if (vif->dom != dom)
+			continue;
+		if (!vif->active) {
+			if (vif->hotplug)
+				vif->dom = 0; /* never started: the slot is free */
+			continue;
+		}
+		vif->down = true;
+		vif->restart = false;
+		wake_up(&vif->watch.wq);
+	}
 	local_irq_restore(flags);
 }
 
 /* ---------------------------------------------------------------- configuration and status */
+
+static struct netback_vif *vif_new(domid_t dom, uint32_t devid, uint16_t vlan, const uint8_t *mac);
 
 /* "1,2" or "1:vlan=10,2:vlan=10": domains with a vif 0, optionally on a VLAN. */
 static int netback_parse(const char *config)
@@ -702,17 +773,11 @@ static int netback_parse(const char *config)
 		}
 		if (*s && *s++ != ',')
 			return -EINVAL;
-		if (vif_find(dom))
+		if (vif_find(dom, 0))
 			return -EEXIST;
-		if (nr_vifs == NETBACK_MAX_VIFS)
+		vif = vif_new(dom, 0, vlan, NULL);
+		if (!vif)
 			return -ENOSPC;
-		vif = &vifs[nr_vifs++];
-		memset(vif, 0, sizeof(*vif));
-		vif->dom = dom;
-		vif->vlan = vlan;
-		vif->state = XenbusStateClosed;
-		snprintf(vif->fe, sizeof(vif->fe), "/local/domain/%u/device/vif/0", vif->dom);
-		snprintf(vif->be, sizeof(vif->be), "/local/domain/0/backend/vif/%u/0", vif->dom);
 	}
 	return 0;
 }
@@ -735,9 +800,40 @@ static int netback_setup(void)
 	return 0;
 }
 
+/* A slot for a new vif: a free one (dom 0) or one more. */
+static struct netback_vif *vif_new(domid_t dom, uint32_t devid, uint16_t vlan, const uint8_t *mac)
+{
+	struct netback_vif *vif = NULL;
+
+	for (unsigned int i = 0; i < nr_vifs && !vif; i++)
+		if (!vifs[i].dom && !vifs[i].active)
+			vif = &vifs[i];
+	if (!vif) {
+		if (nr_vifs == NETBACK_MAX_VIFS)
+			return NULL;
+		vif = &vifs[nr_vifs++];
+	}
+	memset(vif, 0, sizeof(*vif));
+	vif->dom = dom;
+	vif->devid = devid;
+	vif->vlan = vlan;
+	vif->state = XenbusStateClosed;
+	if (mac) {
+		memcpy(vif->mac, mac, ETH_ALEN);
+	} else { /* Xen's prefix 00:16:3e, then 4d ("M"), the vif number above it, the domain */
+		const uint8_t m[ETH_ALEN] = {0x00, 0x16, 0x3e, (uint8_t)(0x4d + devid), (uint8_t)(dom >> 8),
+					     (uint8_t)dom};
+
+		memcpy(vif->mac, m, ETH_ALEN);
+	}
+	snprintf(vif->fe, sizeof(vif->fe), "/local/domain/%u/device/vif/%u", vif->dom, devid);
+	snprintf(vif->be, sizeof(vif->be), "/local/domain/0/backend/vif/%u/%u", vif->dom, devid);
+	return vif;
+}
+
 int netback_add_vif(domid_t dom, uint16_t vlan)
 {
-	struct netback_vif *vif = vif_find(dom);
+	struct netback_vif *vif = vif_find(dom, 0);
 	int err = netback_setup();
 
 	if (err)
@@ -751,24 +847,70 @@ int netback_add_vif(domid_t dom, uint16_t vlan)
 	}
 	if (dom == 0 || dom >= DOMID_FIRST_RESERVED || vlan > 4094)
 		return -EINVAL;
-	if (nr_vifs == NETBACK_MAX_VIFS)
-		return -ENOSPC;
-	vif = &vifs[nr_vifs++];
-	memset(vif, 0, sizeof(*vif));
-	vif->dom = dom;
-	vif->vlan = vlan;
-	vif->state = XenbusStateClosed;
-	snprintf(vif->fe, sizeof(vif->fe), "/local/domain/%u/device/vif/0", vif->dom);
-	snprintf(vif->be, sizeof(vif->be), "/local/domain/0/backend/vif/%u/0", vif->dom);
-	return 0;
+	return vif_new(dom, 0, vlan, NULL) ? 0 : -ENOSPC;
 }
 
 void netback_remove_vif(domid_t dom)
 {
-	struct netback_vif *vif = vif_find(dom);
+	struct netback_vif *vif = vif_find(dom, 0);
 
 	if (vif)
 		vif->disabled = true; /* a running teardown finishes; the next domain_up is ignored */
+}
+
+int netback_attach(domid_t dom, uint16_t vlan, const uint8_t *mac, uint32_t *devid)
+{
+	struct netback_vif *vif;
+	uint32_t id = 0;
+	int err = netback_setup();
+
+	if (err)
+		return err;
+	if (dom == 0 || dom >= DOMID_FIRST_RESERVED || vlan > 4094)
+		return -EINVAL;
+	if (mac && (mac[0] & 1))
+		return -EINVAL; /* a multicast address cannot be a vif's */
+	for (unsigned int i = 0; i < nr_vifs; i++) {
+		if (!vifs[i].dom)
+			continue;
+		if (mac && !memcmp(vifs[i].mac, mac, ETH_ALEN))
+			return -EEXIST;
+	}
+	while (id < NETBACK_MAX_VIFS) { /* the lowest number no vif of dom has (a disabled one counts) */
+		struct netback_vif *other = vif_find(dom, id);
+
+		if (!other || (other->disabled && !other->active && id))
+			break;
+		id++;
+	}
+	if (id == NETBACK_MAX_VIFS)
+		return -ENOSPC;
+	vif = vif_find(dom, id);
+	if (vif)
+		vif->dom = 0; /* a disabled leftover: reuse its slot */
+	vif = vif_new(dom, id, vlan, mac);
+	if (!vif)
+		return -ENOSPC;
+	vif->hotplug = true;
+	vif_start(vif);
+	*devid = id;
+	return 0;
+}
+
+int netback_detach(domid_t dom, uint32_t devid)
+{
+	struct netback_vif *vif = vif_find(dom, devid);
+	unsigned long flags;
+
+	if (!vif || !vif->active || vif->down)
+		return -ENODEV;
+	if (vif->detach)
+		return -EBUSY; /* being detached */
+	flags = local_irq_save();
+	vif->detach = true;
+	wake_up(&vif->watch.wq);
+	local_irq_restore(flags);
+	return 0;
 }
 
 static int netback_init(const char *config)
@@ -805,7 +947,10 @@ static const char *const state_names[] = {
 int netback_status(char *buf, size_t size)
 {
 	size_t len = 0;
+	unsigned int n = 0;
 
+	for (unsigned int i = 0; i < nr_vifs; i++)
+		n += vifs[i].dom != 0;
 #define OUT(...)                                                                             \
 	do {                                                                                 \
 		int n_ = snprintf(buf + MIN(len, size), size - MIN(len, size), __VA_ARGS__); \
@@ -815,7 +960,10 @@ int netback_status(char *buf, size_t size)
 		const struct netback_vif *v = &vifs[i];
 		const char *state = (unsigned int)v->state < ARRAY_SIZE(state_names) ? state_names[v->state] : "?";
 
-		OUT("vif%u.0: dom%u %s%s", v->dom, v->dom, v->active ? state : "down", v->failed ? " (failed)" : "");
+		if (!v->dom)
+			continue; /* a free slot */
+		OUT("vif%u.%u: dom%u %s%s", v->dom, v->devid, v->dom, v->active ? state : "down",
+		    v->failed ? " (failed)" : "");
 		if (v->vlan)
 			OUT(" vlan %u", v->vlan);
 		OUT("\n  rx %llu packets %llu bytes, %llu dropped, %llu errors\n",
@@ -825,7 +973,7 @@ int netback_status(char *buf, size_t size)
 		    (unsigned long long)v->stats.tx_packets, (unsigned long long)v->stats.tx_bytes,
 		    (unsigned long long)v->stats.tx_dropped, (unsigned long long)v->stats.tx_errors);
 	}
-	OUT("bridge %s: %u vifs, %u addresses learned\n", NETBACK_BRIDGE, nr_vifs, fdb_count());
+	OUT("bridge %s: %u vifs, %u addresses learned\n", NETBACK_BRIDGE, n, fdb_count());
 #undef OUT
 	return (int)len;
 }

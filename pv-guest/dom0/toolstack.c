@@ -21,6 +21,7 @@
 
 #include "builder/builder.h"
 #include "cli/cli.h"
+#include "toolstack.h"
 #include "xlcfg/xlcfg.h"
 
 static int ts_list(void *ctx, struct mica_ctl_dominfo *buf, unsigned max)
@@ -449,6 +450,7 @@ static int ts_create(void *ctx, const char *cfg_path, char **overrides, unsigned
 		dom0_ctl(&d);
 		goto out;
 	}
+	toolstack_domain_nodes(res.domid, cfg->memory_mib, cfg->maxmem_mib, cfg->vcpus);
 	uint64_t tool = 0, hyp = 0;
 
 	for (unsigned int i = 0; i < BUILDER_NR_PHASES; i++) {
@@ -480,6 +482,8 @@ static const struct mica_toolstack toolstack = {
     .vcpu_info = ts_vcpu_info,
     .vcpu_pin = ts_vcpu_pin,
     .mem_max = ts_mem_max,
+    .mem_set = ts_mem_set,
+    .vcpu_set = ts_vcpu_set,
     .sched_get = ts_sched_get,
     .sched_set = ts_sched_set,
 };

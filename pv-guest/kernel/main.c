@@ -225,6 +225,8 @@ static void main_thread(void *arg)
 		rc = init_xenbus();
 	if (rc && rc != -ENODEV)
 		printk("pv-guest: xenbus: cannot connect to the store (%d)\n", rc);
+	if (!rc && balloon_start())
+		printk("pv-guest: no balloon driver (memory/target is not followed)\n");
 	rc = app->main(app_argc, app_argv);
 	fflush(stdout);
 	printk("pv-guest: %s exited with status %d\n", app->name, rc);

@@ -327,3 +327,4 @@ sc_svm_dom0_create() {
 	every_page_back
 }
 PV_GUEST_SCENARIOS+=(svm_dom0_create)
+. tests/integration/dom0_net.sh

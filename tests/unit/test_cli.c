@@ -481,6 +481,7 @@ static void test_info(void **state)
 				      "virt_caps              : hvm hap vmx hap_2mb\n"
 				      "total_memory           : 1024\n"
 				      "free_memory            : 512\n"
+				      "free_pages             : 131072\n"
 				      "outstanding_claims     : 0\n"
 				      "free_cpus              : 0\n"
 				      "max_domains            : 64\n"

@@ -51,10 +51,25 @@ void blkback_poll(void); /* unit tests: the vbd threads' turn (threads do not ru
 int netback_add_vif(domid_t dom, uint16_t vlan);
 void netback_remove_vif(domid_t dom); /* a domain created later with this id gets none */
 /*
+ * network-attach: a new vif for running domain dom, the lowest free number (*devid), with mac
+ * (NULL: 00:16:3e:4d+devid:<dom>) on vlan; published at once. It goes with the domain.
+ * -EEXIST: another vif has that MAC; -ENOSPC: no slot.
+ */
+int netback_attach(domid_t dom, uint16_t vlan, const uint8_t *mac, uint32_t *devid);
+/* network-detach: Closing, the frontend closes (10 s at most), then removed. -ENODEV: no such vif. */
+int netback_detach(domid_t dom, uint32_t devid);
+/*
  * The toolstack's RAM disk for domain dom: a fresh one of mib MiB (0: none), replacing what an
  * earlier domain with this id had. -EBUSY while that domain's disk is still connected.
  */
 int blkback_set_disk(domid_t dom, unsigned long mib);
+/*
+ * block-attach: a RAM disk of mib MiB as device/vbd/<vdev> (named dev, "xvdb") of running domain
+ * dom, published at once; it goes with the domain. -EEXIST: dom has that vdev.
+ */
+int blkback_attach(domid_t dom, unsigned int vdev, const char *dev, unsigned long mib);
+/* block-detach: Closing, the frontend closes (10 s at most), then removed. -ENODEV: no such vbd. */
+int blkback_detach(domid_t dom, unsigned int vdev);
 
 /* netback (docs/dom0-netback.md): per vif its state and counters, then the bridge; the length. */
 int netback_status(char *buf, size_t size);
