@@ -9,6 +9,7 @@
 #include <pv/events.h>
 #include <pv/gnttab.h>
 #include <pv/initrd.h>
+#include <pv/hotplug.h>
 #include <pv/mm.h>
 #include <pv/sched.h>
 #include <pv/setup.h>
@@ -275,6 +276,19 @@ static int cmd_xs(int argc, char **argv)
 	return rc ? 1 : 0;
 }
 
+static int cmd_hotplug(int argc, char **argv)
+{
+	char buf[1024];
+
+	(void)argc;
+	(void)argv;
+	if (hotplug_status(buf, sizeof(buf)) > 0)
+		fputs(buf, stdout);
+	else
+		printf("hotplug: no hot-plugged devices\n");
+	return 0;
+}
+
 static int cmd_info(int argc, char **argv)
 {
 	(void)argc;
@@ -326,6 +340,7 @@ static const struct command commands[] = {
     {"fetch", shell_fetch, "fetch A.B.C.D[:PORT] [PATH]: HTTP GET, the answer printed"},
     {"tcp", shell_tcp, "tcp A.B.C.D[:PORT] TEXT: send TEXT (port 7), print as much back"},
     {"blk", blk_cmd, "blk info|open|close|read|write|flush: the block device"},
+    {"hotplug", cmd_hotplug, "devices attached while running (vifs but 0, vbds but xvda)"},
     {"mica", cmd_mica, "mica VERB ...: manage domains (dom0; also: xl; mica help lists the verbs)"},
     {"xl", cmd_mica, NULL},
     {"shutdown", cmd_poweroff, "power off (also: poweroff)"},

@@ -484,6 +484,12 @@ static const struct mica_toolstack toolstack = {
     .mem_max = ts_mem_max,
     .mem_set = ts_mem_set,
     .vcpu_set = ts_vcpu_set,
+    .net_attach = ts_net_attach,
+    .net_list = ts_net_list,
+    .net_detach = ts_net_detach,
+    .block_attach = ts_block_attach,
+    .block_list = ts_block_list,
+    .block_detach = ts_block_detach,
     .sched_get = ts_sched_get,
     .sched_set = ts_sched_set,
 };

@@ -17,4 +17,11 @@ int toolstack_domain_nodes(uint16_t dom, unsigned long memory_mib, unsigned long
 int ts_mem_set(void *ctx, uint16_t dom, uint64_t kib);
 int ts_vcpu_set(void *ctx, uint16_t dom, uint32_t nr_online);
 
+int ts_net_attach(void *ctx, uint16_t dom, char **spec, unsigned n, char *errbuf, size_t errlen);
+int ts_net_list(void *ctx, uint16_t dom, struct mica_cli_nic *buf, unsigned max);
+int ts_net_detach(void *ctx, uint16_t dom, const char *dev);
+int ts_block_attach(void *ctx, uint16_t dom, char **spec, unsigned n, char *errbuf, size_t errlen);
+int ts_block_list(void *ctx, uint16_t dom, struct mica_cli_disk *buf, unsigned max);
+int ts_block_detach(void *ctx, uint16_t dom, const char *dev);
+
 #endif

@@ -64,13 +64,19 @@ static int write_availability(uint16_t dom, uint32_t max_vcpus, uint32_t online)
 
 int toolstack_domain_nodes(uint16_t dom, unsigned long memory_mib, unsigned long maxmem_mib, unsigned int vcpus)
 {
-	char dir[64];
+	char dir[64], perms[16];
 	unsigned long max = maxmem_mib > memory_mib ? maxmem_mib : memory_mib;
 	int rc;
 
+	/* As xl: the domain's home is dom0's, readable by the domain (a missing node is ENOENT to it). */
+	snprintf(dir, sizeof(dir), "/local/domain/%u", dom);
+	rc = xenbus_mkdir(XBT_NIL, dir);
+	if (!rc)
+		rc = xenbus_set_perms(XBT_NIL, dir, (snprintf(perms, sizeof(perms), "n0 r%u", dom), perms));
 	snprintf(dir, sizeof(dir), "/local/domain/%u/memory", dom);
 	/* memory/ is the guest's: its balloon driver reports there (min-target, current). */
-	rc = mkdir_perms(dom, "memory", true);
+	if (!rc)
+		rc = mkdir_perms(dom, "memory", true);
 	if (!rc)
 		rc = xenbus_printf(XBT_NIL, dir, "static-max", "%lu", max * 1024);
 	if (!rc)
