@@ -79,6 +79,17 @@ static bool remember(uint32_t gfn)
 	return true;
 }
 
+/* Drops the newest entry; a list page left empty goes back to the allocator. */
+static void forget_last(void)
+{
+	if (--list->n == 0) {
+		struct balloon_page *p = list;
+
+		list = p->next;
+		free_page(p);
+	}
+}
+
 /* Gives up to n free pages back; returns how many went. */
 static unsigned long deflate(unsigned long n)
 {
@@ -110,22 +121,16 @@ static unsigned long deflate(unsigned long n)
 		rc = reservation_op(XENMEM_decrease_reservation, gfns, k);
 		if (rc < 0)
 			rc = 0;
-		/* Frames the hypervisor kept (rc < k) stay ours: back to the allocator. */
-		for (unsigned long i = (unsigned long)rc; i < k; i++) {
-			list->n--;
-			free_page(gfn_to_virt(gfns[i]));
+		/* Frames the hypervisor kept (rc < k) stay ours: back to the allocator (the newest last). */
+		for (unsigned long i = k; i > (unsigned long)rc; i--) {
+			forget_last();
+			free_page(gfn_to_virt(gfns[i - 1]));
 		}
 		done += (unsigned long)rc;
 		ballooned += (unsigned long)rc;
 		if ((unsigned long)rc < k) {
 			printk("balloon: the hypervisor took %ld of %lu pages\n", rc, k);
 			break;
-		}
-		if (list && !list->n) { /* an empty list page (the last entries kept) */
-			struct balloon_page *p = list;
-
-			list = p->next;
-			free_page(p);
 		}
 	}
 	return done;
