@@ -8,8 +8,8 @@
 #include <pv/console.h>
 #include <pv/events.h>
 #include <pv/gnttab.h>
-#include <pv/initrd.h>
 #include <pv/hotplug.h>
+#include <pv/initrd.h>
 #include <pv/mm.h>
 #include <pv/sched.h>
 #include <pv/setup.h>

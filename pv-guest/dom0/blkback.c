@@ -64,9 +64,9 @@ struct vbd {
 
 	/* Set by domain_up/domain_down and the event handler; the thread acts on them. */
 	bool up, pending;
-	bool disabled;    /* removed by the toolstack: a new domain with this id has no disk */
-	bool hotplug;     /* block-attach's: goes with its domain */
-	bool detach;      /* block-detach: Closing, the frontend closes, removed */
+	bool disabled; /* removed by the toolstack: a new domain with this id has no disk */
+	bool hotplug;  /* block-attach's: goes with its domain */
+	bool detach;   /* block-detach: Closing, the frontend closes, removed */
 	s_time_t detach_deadline;
 	unsigned int gen; /* domain_up calls: a new domain behind the same id */
 	struct wait_queue wq;

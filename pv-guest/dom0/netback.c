@@ -19,14 +19,13 @@
 #include <xen/io/netif.h>
 
 #include "bridge.h"
+#include "netback.h"
 
-#define NETBACK_MAX_VIFS 16
 #define NETBACK_TX_BATCH 32   /* TX slots copied with one GNTTABOP_copy */
 #define NETBACK_RX_BATCH 64   /* RX copies gathered before one GNTTABOP_copy */
 #define NETBACK_TX_BUDGET 128 /* TX slots a vif handles before others get the vCPU */
 #define NETBACK_BUF_SIZE 2048 /* a dom0 frame buffer: half a page, never crossing one */
 #define NETBACK_XS_RETRIES 16
-#define NETBACK_BRIDGE "mica0"
 #define NETBACK_DETACH_S 10 /* seconds a frontend has to close a detached vif */
 
 #define ETH_HLEN 14
@@ -41,48 +40,8 @@ _Static_assert(NETBACK_FRAME_MAX <= NETBACK_BUF_SIZE && PAGE_SIZE % NETBACK_BUF_
 	       "frame buffers hold a frame and tile pages");
 _Static_assert(sizeof(struct netif_extra_info) <= sizeof(netif_tx_request_t), "an extra fills a request slot");
 
-struct netback_stats {
-	uint64_t rx_packets, rx_bytes; /* delivered to the guest */
-	uint64_t tx_packets, tx_bytes; /* taken from the guest */
-	uint64_t rx_dropped;           /* no RX request posted (or not connected) */
-	uint64_t rx_errors;            /* copy into the guest's page failed */
-	uint64_t tx_errors;            /* malformed TX requests, failed copies */
-	uint64_t tx_dropped;           /* well-formed frames the bridge would not forward */
-};
-
-struct netback_vif {
-	domid_t dom;               /* 0: a free slot */
-	uint32_t devid;            /* the vif's number under device/vif/ (0: the config's) */
-	uint16_t vlan;             /* 802.1Q VLAN of the port (0: none); frames stay within it */
-	uint8_t mac[ETH_ALEN];     /* the guest's */
-	char fe[48];               /* /local/domain/<dom>/device/vif/<devid> */
-	char be[48];               /* /local/domain/0/backend/vif/<dom>/<devid> */
-	bool hotplug;              /* network-attach's: goes with its domain, never comes back */
-	bool detach;               /* network-detach: Closing, wait for the frontend, remove */
-	s_time_t detach_deadline;  /* then removed whatever the frontend does */
-	bool active;               /* its thread exists */
-	bool down;                 /* domain_down: tear everything down */
-	bool restart;              /* domain_up came while tearing down: publish again afterwards */
-	bool published;            /* store nodes written, watch registered */
-	bool connected;            /* rings mapped, event channel bound */
-	bool failed;               /* connection refused; waits for the frontend to close */
-	bool disabled;             /* removed by the toolstack: a new domain with this id has no vif */
-	volatile bool kick;        /* event channel fired, or TX work left over */
-	XenbusState state;         /* the backend's, as last written */
-	struct xenbus_watch watch; /* frontend's state node; its wait queue is the thread's */
-
-	netif_tx_back_ring_t tx;
-	netif_rx_back_ring_t rx;
-	grant_handle_t tx_handle, rx_handle;
-	evtchn_port_t port;
-	bool csum_offload;                /* the frontend accepts NETRXF_data_validated hints */
-	bool tx_skip_extra, tx_skip_more; /* inside a packet we refuse (extras, fragments) */
-	bool rx_dirty;                    /* RX responses written, not pushed yet */
-	struct netback_stats stats;
-};
-
-static struct netback_vif vifs[NETBACK_MAX_VIFS];
-static unsigned int nr_vifs;
+struct netback_vif nb_vifs[NETBACK_MAX_VIFS];
+unsigned int nb_nr_vifs;
 
 /* Copy batches; one vif's TX work runs at a time (threads are cooperative and it never blocks). */
 static uint8_t *tx_bufs; /* NETBACK_TX_BATCH frame buffers */
@@ -184,7 +143,7 @@ static void rx_enqueue(struct netback_vif *vif, const uint8_t *frame, unsigned i
 
 static unsigned int vif_port(const struct netback_vif *vif)
 {
-	return (unsigned int)(vif - vifs);
+	return (unsigned int)(vif - nb_vifs);
 }
 
 static bool ether_addr_valid(const uint8_t *a)
@@ -239,14 +198,14 @@ static void bridge_input(struct netback_vif *src, const uint8_t *frame, unsigned
 	if (!(dst[0] & 1)) {
 		port = fdb_lookup(dst, src->vlan);
 		if (port >= 0) {
-			if ((unsigned int)port != vif_port(src) && (unsigned int)port < nr_vifs)
-				rx_enqueue(&vifs[port], frame, len, validated);
+			if ((unsigned int)port != vif_port(src) && (unsigned int)port < nb_nr_vifs)
+				rx_enqueue(&nb_vifs[port], frame, len, validated);
 			return;
 		}
 	}
-	for (unsigned int i = 0; i < nr_vifs; i++)
-		if (&vifs[i] != src && vifs[i].vlan == src->vlan && vifs[i].connected)
-			rx_enqueue(&vifs[i], frame, len, validated);
+	for (unsigned int i = 0; i < nb_nr_vifs; i++)
+		if (&nb_vifs[i] != src && nb_vifs[i].vlan == src->vlan && nb_vifs[i].connected)
+			rx_enqueue(&nb_vifs[i], frame, len, validated);
 }
 
 /* ---------------------------------------------------------------- TX: frames from guests */
@@ -580,8 +539,8 @@ static int vif_publish(struct netback_vif *vif)
 /* Another published vif of vif's domain. */
 static bool vif_others(const struct netback_vif *vif)
 {
-	for (unsigned int i = 0; i < nr_vifs; i++)
-		if (&vifs[i] != vif && vifs[i].dom == vif->dom && vifs[i].published)
+	for (unsigned int i = 0; i < nb_nr_vifs; i++)
+		if (&nb_vifs[i] != vif && nb_vifs[i].dom == vif->dom && nb_vifs[i].published)
 			return true;
 	return false;
 }
@@ -692,15 +651,15 @@ static void vif_thread(void *arg)
 	}
 }
 
-static struct netback_vif *vif_find(domid_t dom, uint32_t devid)
+struct netback_vif *nb_vif_find(domid_t dom, uint32_t devid)
 {
-	for (unsigned int i = 0; i < nr_vifs; i++)
-		if (vifs[i].dom == dom && vifs[i].devid == devid)
-			return &vifs[i];
+	for (unsigned int i = 0; i < nb_nr_vifs; i++)
+		if (nb_vifs[i].dom == dom && nb_vifs[i].devid == devid)
+			return &nb_vifs[i];
 	return NULL;
 }
 
-static void vif_start(struct netback_vif *vif)
+void nb_vif_start(struct netback_vif *vif)
 {
 	char name[24];
 
@@ -720,17 +679,17 @@ static void vif_start(struct netback_vif *vif)
 
 static void netback_domain_up(domid_t dom)
 {
-	for (unsigned int i = 0; i < nr_vifs; i++)
-		if (vifs[i].dom == dom && !vifs[i].disabled && !vifs[i].hotplug)
-			vif_start(&vifs[i]);
+	for (unsigned int i = 0; i < nb_nr_vifs; i++)
+		if (nb_vifs[i].dom == dom && !nb_vifs[i].disabled && !nb_vifs[i].hotplug)
+			nb_vif_start(&nb_vifs[i]);
 }
 
 static void netback_domain_down(domid_t dom)
 {
 	unsigned long flags = local_irq_save();
 
-	for (unsigned int i = 0; i < nr_vifs; i++) {
-		struct netback_vif *vif = &vifs[i];
+	for (unsigned int i = 0; i < nb_nr_vifs; i++) {
+		struct netback_vif *vif = &nb_vifs[i];
 
 		if (vif->dom != dom)
 			continue;
@@ -746,45 +705,13 @@ static void netback_domain_down(domid_t dom)
 	local_irq_restore(flags);
 }
 
-/* ---------------------------------------------------------------- configuration and status */
-
-static struct netback_vif *vif_new(domid_t dom, uint32_t devid, uint16_t vlan, const uint8_t *mac);
-
-/* "1,2" or "1:vlan=10,2:vlan=10": domains with a vif 0, optionally on a VLAN. */
-static int netback_parse(const char *config)
-{
-	const char *s = config;
-
-	nr_vifs = 0;
-	while (*s) {
-		struct netback_vif *vif;
-		unsigned long dom, vlan = 0;
-		char *end;
-
-		dom = strtoul(s, &end, 10);
-		if (end == s || dom == 0 || dom >= DOMID_FIRST_RESERVED)
-			return -EINVAL;
-		s = end;
-		if (!strncmp(s, ":vlan=", 6)) {
-			vlan = strtoul(s + 6, &end, 10);
-			if (end == s + 6 || vlan == 0 || vlan > 4094)
-				return -EINVAL;
-			s = end;
-		}
-		if (*s && *s++ != ',')
-			return -EINVAL;
-		if (vif_find(dom, 0))
-			return -EEXIST;
-		vif = vif_new(dom, 0, vlan, NULL);
-		if (!vif)
-			return -ENOSPC;
-	}
-	return 0;
-}
+/* ---------------------------------------------------------------- configuration */
 
 /* The buffers and the DHCP server, once. */
-static int netback_setup(void)
+int netback_setup(bool fresh)
 {
+	if (fresh)
+		dhcp_on = false; /* a fresh bridge */
 	if (!dhcp_on) {
 		fdb_reset();
 		rx_n = 0;
@@ -800,191 +727,13 @@ static int netback_setup(void)
 	return 0;
 }
 
-/* A slot for a new vif: a free one (dom 0) or one more. */
-static struct netback_vif *vif_new(domid_t dom, uint32_t devid, uint16_t vlan, const uint8_t *mac)
-{
-	struct netback_vif *vif = NULL;
-
-	for (unsigned int i = 0; i < nr_vifs && !vif; i++)
-		if (!vifs[i].dom && !vifs[i].active)
-			vif = &vifs[i];
-	if (!vif) {
-		if (nr_vifs == NETBACK_MAX_VIFS)
-			return NULL;
-		vif = &vifs[nr_vifs++];
-	}
-	memset(vif, 0, sizeof(*vif));
-	vif->dom = dom;
-	vif->devid = devid;
-	vif->vlan = vlan;
-	vif->state = XenbusStateClosed;
-	if (mac) {
-		memcpy(vif->mac, mac, ETH_ALEN);
-	} else { /* Xen's prefix 00:16:3e, then 4d ("M"), the vif number above it, the domain */
-		const uint8_t m[ETH_ALEN] = {0x00, 0x16, 0x3e, (uint8_t)(0x4d + devid), (uint8_t)(dom >> 8),
-					     (uint8_t)dom};
-
-		memcpy(vif->mac, m, ETH_ALEN);
-	}
-	snprintf(vif->fe, sizeof(vif->fe), "/local/domain/%u/device/vif/%u", vif->dom, devid);
-	snprintf(vif->be, sizeof(vif->be), "/local/domain/0/backend/vif/%u/%u", vif->dom, devid);
-	return vif;
-}
-
-int netback_add_vif(domid_t dom, uint16_t vlan)
-{
-	struct netback_vif *vif = vif_find(dom, 0);
-	int err = netback_setup();
-
-	if (err)
-		return err;
-	if (vif) { /* kept from an earlier domain with this id */
-		if (vif->vlan != vlan && vif->active)
-			return -EBUSY; /* that domain's vif is still being torn down */
-		vif->vlan = vlan;
-		vif->disabled = false;
-		return 0;
-	}
-	if (dom == 0 || dom >= DOMID_FIRST_RESERVED || vlan > 4094)
-		return -EINVAL;
-	return vif_new(dom, 0, vlan, NULL) ? 0 : -ENOSPC;
-}
-
-void netback_remove_vif(domid_t dom)
-{
-	struct netback_vif *vif = vif_find(dom, 0);
-
-	if (vif)
-		vif->disabled = true; /* a running teardown finishes; the next domain_up is ignored */
-}
-
-int netback_attach(domid_t dom, uint16_t vlan, const uint8_t *mac, uint32_t *devid)
-{
-	struct netback_vif *vif;
-	uint32_t id = 0;
-	int err = netback_setup();
-
-	if (err)
-		return err;
-	if (dom == 0 || dom >= DOMID_FIRST_RESERVED || vlan > 4094)
-		return -EINVAL;
-	if (mac && (mac[0] & 1))
-		return -EINVAL; /* a multicast address cannot be a vif's */
-	for (unsigned int i = 0; i < nr_vifs; i++) {
-		if (!vifs[i].dom)
-			continue;
-		if (mac && !memcmp(vifs[i].mac, mac, ETH_ALEN))
-			return -EEXIST;
-	}
-	while (id < NETBACK_MAX_VIFS) { /* the lowest number no vif of dom has (a disabled one counts) */
-		struct netback_vif *other = vif_find(dom, id);
-
-		if (!other || (other->disabled && !other->active && id))
-			break;
-		id++;
-	}
-	if (id == NETBACK_MAX_VIFS)
-		return -ENOSPC;
-	vif = vif_find(dom, id);
-	if (vif)
-		vif->dom = 0; /* a disabled leftover: reuse its slot */
-	vif = vif_new(dom, id, vlan, mac);
-	if (!vif)
-		return -ENOSPC;
-	vif->hotplug = true;
-	vif_start(vif);
-	*devid = id;
-	return 0;
-}
-
-int netback_detach(domid_t dom, uint32_t devid)
-{
-	struct netback_vif *vif = vif_find(dom, devid);
-	unsigned long flags;
-
-	if (!vif || !vif->active || vif->down)
-		return -ENODEV;
-	if (vif->detach)
-		return -EBUSY; /* being detached */
-	flags = local_irq_save();
-	vif->detach = true;
-	wake_up(&vif->watch.wq);
-	local_irq_restore(flags);
-	return 0;
-}
-
-static int netback_init(const char *config)
-{
-	int err;
-
-	for (unsigned int i = 0; i < nr_vifs; i++)
-		if (vifs[i].active)
-			return -EBUSY;
-	dhcp_on = false; /* a fresh bridge */
-	err = netback_setup();
-	if (err)
-		return err;
-	err = netback_parse(config ? config : "");
-	if (err) {
-		printk("netback: bad vif= option \"%s\"\n", config);
-		nr_vifs = 0;
-	}
-	return err;
-}
-
-static const char *const state_names[] = {
-    [XenbusStateUnknown] = "unknown",
-    [XenbusStateInitialising] = "initialising",
-    [XenbusStateInitWait] = "initwait",
-    [XenbusStateInitialised] = "initialised",
-    [XenbusStateConnected] = "connected",
-    [XenbusStateClosing] = "closing",
-    [XenbusStateClosed] = "closed",
-    [XenbusStateReconfiguring] = "reconfiguring",
-    [XenbusStateReconfigured] = "reconfigured",
-};
-
-int netback_status(char *buf, size_t size)
-{
-	size_t len = 0;
-	unsigned int n = 0;
-
-	for (unsigned int i = 0; i < nr_vifs; i++)
-		n += vifs[i].dom != 0;
-#define OUT(...)                                                                             \
-	do {                                                                                 \
-		int n_ = snprintf(buf + MIN(len, size), size - MIN(len, size), __VA_ARGS__); \
-		len += n_ > 0 ? (size_t)n_ : 0;                                              \
-	} while (0)
-	for (unsigned int i = 0; i < nr_vifs; i++) {
-		const struct netback_vif *v = &vifs[i];
-		const char *state = (unsigned int)v->state < ARRAY_SIZE(state_names) ? state_names[v->state] : "?";
-
-		if (!v->dom)
-			continue; /* a free slot */
-		OUT("vif%u.%u: dom%u %s%s", v->dom, v->devid, v->dom, v->active ? state : "down",
-		    v->failed ? " (failed)" : "");
-		if (v->vlan)
-			OUT(" vlan %u", v->vlan);
-		OUT("\n  rx %llu packets %llu bytes, %llu dropped, %llu errors\n",
-		    (unsigned long long)v->stats.rx_packets, (unsigned long long)v->stats.rx_bytes,
-		    (unsigned long long)v->stats.rx_dropped, (unsigned long long)v->stats.rx_errors);
-		OUT("  tx %llu packets %llu bytes, %llu dropped, %llu errors\n",
-		    (unsigned long long)v->stats.tx_packets, (unsigned long long)v->stats.tx_bytes,
-		    (unsigned long long)v->stats.tx_dropped, (unsigned long long)v->stats.tx_errors);
-	}
-	OUT("bridge %s: %u vifs, %u addresses learned\n", NETBACK_BRIDGE, n, fdb_count());
-#undef OUT
-	return (int)len;
-}
-
 #ifdef PV_HOST_TEST
 /* Host tests run no threads: one round of every vif's thread, as if each had woken up. */
 void netback_run_all(void)
 {
-	for (unsigned int i = 0; i < nr_vifs; i++)
-		if (vifs[i].active)
-			vif_run_once(&vifs[i]);
+	for (unsigned int i = 0; i < nb_nr_vifs; i++)
+		if (nb_vifs[i].active)
+			vif_run_once(&nb_vifs[i]);
 }
 #endif
 

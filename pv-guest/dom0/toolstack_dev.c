@@ -80,7 +80,9 @@ int ts_net_attach(void *ctx, uint16_t dom, char **spec, unsigned n, char *errbuf
 	rc = netback_attach(dom, v->vlan, v->has_mac ? v->mac : NULL, &devid);
 	if (rc) {
 		snprintf(errbuf, errlen, "netback refused the vif (%d)%s", rc,
-			 rc == -EEXIST ? ": that MAC address is in use" : rc == -ENOSPC ? ": no free vif" : "");
+			 rc == -EEXIST   ? ": that MAC address is in use"
+			 : rc == -ENOSPC ? ": no free vif"
+					 : "");
 		goto out;
 	}
 	if (v->ip[0]) { /* as Xen's toolstack: for the record (the guest configures its own address) */
@@ -257,7 +259,9 @@ int ts_block_attach(void *ctx, uint16_t dom, char **spec, unsigned n, char *errb
 	rc = blkback_attach(dom, vdev, d->vdev, mib);
 	if (rc)
 		snprintf(errbuf, errlen, "blkback refused %s (%d)%s", d->vdev, rc,
-			 rc == -EEXIST ? ": the domain has that vdev" : rc == -ENOSPC ? ": no free vbd" : "");
+			 rc == -EEXIST   ? ": the domain has that vdev"
+			 : rc == -ENOSPC ? ": no free vbd"
+					 : "");
 	else
 		printf("block-attach: d%u %s (%u), %lu MiB\n", dom, d->vdev, vdev, mib);
 out:

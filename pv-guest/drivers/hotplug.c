@@ -192,8 +192,7 @@ static void hotplug_thread(void *arg)
 {
 	(void)arg;
 	for (;;) {
-		struct xenbus_event *e =
-		    xenbus_wait_event(&watch, hp_any() ? NOW() + MILLISECS(HOTPLUG_POLL_MS) : 0);
+		struct xenbus_event *e = xenbus_wait_event(&watch, hp_any() ? NOW() + MILLISECS(HOTPLUG_POLL_MS) : 0);
 		bool changed = e != NULL;
 
 		if (e)

@@ -56,8 +56,7 @@ static void fb_on_write(const char *path, const char *value)
 				snprintf(path, sizeof(path), "%s/%s", FB_BACK, nodes[i]);
 				xenbus_rm(XBT_NIL, path);
 			}
-		}
-		else
+		} else
 			xenbus_switch_state(XBT_NIL, FB_BACK, XenbusStateClosed);
 		break;
 	}

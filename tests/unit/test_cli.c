@@ -922,19 +922,19 @@ static void test_unsupported(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    T(test_list_table),     T(test_list_some_and_verbose),
-	    T(test_list_json),      T(test_odd_names),
-	    T(test_info),           T(test_info_without_version),
-	    T(test_domid_domname),  T(test_uptime),
-	    T(test_vcpu_list),      T(test_top),
-	    T(test_create),         T(test_lifecycle),
-	    T(test_shutdown_all),   T(test_dmesg),
-	    T(test_memory),         T(test_size_parser),
-	    T(test_cpu_parser),     T(test_vcpu_pin_set),
-	    T(test_sched_credit),   T(test_devices),
-	    T(test_device_errors),  T(test_help),
-	    T(test_usage_errors),
-	    T(test_backend_errors), T(test_unsupported),
+	    T(test_list_table),    T(test_list_some_and_verbose),
+	    T(test_list_json),     T(test_odd_names),
+	    T(test_info),          T(test_info_without_version),
+	    T(test_domid_domname), T(test_uptime),
+	    T(test_vcpu_list),     T(test_top),
+	    T(test_create),        T(test_lifecycle),
+	    T(test_shutdown_all),  T(test_dmesg),
+	    T(test_memory),        T(test_size_parser),
+	    T(test_cpu_parser),    T(test_vcpu_pin_set),
+	    T(test_sched_credit),  T(test_devices),
+	    T(test_device_errors), T(test_help),
+	    T(test_usage_errors),  T(test_backend_errors),
+	    T(test_unsupported),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
