@@ -339,7 +339,7 @@ static const struct command commands[] = {
     {"ping", ping_cmd, "ping A.B.C.D [COUNT]: ICMP echo"},
     {"fetch", shell_fetch, "fetch A.B.C.D[:PORT] [PATH]: HTTP GET, the answer printed"},
     {"tcp", shell_tcp, "tcp A.B.C.D[:PORT] TEXT: send TEXT (port 7), print as much back"},
-    {"blk", blk_cmd, "blk info|open|close|read|write|flush: the block device"},
+    {"blk", blk_cmd, "blk [-d VBD] info|open|close|read|write|flush: the block device (-d: a hot-plugged one)"},
     {"hotplug", cmd_hotplug, "devices attached while running (vifs but 0, vbds but xvda)"},
     {"mica", cmd_mica, "mica VERB ...: manage domains (dom0; also: xl; mica help lists the verbs)"},
     {"xl", cmd_mica, NULL},

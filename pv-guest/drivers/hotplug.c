@@ -31,6 +31,7 @@ struct hp_dev {
 	char *backend;
 	struct netfront_dev *nf;
 	struct blkdev *bd;
+	unsigned int users; /* the blk command's borrows (hotplug_blk_get) */
 	unsigned long rx_frames;
 };
 
@@ -171,6 +172,8 @@ static void hp_check(void)
 
 		if (!d->used)
 			continue;
+		if (d->users)
+			continue; /* the blk command is using it: closed once it is done */
 		s = xenbus_read_state(d->backend);
 		if (s == XenbusStateClosing || s == XenbusStateClosed || s == XenbusStateUnknown ||
 		    xenbus_read_state(d->node) == XenbusStateUnknown)
@@ -222,6 +225,23 @@ int hotplug_start(void)
 		return -ENOMEM;
 	}
 	return 0;
+}
+
+struct blkdev *hotplug_blk_get(const char *id)
+{
+	struct hp_dev *d = hp_find(true, id);
+
+	if (!d || !d->bd)
+		return NULL;
+	d->users++;
+	return d->bd;
+}
+
+void hotplug_blk_put(struct blkdev *dev)
+{
+	for (unsigned int i = 0; i < HOTPLUG_MAX; i++)
+		if (devs[i].used && devs[i].bd == dev && devs[i].users)
+			devs[i].users--;
 }
 
 int hotplug_status(char *buf, size_t size)

@@ -97,7 +97,7 @@ PV_GUEST_SCENARIOS+=(svm_dom0_memset)
 # disk); the list verbs show them; both detached (the guest closes them); guest and dom0 go on.
 sc_svm_dom0_hotplug() {
 	rm -rf "$WORK/hotplug-initrd"
-	dom0_cfg hotplug h.cfg 'name = "h"\nkernel = "/boot/pv-guest.elf"\nmemory = 16\nvif = ["bridge=br0"]\ncmdline = "shell -c sleep 8000 , hotplug , sleep 12000 , hotplug , ping 10.0.0.1 1 , net , sleep 100000"\n'
+	dom0_cfg hotplug h.cfg 'name = "h"\nkernel = "/boot/pv-guest.elf"\nmemory = 16\nvif = ["bridge=br0"]\ncmdline = "shell -c sleep 8000 , hotplug , blk -d 51728 write 5 hello , blk -d 51728 read 5 , sleep 12000 , hotplug , blk -d 51728 info , ping 10.0.0.1 1 , net , sleep 100000"\n'
 	dom0_boot hotplug 300 "mica create /etc/mica/h.cfg , sleep 4000 , mica network-attach h mac=00:16:3e:aa:bb:01,vlan=5 , mica block-attach h ram:8,raw,xvdb,w , sleep 8000 , mica network-list h , mica block-list h , mica network-detach h 00:16:3e:aa:bb:01 , mica block-detach h xvdb , sleep 5000 , mica network-list h , mica block-list h , mica network-attach h bogus , mica block-attach h file:/x,xvdc,w , sleep 9000 , mica list h , mica destroy h" || return
 	expect "$LOG" '^\(d0\) network-attach: d1 vif 1' "network-attach"
 	expect "$LOG" '^\(d0\) block-attach: d1 xvdb \(51728\), 8 MiB' "block-attach"
@@ -105,6 +105,9 @@ sc_svm_dom0_hotplug() {
 	expect "$LOG" '^\(d1\) hotplug: vbd 51728 up: 16384 sectors of 512 bytes, last sector written and read back: OK' "the guest connects and checks the new disk"
 	expect "$LOG" '^\(d1\) vif 1: connected, backend /local/domain/0/backend/vif/1/1' "the guest's shell: hotplug shows the vif"
 	expect "$LOG" '^\(d1\) vbd 51728: open, backend /local/domain/0/backend/vbd/1/51728' "the guest's shell: hotplug shows the vbd"
+	expect "$LOG" '^\(d1\) blk: 5 bytes written to sector 5' "the guest's shell writes the new disk (blk -d)"
+	expect "$LOG" '^\(d1\) 00000a00  68 65 6c 6c 6f 00' "and reads it back"
+	expect "$LOG" '^\(d1\) blk: no hot-plugged vbd 51728' "the detached disk is gone for the shell too"
 	expect "$LOG" '^\(d0\) 1 +0 +00:16:3e:aa:bb:01 +1 +4 +[0-9]+ +[0-9]+/[0-9]+ +/local/domain/0/backend/vif/1/1' "network-list: the new vif, connected"
 	expect "$LOG" '^\(d0\) Vdev +BE +handle state evt-ch ring-ref BE-path' "block-list: xl's header"
 	expect "$LOG" '^\(d0\) 51728 0 +1 +4 +[0-9]+ +[0-9]+ +/local/domain/0/backend/vbd/1/51728' "block-list: the new vbd, connected"

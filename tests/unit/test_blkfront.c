@@ -460,6 +460,11 @@ static void test_blk_cmd(void **state)
 	assert_int_not_equal(blk_cmd(3, bad), 0);
 	assert_int_not_equal(blk_cmd(2, junk), 0);
 	assert_int_equal(blk_cmd(2, cl), 0);
+	/* -d: a hot-plugged vbd; there is no hot-plug thread here, so none; malformed is refused too. */
+	char *hp[] = {"blk", "-d", "51728", "info", NULL}, *hp_bad[] = {"blk", "-d", "51728", "erase", NULL};
+	assert_int_equal(blk_cmd(4, hp), 1);
+	assert_int_equal(blk_cmd(4, hp_bad), 1);
+	assert_int_equal(blk_cmd(2, hp), 1);
 	assert_int_equal(fake_gnttab_in_use(), 0);
 	assert_int_equal(fb.violations, 0);
 }
