@@ -3,8 +3,8 @@
  * control interface and Xen's hypercalls. `create` reads an xl.cfg file and the kernel from
  * dom0's initrd (xlcfg/, initrd/), builds with builder/, gives the domain the config's vifs and
  * RAM disks (netback, blkback), and unpauses it; the store introduces it as it does any domain.
- * Not wired yet (the CLI says "not supported here"): console, network-/block-attach, mem-set,
- * vcpu-set, rename.
+ * mem-set and vcpu-set are in toolstack_mem.c, the device verbs in toolstack_dev.c. Not wired
+ * yet (the CLI says "not supported here"): console, rename.
  */
 #include <pv/dom0.h>
 #include <pv/hypercall.h>
