@@ -301,11 +301,33 @@ static int blk_cmd_write(struct blkdev *dev, int argc, char **argv)
 	return err ? 1 : 0;
 }
 
+/* The hot-plug thread's vbds (drivers/hotplug.c; absent from the host tests' build). */
+extern struct blkdev *hotplug_blk_get(const char *id) __attribute__((weak));
+extern void hotplug_blk_put(struct blkdev *dev) __attribute__((weak));
+
+static int blk_cmd_on(struct blkdev *dev, int argc, char **argv);
+
 int blk_cmd(int argc, char **argv)
 {
 	const char *sub = argc > 1 ? argv[1] : "";
 	struct blkdev *dev;
 	int err;
+
+	if (!strcmp(sub, "-d")) { /* blk -d <vbd> info|read|write|flush: a hot-plugged disk */
+		if (argc < 4 || (strcmp(argv[3], "info") && strcmp(argv[3], "read") && strcmp(argv[3], "write") &&
+				 strcmp(argv[3], "flush"))) {
+			printf("usage: blk -d <vbd> info | read <sector> [count] | write <sector> <text> | flush\n");
+			return 1;
+		}
+		dev = hotplug_blk_get ? hotplug_blk_get(argv[2]) : NULL;
+		if (!dev) {
+			printf("blk: no hot-plugged vbd %s (the hotplug command lists them)\n", argv[2]);
+			return 1;
+		}
+		err = blk_cmd_on(dev, argc - 2, argv + 2);
+		hotplug_blk_put(dev);
+		return err;
+	}
 
 	if (!strcmp(sub, "close")) {
 		blk_close(blk_shell_dev);
@@ -325,6 +347,15 @@ int blk_cmd(int argc, char **argv)
 	dev = blk_shell_open(NULL);
 	if (!dev)
 		return 1;
+	return blk_cmd_on(dev, argc, argv);
+}
+
+/* info, read, write or flush (argv[1]) on dev. */
+static int blk_cmd_on(struct blkdev *dev, int argc, char **argv)
+{
+	const char *sub = argv[1];
+	int err;
+
 	if (!strcmp(sub, "info"))
 		return blk_cmd_info(dev);
 	if (!strcmp(sub, "read"))

@@ -8,6 +8,7 @@
 #include <pv/console.h>
 #include <pv/events.h>
 #include <pv/gnttab.h>
+#include <pv/hotplug.h>
 #include <pv/initrd.h>
 #include <pv/mm.h>
 #include <pv/sched.h>
@@ -143,6 +144,7 @@ static int cmd_mem(int argc, char **argv)
 	printf("RAM %lu KiB: image %lu KiB, heap %lu KiB (malloc in use %lu KiB), pages in use %lu KiB, free %lu KiB\n",
 	       m.ram_pages * 4, m.image_pages * 4, m.heap_bytes / 1024, (unsigned long)mi.uordblks / 1024,
 	       m.used_pages * 4, m.free_pages * 4);
+	printf("ballooned out %lu KiB\n", balloon_pages() * 4);
 	printf("grant references free: %u\n", gnttab_free_count());
 	return 0;
 }
@@ -344,6 +346,19 @@ static int cmd_xs(int argc, char **argv)
 	return rc ? 1 : 0;
 }
 
+static int cmd_hotplug(int argc, char **argv)
+{
+	char buf[1024];
+
+	(void)argc;
+	(void)argv;
+	if (hotplug_status(buf, sizeof(buf)) > 0)
+		fputs(buf, stdout);
+	else
+		printf("hotplug: no hot-plugged devices\n");
+	return 0;
+}
+
 static int cmd_info(int argc, char **argv)
 {
 	(void)argc;
@@ -395,13 +410,14 @@ static const struct command commands[] = {
     {"fetch", shell_fetch, "fetch A.B.C.D[:PORT] [PATH]: HTTP GET, the answer printed"},
     {"tcp", shell_tcp, "tcp A.B.C.D[:PORT] TEXT: send TEXT (port 7), print as much back"},
     {"tcpsend", shell_tcpsend, "tcpsend A.B.C.D[:PORT] MB: send MB MiB (port 5001), print Mbit/s"},
-    {"blk", blk_cmd, "blk info|open|close|read|write|flush: the block device"},
+    {"blk", blk_cmd, "blk [-d VBD] info|open|close|read|write|flush: the block device (-d: a hot-plugged one)"},
     {"lspci", cmd_dom0_pci, "lspci [-v]: dom0's PCI functions (-v: their BARs)"},
     {"pcimap", cmd_dom0_pci, "pcimap BB:DD.F BAR OFF [VALUE]: a dword of a device's memory BAR (dom0)"},
     {"dmatest", cmd_dom0_pci, "dmatest: allocate, check and free DMA memory (dom0)"},
     {"devprobe", devprobe_cmd, "devprobe: try the PCI ports and dom0's device commands (dom0 only get them)"},
     {"img", cmd_img, "img ls|create PATH SIZE|rm PATH|info: dom0's image store (micafs on vda)"},
     {"bridge", cmd_bridge, "dom0's bridge: vifs, br0, the uplink, counters"},
+    {"hotplug", cmd_hotplug, "devices attached while running (vifs but 0, vbds but xvda)"},
     {"mica", cmd_mica, "mica VERB ...: manage domains (dom0; also: xl; mica help lists the verbs)"},
     {"xl", cmd_mica, NULL},
     {"disks", cmd_dom0_dev, "dom0's disks: name, size, ro/rw"},

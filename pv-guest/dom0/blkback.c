@@ -38,12 +38,18 @@ static const char *const state_names[] = {
     [XenbusStateReconfigured] = "Reconfigured",
 };
 
-struct vbd *vbd_find(domid_t dom)
+struct vbd *vbd_find_vdev(domid_t dom, unsigned int vdev)
 {
 	for (unsigned int i = 0; i < nr_vbds; i++)
-		if (vbds[i]->dom == dom)
+		if (vbds[i]->dom == dom && vbds[i]->vdev == vdev)
 			return vbds[i];
 	return NULL;
+}
+
+/* The config's disk (xvda). */
+struct vbd *vbd_find(domid_t dom)
+{
+	return vbd_find_vdev(dom, BB_VDEV);
 }
 
 /* ---- the store ---- */
@@ -105,7 +111,7 @@ static int vbd_write_devices(struct vbd *v, xenbus_transaction_t t)
 	if (!err)
 		err = xenbus_printf(t, v->fe, "state", "%d", XenbusStateInitialising);
 	if (!err)
-		err = xenbus_printf(t, v->fe, "virtual-device", "%d", BB_VDEV);
+		err = xenbus_printf(t, v->fe, "virtual-device", "%u", v->vdev);
 	if (!err)
 		err = xenbus_printf(t, v->fe, "device-type", "disk");
 	if (!err)
@@ -125,7 +131,7 @@ static int vbd_write_devices(struct vbd *v, xenbus_transaction_t t)
 	if (!err)
 		err = xenbus_printf(t, v->be, "type", "%s", v->disk.ops->type);
 	if (!err)
-		err = xenbus_printf(t, v->be, "dev", BB_DEV_NAME);
+		err = xenbus_printf(t, v->be, "dev", "%s", v->dev);
 	if (!err)
 		err = xenbus_printf(t, v->be, "device-type", "disk");
 	if (!err)
@@ -530,6 +536,40 @@ static void vbd_teardown(struct vbd *v)
 
 /* ---- the vbd's thread ---- */
 
+/*
+ * block-detach: Closing; done once the frontend is Closed (or never connected, or gone), or
+ * after BB_DETACH_S seconds whatever it does.
+ */
+static bool vbd_detach_ready(struct vbd *v)
+{
+	XenbusState fe;
+
+	if (!v->detach_deadline) {
+		v->detach_deadline = NOW() + SECONDS(BB_DETACH_S);
+		if (v->state != XenbusStateClosed)
+			vbd_switch(v, XenbusStateClosing);
+	}
+	fe = xenbus_read_state(v->fe);
+	if (fe == XenbusStateClosed || fe == XenbusStateUnknown || fe == XenbusStateInitialising ||
+	    fe == XenbusStateInitWait)
+		return true;
+	if (NOW() < v->detach_deadline)
+		return false;
+	printk("blkback: %s: the frontend did not close (state %d): removed anyway\n", v->be, fe);
+	return true;
+}
+
+/* A detached or hot-plugged vbd is done: its store closed (flushed), its slot free (dom 0). */
+static void vbd_release(struct vbd *v)
+{
+	bb_store_close(&v->disk);
+	if (v->bounce)
+		free_pages(v->bounce, BB_BOUNCE_ORDER);
+	v->bounce = NULL;
+	v->up = false;
+	v->dom = 0; /* the slot is free; the thread ends */
+}
+
 static bool vbd_has_work(struct vbd *v)
 {
 	return v->pending || (v->watching && v->watch.events);
@@ -553,10 +593,20 @@ static void vbd_step(struct vbd *v)
 		xenbus_free_event(e);
 		v->fe_dirty = true;
 	}
+	if (v->detach && v->published && vbd_detach_ready(v)) {
+		vbd_teardown(v);
+		printk("blkback: %s: detached\n", v->be);
+		vbd_release(v);
+		return;
+	}
 	if (v->published && (!v->up || v->served_gen != v->gen)) {
 		vbd_teardown(v);
 		if (!v->up)
 			vbd_close_store(v);
+	}
+	if (v->hotplug && !v->up) { /* went with its domain */
+		vbd_release(v);
+		return;
 	}
 	if (v->up && v->served_gen != v->gen) {
 		v->served_gen = v->gen;
@@ -587,6 +637,8 @@ static void vbd_wait(struct vbd *v)
 		wq_add(&v->watch.wq, &b);
 	block(current_thread());
 	local_irq_restore(flags);
+	if (v->detach)
+		thread_set_deadline(current_thread(), NOW() + SECONDS(1)); /* the detach deadline */
 	schedule();
 	wq_remove(&v->wq, &a);
 	if (watching)
@@ -600,6 +652,13 @@ void vbd_thread(void *arg)
 	for (;;) {
 		vbd_wait(v);
 		vbd_step(v);
+		if (!v->dom) {
+			if (v->watching)
+				xenbus_unwatch(&v->watch);
+			v->watching = false;
+			v->thread = NULL;
+			return; /* detached */
+		}
 		if (v->pending)
 			yield();
 	}
@@ -615,8 +674,15 @@ void blkback_poll(void)
 	for (unsigned int i = 0; i < nr_vbds; i++) {
 		struct vbd *v = vbds[i];
 
-		for (unsigned int n = 0; n < 16 && v->thread && (!v->watching || vbd_has_work(v)); n++)
+		for (unsigned int n = 0; n < 16 && v->thread && (!v->watching || vbd_has_work(v) || v->detach); n++) {
 			vbd_step(v);
+			if (!v->dom) {
+				if (v->watching)
+					xenbus_unwatch(&v->watch);
+				v->watching = false;
+				v->thread = NULL;
+			}
+		}
 	}
 }
 #endif
@@ -629,13 +695,16 @@ int blkback_status(char *buf, size_t size)
 		buf[0] = '\0';
 	for (unsigned int i = 0; i < nr_vbds && len + 1 < size; i++) {
 		const struct vbd *v = vbds[i];
+
+		if (!v->dom)
+			continue; /* a free slot */
 		const char *state =
 		    v->state < ARRAY_SIZE(state_names) && state_names[v->state] ? state_names[v->state] : "?";
 		int n = snprintf(
 		    buf + len, size - len,
 		    "vbd dom %u %s: %llu MiB (%lu KiB used) %s%s%s, reads %lu writes %lu flushes %lu errors %lu"
 		    " unsupported %lu, sectors read %llu written %llu; %s %s\n",
-		    (unsigned int)v->dom, BB_DEV_NAME, (unsigned long long)(v->disk.sectors >> 11),
+		    (unsigned int)v->dom, v->dev, (unsigned long long)(v->disk.sectors >> 11),
 		    bb_store_used_kib(&v->disk), v->up ? "" : "down ", state,
 		    v->broken ? " (ring halted)" : "", v->st.reads, v->st.writes, v->st.flushes, v->st.errors,
 		    v->st.unsupported, (unsigned long long)v->st.sectors_read,

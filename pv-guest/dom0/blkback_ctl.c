@@ -31,24 +31,39 @@ static int bb_prepare(void)
 	return zero_page ? 0 : -ENOMEM;
 }
 
-/* A vbd for dom, served from s (taken over). */
-static int blkback_add(unsigned long dom, struct bb_store *s)
+/* A vbd for dom as device/vbd/<vdev> (named dev), served from s (taken over); NULL if no room. */
+static struct vbd *blkback_add_vdev(unsigned long dom, unsigned int vdev, const char *dev, struct bb_store *s)
 {
-	struct vbd *v;
+	struct vbd *v = NULL;
 
-	if (nr_vbds == BB_MAX_VBDS)
-		return -ENOSPC;
-	v = calloc(1, sizeof(*v));
-	if (!v)
-		return -ENOMEM;
+	for (unsigned int i = 0; i < nr_vbds && !v; i++) /* a detached vbd's slot */
+		if (!vbds[i]->dom && !vbds[i]->thread)
+			v = vbds[i];
+	if (v) {
+		memset(v, 0, sizeof(*v));
+	} else {
+		if (nr_vbds == BB_MAX_VBDS)
+			return NULL;
+		v = calloc(1, sizeof(*v));
+		if (!v)
+			return NULL;
+		vbds[nr_vbds++] = v;
+	}
 	v->dom = dom;
+	v->vdev = vdev;
+	snprintf(v->dev, sizeof(v->dev), "%s", dev);
 	v->disk = *s;
-	snprintf(v->fe, sizeof(v->fe), "/local/domain/%lu/device/vbd/%d", dom, BB_VDEV);
-	snprintf(v->be, sizeof(v->be), "/local/domain/0/backend/vbd/%lu/%d", dom, BB_VDEV);
+	snprintf(v->fe, sizeof(v->fe), "/local/domain/%lu/device/vbd/%u", dom, vdev);
+	snprintf(v->be, sizeof(v->be), "/local/domain/0/backend/vbd/%lu/%u", dom, vdev);
 	snprintf(v->fe_state, sizeof(v->fe_state), "%s/state", v->fe);
 	v->state = XenbusStateUnknown;
-	vbds[nr_vbds++] = v;
-	return 0;
+	return v;
+}
+
+/* The config's disk (xvda) for dom. */
+static int blkback_add(unsigned long dom, struct bb_store *s)
+{
+	return blkback_add_vdev(dom, BB_VDEV, BB_DEV_NAME, s) ? 0 : -ENOSPC;
 }
 
 /* One "dom:mib" entry of the vbd= option at *p; moves *p past it (and its comma). */
@@ -154,6 +169,14 @@ static int bb_claim(domid_t dom, const char *target, bool writable, char *err, s
 	}
 }
 
+/* A file or device is served through a bounce buffer; a RAM disk's pages are copied directly. */
+static int vbd_bounce(struct vbd *v)
+{
+	if (!v->disk.ops->page && !v->bounce)
+		v->bounce = alloc_pages(BB_BOUNCE_ORDER);
+	return v->disk.ops->page || v->bounce ? 0 : -ENOMEM;
+}
+
 int blkback_check_spec(const char *target, bool writable, char *err, size_t errlen)
 {
 	struct bb_store s;
@@ -211,30 +234,23 @@ int blkback_set_disk_spec(domid_t dom, const char *target, bool writable, char *
 		v->disabled = false;
 		v->gone = false;
 	}
-	if (!v->disk.ops->page && !v->bounce) {
-		v->bounce = alloc_pages(BB_BOUNCE_ORDER);
-		if (!v->bounce) {
-			bb_store_close(&v->disk);
-			v->disabled = true;
-			return refuse(err, errlen, -ENOMEM, "no memory for the vbd's buffer");
-		}
+	if (vbd_bounce(v)) {
+		bb_store_close(&v->disk);
+		v->disabled = true;
+		return refuse(err, errlen, -ENOMEM, "no memory for the vbd's buffer");
 	}
 	return 0;
 }
 
-static void blkback_domain_up(domid_t dom)
+static void vbd_start(struct vbd *v)
 {
-	struct vbd *v = vbd_find(dom);
-
-	if (!v || v->disabled || !v->disk.ops)
-		return;
 	if (!v->thread) {
 		char name[24];
 
-		snprintf(name, sizeof(name), "blkback-%u", (unsigned int)dom);
+		snprintf(name, sizeof(name), "blkback-%u.%u", (unsigned int)v->dom, v->vdev);
 		v->thread = create_thread(name, vbd_thread, v);
 		if (!v->thread) {
-			printk("blkback: vbd %u: no thread\n", (unsigned int)dom);
+			printk("blkback: vbd %u/%u: no thread\n", (unsigned int)v->dom, v->vdev);
 			return;
 		}
 	}
@@ -245,17 +261,96 @@ static void blkback_domain_up(domid_t dom)
 	wake_up(&v->wq);
 }
 
-/* A RAM disk stays for the same domain id's next domain_up; a file or device is flushed and let go. */
-static void blkback_domain_down(domid_t dom)
+static void blkback_domain_up(domid_t dom)
 {
 	struct vbd *v = vbd_find(dom);
 
+	if (v && !v->disabled && v->disk.ops)
+		vbd_start(v);
+}
+
+/* A RAM disk stays for the same domain id's next domain_up; a file or device is flushed and let go. */
+static void blkback_domain_down(domid_t dom)
+{
+	for (unsigned int i = 0; i < nr_vbds; i++) {
+		struct vbd *v = vbds[i];
+
+		if (v->dom != dom || !v->up)
+			continue;
+		v->up = false;
+		v->gone = true;
+		v->pending = true;
+		wake_up(&v->wq);
+	}
+}
+
+int blkback_attach_spec(domid_t dom, unsigned int vdev, const char *dev, const char *target, bool writable,
+			char *err, size_t errlen)
+{
+	struct bb_store s;
+	struct vbd *v;
+	int rc;
+
+	if (errlen)
+		err[0] = '\0';
+	if (!dom || dom >= DOMID_FIRST_RESERVED || !vdev || !dev || strlen(dev) >= sizeof(v->dev) || !target ||
+	    !target[0])
+		return refuse(err, errlen, -EINVAL, "bad domain, vdev or target");
+	v = vbd_find_vdev(dom, vdev);
+	if (v && (v->up || v->connected || v->published || vdev != BB_VDEV))
+		return refuse(err, errlen, -EEXIST, "domain %u has %s already", (unsigned int)dom, dev);
+	if (v) /* the config's xvda, given up: its old store goes */
+		vbd_close_store(v);
+	rc = bb_prepare();
+	if (!rc)
+		rc = bb_claim(dom, target, writable, err, errlen);
+	if (!rc)
+		rc = bb_store_open(&s, target, writable, err, errlen);
+	if (rc)
+		return rc;
+	if (v) {
+		bb_store_close(&v->disk);
+		v->disk = s;
+		v->disabled = false;
+	} else {
+		v = blkback_add_vdev(dom, vdev, dev, &s);
+		if (!v) {
+			bb_store_close(&s);
+			return refuse(err, errlen, -ENOSPC, "no free vbd");
+		}
+	}
+	v->hotplug = true;
+	if (vbd_bounce(v)) {
+		bb_store_close(&v->disk);
+		v->dom = 0;
+		return refuse(err, errlen, -ENOMEM, "no memory for the vbd's buffer");
+	}
+	vbd_start(v);
+	return v->thread ? 0 : refuse(err, errlen, -ENOMEM, "no thread for the vbd");
+}
+
+int blkback_attach(domid_t dom, unsigned int vdev, const char *dev, unsigned long mib)
+{
+	char target[32];
+
+	if (!mib || mib > BB_MAX_MIB)
+		return -EINVAL;
+	snprintf(target, sizeof(target), "ram:%lu", mib);
+	return blkback_attach_spec(dom, vdev, dev, target, true, NULL, 0);
+}
+
+int blkback_detach(domid_t dom, unsigned int vdev)
+{
+	struct vbd *v = vbd_find_vdev(dom, vdev);
+
 	if (!v || !v->up)
-		return;
-	v->up = false;
-	v->gone = true;
+		return -ENODEV;
+	if (v->detach)
+		return -EBUSY;
+	v->detach = true;
 	v->pending = true;
 	wake_up(&v->wq);
+	return 0;
 }
 
 const struct dom0_backend blkback_backend = {

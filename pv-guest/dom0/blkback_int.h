@@ -15,6 +15,7 @@
 #define BB_DEV_NAME "xvda"
 #define BB_SECTORS_PER_PAGE (PAGE_SIZE / BB_SECTOR)
 #define BB_MAX_VBDS 16
+#define BB_DETACH_S 10 /* seconds a frontend has to close a detached vbd */
 #define BB_BOUNCE_ORDER 4 /* 16 pages: a request's 11 segments, for stores that are not RAM */
 #define BB_SEGS BLKIF_MAX_SEGMENTS_PER_REQUEST
 #define BB_BATCH_REQS 8                            /* requests whose copies go in one gntmap_copy */
@@ -38,7 +39,9 @@ struct bb_stats {
 };
 
 struct vbd {
-	domid_t dom;
+	domid_t dom;       /* 0: a free slot (a detached vbd's) */
+	unsigned int vdev; /* its number under device/vbd/ */
+	char dev[8];       /* xvda */
 	struct bb_store disk;
 	uint8_t *bounce; /* a request's data on its way between the guest and a file or device */
 	char fe[64], be[64], fe_state[72];
@@ -47,6 +50,9 @@ struct vbd {
 	bool up, pending;
 	bool disabled;    /* removed by the toolstack: a new domain with this id has no disk */
 	bool gone;        /* its domain went down (a store set since waits for the next domain) */
+	bool hotplug;     /* block-attach's: goes with its domain */
+	bool detach;      /* block-detach: Closing, the frontend closes, removed */
+	s_time_t detach_deadline;
 	unsigned int gen; /* domain_up calls: a new domain behind the same id */
 	struct wait_queue wq;
 	struct thread *thread;
@@ -71,7 +77,8 @@ extern struct vbd *vbds[BB_MAX_VBDS];
 extern unsigned int nr_vbds;
 extern void *zero_page; /* the source of reads from never-written RAM disk chunks */
 
-struct vbd *vbd_find(domid_t dom);
+struct vbd *vbd_find_vdev(domid_t dom, unsigned int vdev);
+struct vbd *vbd_find(domid_t dom); /* the config's disk (xvda) */
 void vbd_thread(void *arg);
 void vbd_close_store(struct vbd *v); /* the domain is gone: a file or device is let go (flushed) */
 

@@ -20,14 +20,14 @@
 #include <xen/io/netif.h>
 
 #include "bridge.h"
+#include "netback.h"
 
-#define NETBACK_MAX_VIFS 16
 #define NETBACK_TX_BATCH 32   /* TX slots copied with one GNTTABOP_copy */
 #define NETBACK_RX_BATCH 64   /* RX copies gathered before one GNTTABOP_copy */
 #define NETBACK_TX_BUDGET 128 /* TX slots a vif handles before others get the vCPU */
 #define NETBACK_BUF_SIZE 2048 /* a dom0 frame buffer: half a page, never crossing one */
 #define NETBACK_XS_RETRIES 16
-#define NETBACK_BRIDGE "mica0"
+#define NETBACK_DETACH_S 10 /* seconds a frontend has to close a detached vif */
 
 #define ETH_HLEN 14
 #define ETH_P_IP 0x0800
@@ -41,43 +41,8 @@ _Static_assert(NETBACK_FRAME_MAX <= NETBACK_BUF_SIZE && PAGE_SIZE % NETBACK_BUF_
 	       "frame buffers hold a frame and tile pages");
 _Static_assert(sizeof(struct netif_extra_info) <= sizeof(netif_tx_request_t), "an extra fills a request slot");
 
-struct netback_stats {
-	uint64_t rx_packets, rx_bytes; /* delivered to the guest */
-	uint64_t tx_packets, tx_bytes; /* taken from the guest */
-	uint64_t rx_dropped;           /* no RX request posted (or not connected) */
-	uint64_t rx_errors;            /* copy into the guest's page failed */
-	uint64_t tx_errors;            /* malformed TX requests, failed copies */
-	uint64_t tx_dropped;           /* well-formed frames the bridge would not forward */
-};
-
-struct netback_vif {
-	domid_t dom;
-	uint16_t vlan;             /* 802.1Q VLAN of the port (0: none); frames stay within it */
-	char fe[48];               /* /local/domain/<dom>/device/vif/0 */
-	char be[48];               /* /local/domain/0/backend/vif/<dom>/0 */
-	bool active;               /* its thread exists */
-	bool down;                 /* domain_down: tear everything down */
-	bool restart;              /* domain_up came while tearing down: publish again afterwards */
-	bool published;            /* store nodes written, watch registered */
-	bool connected;            /* rings mapped, event channel bound */
-	bool failed;               /* connection refused; waits for the frontend to close */
-	bool disabled;             /* removed by the toolstack: a new domain with this id has no vif */
-	volatile bool kick;        /* event channel fired, or TX work left over */
-	XenbusState state;         /* the backend's, as last written */
-	struct xenbus_watch watch; /* frontend's state node; its wait queue is the thread's */
-
-	netif_tx_back_ring_t tx;
-	netif_rx_back_ring_t rx;
-	grant_handle_t tx_handle, rx_handle;
-	evtchn_port_t port;
-	bool csum_offload;                /* the frontend accepts NETRXF_data_validated hints */
-	bool tx_skip_extra, tx_skip_more; /* inside a packet we refuse (extras, fragments) */
-	bool rx_dirty;                    /* RX responses written, not pushed yet */
-	struct netback_stats stats;
-};
-
-static struct netback_vif vifs[NETBACK_MAX_VIFS];
-static unsigned int nr_vifs;
+struct netback_vif nb_vifs[NETBACK_MAX_VIFS];
+unsigned int nb_nr_vifs;
 
 /* Copy batches; one vif's TX work runs at a time (threads are cooperative and it never blocks). */
 static uint8_t *tx_bufs; /* NETBACK_TX_BATCH frame buffers */
@@ -89,7 +54,6 @@ static struct rx_pending {
 } rx_pending[NETBACK_RX_BATCH];
 static unsigned int rx_n;
 
-static int netback_setup(void);
 
 static uint16_t rd16(const uint8_t *p)
 {
@@ -181,7 +145,7 @@ static void rx_enqueue(struct netback_vif *vif, const uint8_t *frame, unsigned i
 
 static unsigned int vif_port(const struct netback_vif *vif)
 {
-	return (unsigned int)(vif - vifs);
+	return (unsigned int)(vif - nb_vifs);
 }
 
 static bool ether_addr_valid(const uint8_t *a)
@@ -265,15 +229,15 @@ static void bridge_forward(unsigned int src, uint16_t vlan, const uint8_t *frame
 	if (port >= 0) {
 		if ((unsigned int)port == src)
 			return;
-		if ((unsigned int)port < nr_vifs)
-			rx_enqueue(&vifs[port], frame, len, validated);
+		if ((unsigned int)port < nb_nr_vifs)
+			rx_enqueue(&nb_vifs[port], frame, len, validated);
 		else
 			port_deliver((unsigned int)port, frame, len);
 		return;
 	}
-	for (unsigned int i = 0; i < nr_vifs; i++)
-		if (i != src && vifs[i].vlan == vlan && vifs[i].connected)
-			rx_enqueue(&vifs[i], frame, len, validated);
+	for (unsigned int i = 0; i < nb_nr_vifs; i++)
+		if (i != src && nb_vifs[i].vlan == vlan && nb_vifs[i].connected)
+			rx_enqueue(&nb_vifs[i], frame, len, validated);
 	if (!vlan && src != BRIDGE_PORT_LOCAL)
 		port_deliver(BRIDGE_PORT_LOCAL, frame, len);
 	if (!vlan && src != BRIDGE_PORT_UPLINK)
@@ -331,7 +295,7 @@ static void uplink_rx(struct netdev *d, const void *frame, size_t len, void *arg
 
 int bridge_attach_local(const uint8_t mac[ETH_ALEN], void (*deliver)(const void *frame, size_t len))
 {
-	int err = netback_setup();
+	int err = netback_setup(false);
 
 	if (err)
 		return err;
@@ -346,7 +310,7 @@ int bridge_attach_local(const uint8_t mac[ETH_ALEN], void (*deliver)(const void 
 
 int bridge_attach_uplink(struct netdev *d)
 {
-	int err = netback_setup();
+	int err = netback_setup(false);
 
 	if (err)
 		return err;
@@ -369,6 +333,33 @@ void bridge_detach_ports(void)
 	local_port.attached = false;
 	fdb_flush_port(BRIDGE_PORT_LOCAL);
 	fdb_flush_port(BRIDGE_PORT_UPLINK);
+}
+
+int bridge_ports_status(char *buf, size_t size)
+{
+	size_t len = 0;
+
+#define OUT(...)                                                                             \
+	do {                                                                                 \
+		int n_ = snprintf(buf + MIN(len, size), size - MIN(len, size), __VA_ARGS__); \
+		len += n_ > 0 ? (size_t)n_ : 0;                                              \
+	} while (0)
+	if (local_port.attached)
+		OUT("br0: dom0's port\n  rx %llu frames\n  tx %llu frames, %llu dropped\n",
+		    (unsigned long long)local_port.stats.rx_frames, (unsigned long long)local_port.stats.tx_frames,
+		    (unsigned long long)local_port.stats.tx_dropped);
+	if (uplink_port.dev)
+		OUT("uplink %s: %s\n  out %llu frames, %llu dropped\n  in %llu frames, %llu dropped\n",
+		    uplink_port.dev->name, uplink_port.dev->link_up ? "link up" : "link down",
+		    (unsigned long long)uplink_port.stats.rx_frames, (unsigned long long)uplink_port.stats.rx_dropped,
+		    (unsigned long long)uplink_port.stats.tx_frames, (unsigned long long)uplink_port.stats.tx_dropped);
+#undef OUT
+	return (int)len;
+}
+
+bool bridge_dhcpd_serving(void)
+{
+	return dhcp_serve;
 }
 
 void bridge_set_dhcpd(bool serve)
@@ -630,20 +621,20 @@ static void vif_frontend_changed(struct netback_vif *vif)
 /* The toolstack's part: both directories, their permissions, then InitWait. */
 static int vif_write_nodes(struct netback_vif *vif, xenbus_transaction_t t)
 {
-	char fe_perms[16], be_perms[16], dom[8], mac[18];
+	char fe_perms[16], be_perms[16], dom[8], mac[18], handle[12];
 	const struct {
 		const char *dir, *node, *value;
 	} nodes[] = {
 	    {vif->fe, "backend", vif->be},
 	    {vif->fe, "backend-id", "0"},
 	    {vif->fe, "state", "1"},
-	    {vif->fe, "handle", "0"},
+	    {vif->fe, "handle", handle},
 	    {vif->fe, "mac", mac},
 	    {vif->be, "frontend", vif->fe},
 	    {vif->be, "frontend-id", dom},
 	    {vif->be, "online", "1"},
 	    {vif->be, "state", "1"},
-	    {vif->be, "handle", "0"},
+	    {vif->be, "handle", handle},
 	    {vif->be, "mac", mac},
 	    {vif->be, "bridge", NETBACK_BRIDGE},
 	    {vif->be, "feature-rx-copy", "1"},
@@ -654,7 +645,9 @@ static int vif_write_nodes(struct netback_vif *vif, xenbus_transaction_t t)
 	snprintf(fe_perms, sizeof(fe_perms), "n%u r0", vif->dom);
 	snprintf(be_perms, sizeof(be_perms), "n0 r%u", vif->dom);
 	snprintf(dom, sizeof(dom), "%u", vif->dom);
-	snprintf(mac, sizeof(mac), "00:16:3e:4d:%02x:%02x", vif->dom >> 8, vif->dom & 0xff);
+	snprintf(handle, sizeof(handle), "%u", vif->devid);
+	snprintf(mac, sizeof(mac), "%02x:%02x:%02x:%02x:%02x:%02x", vif->mac[0], vif->mac[1], vif->mac[2], vif->mac[3],
+		 vif->mac[4], vif->mac[5]);
 
 	/* Nodes created under a directory take its permissions. */
 	err = xenbus_mkdir(t, vif->fe);
@@ -702,6 +695,15 @@ static int vif_publish(struct netback_vif *vif)
 	return err;
 }
 
+/* Another published vif of vif's domain. */
+static bool vif_others(const struct netback_vif *vif)
+{
+	for (unsigned int i = 0; i < nb_nr_vifs; i++)
+		if (&nb_vifs[i] != vif && nb_vifs[i].dom == vif->dom && nb_vifs[i].published)
+			return true;
+	return false;
+}
+
 /* domain_down: the rings unmapped, the channel closed, both directories removed. */
 static void vif_teardown(struct netback_vif *vif)
 {
@@ -712,22 +714,60 @@ static void vif_teardown(struct netback_vif *vif)
 		xenbus_unwatch(&vif->watch);
 	vif->published = vif->failed = false;
 	vif->state = XenbusStateClosed;
-	snprintf(path, sizeof(path), "/local/domain/0/backend/vif/%u", vif->dom);
-	xenbus_rm(XBT_NIL, path);
+	xenbus_rm(XBT_NIL, vif->be);
 	xenbus_rm(XBT_NIL, vif->fe);
+	if (!vif_others(vif)) { /* the domain's last vif: its directories too */
+		snprintf(path, sizeof(path), "/local/domain/0/backend/vif/%u", vif->dom);
+		xenbus_rm(XBT_NIL, path);
+	}
 	printk("netback: %s: removed\n", vif->be);
 }
 
 /* ---------------------------------------------------------------- the per-vif thread */
+
+/*
+ * network-detach, as Xen's toolstack does it: the backend goes Closing, the frontend answers
+ * Closing then Closed (or was never connected, or is gone); then the device is removed. A
+ * frontend that does not answer within NETBACK_DETACH_S loses it all the same.
+ */
+static bool vif_detach_step(struct netback_vif *vif)
+{
+	XenbusState fs;
+
+	if (!vif->published)
+		return true;
+	if (!vif->detach_deadline) {
+		vif->detach_deadline = NOW() + SECONDS(NETBACK_DETACH_S);
+		if (vif->state != XenbusStateClosed)
+			vif_switch(vif, XenbusStateClosing);
+	}
+	fs = xenbus_read_state(vif->fe);
+	if (fs == XenbusStateClosed || fs == XenbusStateUnknown || fs == XenbusStateInitialising ||
+	    fs == XenbusStateInitWait)
+		return true;
+	if (NOW() >= vif->detach_deadline) {
+		printk("netback: %s: the frontend did not close (state %d): removed anyway\n", vif->be, fs);
+		return true;
+	}
+	return false;
+}
 
 /* One round of a vif's work, never waiting; false when its thread should end. */
 static bool vif_run_once(struct netback_vif *vif)
 {
 	bool changed = false;
 
+	if (vif->detach && vif_detach_step(vif))
+		vif->down = true;
 	if (vif->down) {
 		vif_teardown(vif);
 		vif->down = false;
+		if (vif->hotplug || vif->detach) { /* its slot is free again */
+			printk("netback: %s: detached\n", vif->be);
+			vif->active = false;
+			vif->dom = 0;
+			return false;
+		}
 		if (!vif->restart) {
 			vif->active = false;
 			return false;
@@ -762,97 +802,75 @@ static void vif_thread(void *arg)
 	while (vif_run_once(vif)) {
 		if (vif->kick && vif->connected)
 			yield(); /* budget spent with work left: let the others run first */
+		else if (vif->detach)
+			wait_event_deadline(vif->watch.wq, vif->watch.events || vif->kick || vif->down,
+					    MIN(vif->detach_deadline, NOW() + SECONDS(1)));
 		else
-			wait_event(vif->watch.wq, vif->watch.events || vif->kick || vif->down);
+			wait_event(vif->watch.wq, vif->watch.events || vif->kick || vif->down || vif->detach);
 	}
 }
 
-static struct netback_vif *vif_find(domid_t dom)
+struct netback_vif *nb_vif_find(domid_t dom, uint32_t devid)
 {
-	for (unsigned int i = 0; i < nr_vifs; i++)
-		if (vifs[i].dom == dom)
-			return &vifs[i];
+	for (unsigned int i = 0; i < nb_nr_vifs; i++)
+		if (nb_vifs[i].dom == dom && nb_vifs[i].devid == devid)
+			return &nb_vifs[i];
 	return NULL;
 }
 
-static void netback_domain_up(domid_t dom)
+void nb_vif_start(struct netback_vif *vif)
 {
-	struct netback_vif *vif = vif_find(dom);
-	char name[16];
+	char name[24];
 
-	if (!vif || vif->disabled)
-		return;
 	if (vif->active) {
 		if (vif->down)
 			vif->restart = true; /* the old incarnation is still going away */
 		return;
 	}
-	snprintf(name, sizeof(name), "netback-%u", dom);
+	snprintf(name, sizeof(name), "netback-%u.%u", vif->dom, vif->devid);
 	vif->active = true;
 	vif->down = vif->restart = false;
 	if (!create_thread(name, vif_thread, vif)) {
-		printk("netback: dom%u: no thread\n", dom);
+		printk("netback: dom%u: no thread\n", vif->dom);
 		vif->active = false;
 	}
 }
 
+static void netback_domain_up(domid_t dom)
+{
+	for (unsigned int i = 0; i < nb_nr_vifs; i++)
+		if (nb_vifs[i].dom == dom && !nb_vifs[i].disabled && !nb_vifs[i].hotplug)
+			nb_vif_start(&nb_vifs[i]);
+}
+
 static void netback_domain_down(domid_t dom)
 {
-	struct netback_vif *vif = vif_find(dom);
-	unsigned long flags;
+	unsigned long flags = local_irq_save();
 
-	if (!vif || !vif->active)
-		return;
-	flags = local_irq_save();
-	vif->down = true;
-	vif->restart = false;
-	wake_up(&vif->watch.wq);
+	for (unsigned int i = 0; i < nb_nr_vifs; i++) {
+		struct netback_vif *vif = &nb_vifs[i];
+
+		if (vif->dom != dom)
+			continue;
+		if (!vif->active) {
+			if (vif->hotplug)
+				vif->dom = 0; /* never started: the slot is free */
+			continue;
+		}
+		vif->down = true;
+		vif->restart = false;
+		wake_up(&vif->watch.wq);
+	}
 	local_irq_restore(flags);
 }
 
-/* ---------------------------------------------------------------- configuration and status */
-
-/* "1,2" or "1:vlan=10,2:vlan=10": domains with a vif 0, optionally on a VLAN. */
-static int netback_parse(const char *config)
-{
-	const char *s = config;
-
-	nr_vifs = 0;
-	while (*s) {
-		struct netback_vif *vif;
-		unsigned long dom, vlan = 0;
-		char *end;
-
-		dom = strtoul(s, &end, 10);
-		if (end == s || dom == 0 || dom >= DOMID_FIRST_RESERVED)
-			return -EINVAL;
-		s = end;
-		if (!strncmp(s, ":vlan=", 6)) {
-			vlan = strtoul(s + 6, &end, 10);
-			if (end == s + 6 || vlan == 0 || vlan > 4094)
-				return -EINVAL;
-			s = end;
-		}
-		if (*s && *s++ != ',')
-			return -EINVAL;
-		if (vif_find(dom))
-			return -EEXIST;
-		if (nr_vifs == NETBACK_MAX_VIFS)
-			return -ENOSPC;
-		vif = &vifs[nr_vifs++];
-		memset(vif, 0, sizeof(*vif));
-		vif->dom = dom;
-		vif->vlan = vlan;
-		vif->state = XenbusStateClosed;
-		snprintf(vif->fe, sizeof(vif->fe), "/local/domain/%u/device/vif/0", vif->dom);
-		snprintf(vif->be, sizeof(vif->be), "/local/domain/0/backend/vif/%u/0", vif->dom);
-	}
-	return 0;
-}
+/* ---------------------------------------------------------------- configuration */
 
 /* The buffers and the DHCP server, once. */
-static int netback_setup(void)
+int netback_setup(bool fresh)
 {
+	if (fresh)
+		dhcp_on = false; /* a fresh bridge */
 	if (!dhcp_on) {
 		fdb_reset();
 		rx_n = 0;
@@ -868,118 +886,13 @@ static int netback_setup(void)
 	return 0;
 }
 
-int netback_add_vif(domid_t dom, uint16_t vlan)
-{
-	struct netback_vif *vif = vif_find(dom);
-	int err = netback_setup();
-
-	if (err)
-		return err;
-	if (vif) { /* kept from an earlier domain with this id */
-		if (vif->vlan != vlan && vif->active)
-			return -EBUSY; /* that domain's vif is still being torn down */
-		vif->vlan = vlan;
-		vif->disabled = false;
-		return 0;
-	}
-	if (dom == 0 || dom >= DOMID_FIRST_RESERVED || vlan > 4094)
-		return -EINVAL;
-	if (nr_vifs == NETBACK_MAX_VIFS)
-		return -ENOSPC;
-	vif = &vifs[nr_vifs++];
-	memset(vif, 0, sizeof(*vif));
-	vif->dom = dom;
-	vif->vlan = vlan;
-	vif->state = XenbusStateClosed;
-	snprintf(vif->fe, sizeof(vif->fe), "/local/domain/%u/device/vif/0", vif->dom);
-	snprintf(vif->be, sizeof(vif->be), "/local/domain/0/backend/vif/%u/0", vif->dom);
-	return 0;
-}
-
-void netback_remove_vif(domid_t dom)
-{
-	struct netback_vif *vif = vif_find(dom);
-
-	if (vif)
-		vif->disabled = true; /* a running teardown finishes; the next domain_up is ignored */
-}
-
-static int netback_init(const char *config)
-{
-	int err;
-
-	for (unsigned int i = 0; i < nr_vifs; i++)
-		if (vifs[i].active)
-			return -EBUSY;
-	dhcp_on = false; /* a fresh bridge */
-	err = netback_setup();
-	if (err)
-		return err;
-	err = netback_parse(config ? config : "");
-	if (err) {
-		printk("netback: bad vif= option \"%s\"\n", config);
-		nr_vifs = 0;
-	}
-	return err;
-}
-
-static const char *const state_names[] = {
-    [XenbusStateUnknown] = "unknown",
-    [XenbusStateInitialising] = "initialising",
-    [XenbusStateInitWait] = "initwait",
-    [XenbusStateInitialised] = "initialised",
-    [XenbusStateConnected] = "connected",
-    [XenbusStateClosing] = "closing",
-    [XenbusStateClosed] = "closed",
-    [XenbusStateReconfiguring] = "reconfiguring",
-    [XenbusStateReconfigured] = "reconfigured",
-};
-
-int netback_status(char *buf, size_t size)
-{
-	size_t len = 0;
-
-#define OUT(...)                                                                             \
-	do {                                                                                 \
-		int n_ = snprintf(buf + MIN(len, size), size - MIN(len, size), __VA_ARGS__); \
-		len += n_ > 0 ? (size_t)n_ : 0;                                              \
-	} while (0)
-	for (unsigned int i = 0; i < nr_vifs; i++) {
-		const struct netback_vif *v = &vifs[i];
-		const char *state = (unsigned int)v->state < ARRAY_SIZE(state_names) ? state_names[v->state] : "?";
-
-		OUT("vif%u.0: dom%u %s%s", v->dom, v->dom, v->active ? state : "down", v->failed ? " (failed)" : "");
-		if (v->vlan)
-			OUT(" vlan %u", v->vlan);
-		OUT("\n  rx %llu packets %llu bytes, %llu dropped, %llu errors\n",
-		    (unsigned long long)v->stats.rx_packets, (unsigned long long)v->stats.rx_bytes,
-		    (unsigned long long)v->stats.rx_dropped, (unsigned long long)v->stats.rx_errors);
-		OUT("  tx %llu packets %llu bytes, %llu dropped, %llu errors\n",
-		    (unsigned long long)v->stats.tx_packets, (unsigned long long)v->stats.tx_bytes,
-		    (unsigned long long)v->stats.tx_dropped, (unsigned long long)v->stats.tx_errors);
-	}
-	if (local_port.attached)
-		OUT("br0: dom0's port\n  rx %llu frames\n  tx %llu frames, %llu dropped\n",
-		    (unsigned long long)local_port.stats.rx_frames, (unsigned long long)local_port.stats.tx_frames,
-		    (unsigned long long)local_port.stats.tx_dropped);
-	if (uplink_port.dev)
-		OUT("uplink %s: %s\n  out %llu frames, %llu dropped\n  in %llu frames, %llu dropped\n",
-		    uplink_port.dev->name, uplink_port.dev->link_up ? "link up" : "link down",
-		    (unsigned long long)uplink_port.stats.rx_frames, (unsigned long long)uplink_port.stats.rx_dropped,
-		    (unsigned long long)uplink_port.stats.tx_frames, (unsigned long long)uplink_port.stats.tx_dropped);
-	OUT("bridge %s: %u vifs, %u addresses learned, DHCP server %s\n", NETBACK_BRIDGE, nr_vifs, fdb_count(),
-	    dhcp_serve ? "on" : "off");
-#undef OUT
-	return (int)len;
-}
-
 #ifdef PV_HOST_TEST
 /* Host tests run no threads: one round of every vif's thread, as if each had woken up. */
 void netback_run_all(void)
 {
-	for (unsigned int i = 0; i < nr_vifs; i++)
-		if (vifs[i].active)
-			vif_run_once(&vifs[i]);
+	for (unsigned int i = 0; i < nb_nr_vifs; i++)
+		if (nb_vifs[i].active)
+			vif_run_once(&nb_vifs[i]);
 }
 #endif
 

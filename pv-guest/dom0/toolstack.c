@@ -3,10 +3,9 @@
  * control interface and Xen's hypercalls. `create` reads an xl.cfg file and the kernel from
  * dom0's initrd (xlcfg/, initrd/), builds with builder/, gives the domain the config's vifs and
  * disks (netback, blkback: RAM disks, images in dom0's store, dom0's disks), introduces it to the
- * store and unpauses it.
- * `console` attaches the hypervisor's console input (MICA_CTL_CONSOLE_ATTACH); restarts are in
- * toolstack_restart.c. Not wired yet (the CLI says "not supported here"): network-/block-attach,
- * mem-set, vcpu-set.
+ * store and unpauses it. `console` attaches the hypervisor's console input
+ * (MICA_CTL_CONSOLE_ATTACH); restarts are in toolstack_restart.c, mem-set and vcpu-set in
+ * toolstack_mem.c, the device verbs in toolstack_dev.c.
  */
 #include <pv/dom0.h>
 #include <pv/hypercall.h>
@@ -545,6 +544,7 @@ int toolstack_build(const struct xl_domain_config *cfg, const char *cfg_path, bo
 		simple(MICA_CTL_DOMAIN_DESTROY, res.domid);
 		return rc;
 	}
+	toolstack_domain_nodes(res.domid, cfg->memory_mib, cfg->maxmem_mib, cfg->vcpus);
 	/*
 	 * The store's part, as xl does it before unpausing: XS_INTRODUCE with the domain's name and
 	 * id, then the backends' device nodes (the devices thread and the vif's thread write them;
@@ -644,6 +644,14 @@ static const struct mica_toolstack toolstack = {
     .vcpu_info = ts_vcpu_info,
     .vcpu_pin = ts_vcpu_pin,
     .mem_max = ts_mem_max,
+    .mem_set = ts_mem_set,
+    .vcpu_set = ts_vcpu_set,
+    .net_attach = ts_net_attach,
+    .net_list = ts_net_list,
+    .net_detach = ts_net_detach,
+    .block_attach = ts_block_attach,
+    .block_list = ts_block_list,
+    .block_detach = ts_block_detach,
     .sched_get = ts_sched_get,
     .sched_set = ts_sched_set,
 };

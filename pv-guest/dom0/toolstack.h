@@ -1,11 +1,16 @@
-/* Inside dom0's toolstack: building a domain from a parsed config, and restarting what it built. */
-#ifndef DOM0_TOOLSTACK_H
-#define DOM0_TOOLSTACK_H
+/*
+ * dom0's toolstack (toolstack.c) and its parts in other files: building a domain from a parsed
+ * config, restarting what it built (toolstack_restart.c), the CLI's operations for memory and
+ * vCPUs (toolstack_mem.c) and for hot-plugged devices (toolstack_dev.c).
+ */
+#ifndef PV_DOM0_TOOLSTACK_H
+#define PV_DOM0_TOOLSTACK_H
 
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
+#include "cli/cli.h"
 #include "xlcfg/xlcfg.h"
 
 /* Builds (and unless paused starts) the domain of cfg; cfg_path only names it in messages. */
@@ -19,5 +24,18 @@ void toolstack_check_actions(struct xl_domain_config *cfg);
 uint8_t toolstack_ctl_action(enum xlcfg_action a);
 /* Remembers what domid was built from, to build it again when its on_* action says restart. */
 void toolstack_keep(uint16_t domid, const struct xl_domain_config *cfg, const char *cfg_path);
+
+/* At create, before the unpause: memory/static-max, memory/target (KiB) and cpu/<n>/availability. */
+int toolstack_domain_nodes(uint16_t dom, unsigned long memory_mib, unsigned long maxmem_mib, unsigned int vcpus);
+
+int ts_mem_set(void *ctx, uint16_t dom, uint64_t kib);
+int ts_vcpu_set(void *ctx, uint16_t dom, uint32_t nr_online);
+
+int ts_net_attach(void *ctx, uint16_t dom, char **spec, unsigned n, char *errbuf, size_t errlen);
+int ts_net_list(void *ctx, uint16_t dom, struct mica_cli_nic *buf, unsigned max);
+int ts_net_detach(void *ctx, uint16_t dom, const char *dev);
+int ts_block_attach(void *ctx, uint16_t dom, char **spec, unsigned n, char *errbuf, size_t errlen);
+int ts_block_list(void *ctx, uint16_t dom, struct mica_cli_disk *buf, unsigned max);
+int ts_block_detach(void *ctx, uint16_t dom, const char *dev);
 
 #endif

@@ -84,6 +84,8 @@ static int blk_wait_backend(struct blkdev *dev, XenbusState lo, XenbusState hi, 
 
 		if (s >= lo && s <= hi)
 			return 0;
+		if (s == XenbusStateUnknown && hi == XenbusStateClosed && !fail_closed)
+			return 0; /* closing, and the backend's directory is gone (a detach): closed */
 		if (fail_closed && (s == XenbusStateClosing || s == XenbusStateClosed))
 			return -EIO;
 		err = xenbus_wait_state_change(dev->backend, &s, deadline);

@@ -497,6 +497,9 @@ static int backend_wait(struct netfront_dev *dev, uint32_t mask, s_time_t deadli
 {
 	*state = xenbus_read_state(dev->backend);
 	while (!(STATE_BIT(*state) & mask)) {
+		/* Waiting for it to close, and its directory is gone (a detach): closed. */
+		if (*state == XenbusStateUnknown && (mask & STATE_BIT(XenbusStateClosed)))
+			return 0;
 		int err = xenbus_wait_state_change(dev->backend, state, deadline);
 
 		if (err)

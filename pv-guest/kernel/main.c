@@ -9,6 +9,7 @@
 #include <pv/console.h>
 #include <pv/events.h>
 #include <pv/gnttab.h>
+#include <pv/hotplug.h>
 #include <pv/hypercall.h>
 #include <pv/initrd.h>
 #include <pv/mm.h>
@@ -36,7 +37,7 @@ bool on_mica;
 char hypervisor_name[16];
 unsigned int hypervisor_version;
 int app_argc;
-char *app_argv[128];
+char *app_argv[256];
 static char *kernel_opts[16];
 static unsigned int nr_kernel_opts;
 
@@ -225,6 +226,10 @@ static void main_thread(void *arg)
 		rc = init_xenbus();
 	if (rc && rc != -ENODEV)
 		printk("pv-guest: xenbus: cannot connect to the store (%d)\n", rc);
+	if (!rc && balloon_start())
+		printk("pv-guest: no balloon driver (memory/target is not followed)\n");
+	if (!rc && !dom0_main && hotplug_start())
+		printk("pv-guest: no device hot-plug (devices attached later are not seen)\n");
 	rc = app->main(app_argc, app_argv);
 	fflush(stdout);
 	printk("pv-guest: %s exited with status %d\n", app->name, rc);

@@ -24,7 +24,7 @@ extern char __image_start[], __image_end[];
 
 static unsigned long *used_map; /* bit set: frame not free (or not RAM) */
 static unsigned long nr_frames; /* frames covered by the bitmap: [0, nr_frames) */
-static unsigned long ram_pages, free_count, alloc_count;
+static unsigned long ram_pages, map_pages, free_count, alloc_count;
 static uintptr_t heap_start, heap_brk;
 
 static bool frame_used(unsigned long f)
@@ -172,6 +172,7 @@ void init_mm(void)
 	for (unsigned int i = 0; i < n; i++) {
 		if (map[i].type != XEN_HVM_MEMMAP_TYPE_RAM)
 			continue;
+		map_pages += map[i].size >> PAGE_SHIFT;
 		uint64_t start = MAX(PAGE_ALIGN(map[i].addr), LOW_LIMIT),
 			 end = MIN((map[i].addr + map[i].size) & PAGE_MASK, top);
 
@@ -270,6 +271,7 @@ void *sbrk(ptrdiff_t incr)
 void mm_stats(struct mm_stats *s)
 {
 	s->ram_pages = ram_pages;
+	s->map_pages = map_pages;
 	s->image_pages = (PAGE_ALIGN((uintptr_t)__image_end) - (uintptr_t)__image_start) >> PAGE_SHIFT;
 	s->heap_bytes = heap_brk - heap_start;
 	s->free_pages = free_count;

@@ -45,6 +45,7 @@ struct fake_backend {
 	bool barrier_unsupported;    /* answers BLKIF_OP_WRITE_BARRIER with EOPNOTSUPP */
 	bool never_ready;            /* stays Initialising */
 	bool hung;                   /* takes requests but never answers */
+	bool detach;                 /* goes away (its state node removed) once the frontend is Closed */
 	unsigned int initwait_delay; /* backend steps spent in Initialising first */
 	unsigned int max_per_step;   /* requests answered per backend run; 0 = all */
 	unsigned int txn_conflicts;  /* transaction ends answered -EAGAIN */

@@ -297,11 +297,19 @@ static void be_step(void)
 		be_connect();
 	} else if (fe == XenbusStateClosing && be == XenbusStateConnected) {
 		be_state(XenbusStateClosing);
-	} else if (fe == XenbusStateClosed && be != XenbusStateClosed) {
+	} else if (fe == XenbusStateClosed && be != XenbusStateClosed && be != XenbusStateUnknown) {
 		if (fb.mapped)
 			fake_gnttab_unmap(fb.ring_ref);
 		fb.mapped = false;
-		be_state(XenbusStateClosed);
+		if (fb.detach) { /* removed as soon as the frontend closed, as a detach does */
+			struct store_node *n = store_find(FAKE_BE "/state");
+
+			free(n->path);
+			free(n->value);
+			n->path = n->value = NULL;
+		} else {
+			be_state(XenbusStateClosed);
+		}
 	} else if (fe == XenbusStateInitialising && be == XenbusStateClosed) {
 		be_state(XenbusStateInitWait);
 	}

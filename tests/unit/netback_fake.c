@@ -47,10 +47,22 @@ static void fb_on_write(const char *path, const char *value)
 		break;
 	case XenbusStateClosed:
 		fb_connected = false;
-		xenbus_switch_state(XBT_NIL, FB_BACK, XenbusStateClosed);
+		if (fb_detaching) { /* a detach: the device is removed as soon as the frontend closed */
+			static const char *const nodes[] = {"state", "frontend", "feature-rx-copy"};
+
+			for (unsigned int i = 0; i < sizeof(nodes) / sizeof(nodes[0]); i++) {
+				char path[96];
+
+				snprintf(path, sizeof(path), "%s/%s", FB_BACK, nodes[i]);
+				xenbus_rm(XBT_NIL, path);
+			}
+		} else
+			xenbus_switch_state(XBT_NIL, FB_BACK, XenbusStateClosed);
 		break;
 	}
 }
+
+bool fb_detaching;
 
 void fb_setup(const char *mac)
 {

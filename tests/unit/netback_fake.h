@@ -20,6 +20,7 @@ extern netif_rx_back_ring_t fb_rx;
 extern bool fb_connected;
 extern bool fb_stay_initialising; /* never reaches InitWait (connect times out) */
 extern unsigned int fb_events_sent;
+extern bool fb_detaching; /* the frontend's Closed removes the backend's directory (a detach) */
 
 /* The frontend's and backend's store nodes, backend in InitWait. */
 void fb_setup(const char *mac);

@@ -577,6 +577,73 @@ static void test_reconnect(void **state)
 	close_clean(dev);
 }
 
+#define FE1B "/local/domain/1/device/vbd/51728"
+#define BE1B "/local/domain/0/backend/vbd/1/51728"
+
+/* block-attach: a second disk of a running domain beside xvda; detached while connected. */
+static void test_attach_detach(void **state)
+{
+	uint8_t out[512], in[512];
+	struct blkdev *dev = open_ok(), *dev2;
+	struct blk_info info;
+
+	assert_int_equal(blkback_attach(1, 51728, "xvdb", 4), 0);
+	assert_int_equal(blkback_attach(1, 51728, "xvdb", 4), -EEXIST);
+	assert_int_equal(blkback_attach(1, 51744, "xvdc", 0), -EINVAL);
+	assert_int_equal(blkback_attach(0, 51744, "xvdc", 4), -EINVAL);
+	fake_backend_run();
+	assert_string_equal(fake_store_get(FE1B "/virtual-device"), "51728");
+	assert_string_equal(fake_store_get(BE1B "/dev"), "xvdb");
+	assert_string_equal(fake_store_get(BE1B "/state"), "2");
+	dev2 = blk_open("51728");
+	assert_non_null(dev2);
+	assert_int_equal(blk_info(dev2, &info), 0);
+	assert_int_equal(info.sectors, 4 * 2048);
+	assert_non_null(strstr(bb_status(), "vbd dom 1 xvdb: 4 MiB"));
+	/* Two disks, two contents. */
+	fill(out, sizeof(out), 3);
+	assert_int_equal(blk_write(dev2, 5, out, 1), 0);
+	assert_int_equal(blk_read(dev, 5, in, 1), 0);
+	assert_true(all_zero(in, sizeof(in)) || memcmp(in, out, sizeof(in)));
+	assert_int_equal(blk_read(dev2, 5, in, 1), 0);
+	assert_memory_equal(in, out, sizeof(in));
+
+	/* Detached while connected: Closing, the frontend closes, the nodes go. */
+	assert_int_equal(blkback_detach(1, 51728), 0);
+	assert_int_equal(blkback_detach(1, 51728), -EBUSY);
+	fake_backend_run();
+	assert_string_equal(fake_store_get(BE1B "/state"), "5");
+	blk_close(dev2);
+	fake_backend_run();
+	assert_null(fake_store_get(BE1B "/state"));
+	assert_null(fake_store_get(FE1B "/backend"));
+	assert_null(strstr(bb_status(), "xvdb"));
+	assert_int_equal(blkback_detach(1, 51728), -ENODEV);
+	assert_int_equal(blkback_detach(2, 768), -ENODEV); /* domain 2 is not up */
+	/* xvda goes on; the number is free again and the disk is new. */
+	assert_int_equal(blk_write(dev, 9, out, 1), 0);
+	assert_int_equal(blkback_attach(1, 51728, "xvdb", 4), 0);
+	fake_backend_run();
+	dev2 = blk_open("51728");
+	assert_non_null(dev2);
+	assert_int_equal(blk_read(dev2, 5, in, 1), 0);
+	assert_true(all_zero(in, sizeof(in)));
+	blk_close(dev2);
+	close_clean(dev);
+	/* A frontend that is not connected: removed at once; an attached disk goes with its domain. */
+	assert_int_equal(blkback_detach(1, 51728), 0);
+	fake_backend_run();
+	assert_null(fake_store_get(BE1B "/state"));
+	assert_int_equal(blkback_attach(1, 51744, "xvdc", 1), 0);
+	fake_backend_run();
+	assert_string_equal(fake_store_get("/local/domain/0/backend/vbd/1/51744/state"), "2");
+	down(1);
+	assert_null(fake_store_get("/local/domain/0/backend/vbd/1/51744/state"));
+	up(1);
+	assert_null(fake_store_get("/local/domain/0/backend/vbd/1/51744/state"));
+	assert_string_equal(fake_store_get(BE1 "/state"), "2");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -593,6 +660,7 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_refused_connections, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_ring_pressure, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_reconnect, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_attach_detach, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, group_setup, NULL);

@@ -63,6 +63,24 @@ static void close_clean(struct blkdev *dev)
 	assert_int_equal(fb.violations, 0);
 }
 
+/* A detach: the backend goes Closing, and is gone once the frontend closed: no wait for its Closed. */
+static void test_close_backend_detached(void **state)
+{
+	struct blkdev *dev = open_ok();
+	int64_t t0;
+
+	fb.detach = true;
+	fake_store_set(FAKE_BE "/state", "5");
+	t0 = fake_now;
+	blk_close(dev);
+	assert_true(fake_now - t0 < 1000000000LL);
+	assert_null(fake_store_get(FAKE_BE "/state"));
+	assert_string_equal(fake_store_get(FAKE_FE "/state"), "6");
+	assert_int_equal(fake_gnttab_in_use(), 0);
+	assert_int_equal(fake_pages_in_use, 0);
+	assert_int_equal(fb.violations, 0);
+}
+
 static void test_connect(void **state)
 {
 	struct blk_info info;
@@ -442,6 +460,11 @@ static void test_blk_cmd(void **state)
 	assert_int_not_equal(blk_cmd(3, bad), 0);
 	assert_int_not_equal(blk_cmd(2, junk), 0);
 	assert_int_equal(blk_cmd(2, cl), 0);
+	/* -d: a hot-plugged vbd; there is no hot-plug thread here, so none; malformed is refused too. */
+	char *hp[] = {"blk", "-d", "51728", "info", NULL}, *hp_bad[] = {"blk", "-d", "51728", "erase", NULL};
+	assert_int_equal(blk_cmd(4, hp), 1);
+	assert_int_equal(blk_cmd(4, hp_bad), 1);
+	assert_int_equal(blk_cmd(2, hp), 1);
 	assert_int_equal(fake_gnttab_in_use(), 0);
 	assert_int_equal(fb.violations, 0);
 }
@@ -450,6 +473,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test_setup_teardown(test_connect, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_close_backend_detached, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_connect_retries_transaction, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_connect_physical_sector_size, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_connect_failures, setup, teardown),

@@ -14,7 +14,8 @@
 struct fake {
 	struct mica_ctl_dominfo doms[8];
 	unsigned nr;
-	int fail; /* every operation returns this when non-zero */
+	int fail;    /* every operation returns this when non-zero */
+	int op_fail; /* the operations on one domain's memory, vCPUs and devices return this */
 	char log[1024];
 };
 
@@ -176,13 +177,13 @@ static int f_vcpu_pin(void *ctx, uint16_t dom, uint32_t vcpu, uint64_t mask)
 static int f_vcpu_set(void *ctx, uint16_t dom, uint32_t n)
 {
 	logf_("vcpus %u %u;", dom, n);
-	return fk.fail;
+	return fk.fail ? fk.fail : fk.op_fail;
 }
 
 static int f_mem_set(void *ctx, uint16_t dom, uint64_t kib)
 {
 	logf_("memset %u %llu;", dom, (unsigned long long)kib);
-	return fk.fail;
+	return fk.fail ? fk.fail : fk.op_fail;
 }
 
 static int f_mem_max(void *ctx, uint16_t dom, uint64_t kib)
@@ -214,8 +215,8 @@ static int f_net_list(void *ctx, uint16_t dom, struct mica_cli_nic *buf, unsigne
 {
 	static const uint8_t mac[6] = {0x00, 0x16, 0x3e, 0x01, 0x02, 0x0a};
 
-	if (fk.fail)
-		return fk.fail;
+	if (fk.fail || fk.op_fail)
+		return fk.fail ? fk.fail : fk.op_fail;
 	memset(buf, 0, sizeof(*buf));
 	buf->devid = 0;
 	buf->backend = 0;
@@ -234,13 +235,15 @@ static int f_attach(void *ctx, uint16_t dom, char **spec, unsigned n, char *errb
 	for (unsigned i = 0; i < n; i++)
 		logf_(" %s", spec[i]);
 	logf_(";");
-	return fk.fail;
+	if (fk.op_fail && n && !strcmp(spec[0], "explain"))
+		snprintf(errbuf, errlen, "the backend refused (%d)", fk.op_fail);
+	return fk.fail ? fk.fail : fk.op_fail;
 }
 
 static int f_detach(void *ctx, uint16_t dom, const char *dev)
 {
 	logf_("detach %u %s;", dom, dev);
-	return fk.fail;
+	return fk.fail ? fk.fail : fk.op_fail;
 }
 
 static int f_block_list(void *ctx, uint16_t dom, struct mica_cli_disk *buf, unsigned max)
@@ -494,6 +497,7 @@ static void test_info(void **state)
 				      "virt_caps              : hvm hap vmx hap_2mb\n"
 				      "total_memory           : 1024\n"
 				      "free_memory            : 512\n"
+				      "free_pages             : 131072\n"
 				      "outstanding_claims     : 0\n"
 				      "free_cpus              : 0\n"
 				      "max_domains            : 64\n"
@@ -746,6 +750,34 @@ static void test_devices(void **state)
 	assert_int_equal(run("xl block-list nosuch"), MICA_CLI_FAILED);
 }
 
+/* The toolstack's refusals of the memory, vCPU and device verbs: exit 1 and why. */
+static void test_device_errors(void **state)
+{
+	fk.op_fail = -19; /* ENODEV */
+	assert_int_equal(run("xl network-detach web 00:16:3e:aa:bb:01"), MICA_CLI_FAILED);
+	assert_non_null(strstr(err_text, "cannot detach device 00:16:3e:aa:bb:01 from domain 1: No such device (19)"));
+	assert_int_equal(run("xl block-detach web xvdc"), MICA_CLI_FAILED);
+	assert_non_null(strstr(err_text, "block-detach: cannot detach device xvdc from domain 1"));
+	assert_int_equal(run("xl network-attach web explain=1"), MICA_CLI_FAILED);
+	assert_non_null(strstr(err_text, "network-attach: cannot attach the device to domain 1: No such device"));
+	assert_int_equal(run("xl block-attach web explain"), MICA_CLI_FAILED);
+	assert_string_equal(err_text, "xl block-attach: the backend refused (-19)\n");
+	assert_int_equal(run("xl network-list web"), MICA_CLI_FAILED);
+	assert_non_null(strstr(err_text, "cannot list the network devices of domain 1"));
+	fk.op_fail = -34; /* ERANGE: below the guest's floor */
+	assert_int_equal(run("xl mem-set web 1m"), MICA_CLI_FAILED);
+	assert_non_null(strstr(err_text, "cannot set the memory of domain 1 to 1024 KiB: Result out of range (34)"));
+	fk.op_fail = -22;
+	assert_int_equal(run("xl vcpu-set web 9"), MICA_CLI_FAILED);
+	assert_non_null(strstr(err_text, "cannot set 9 vCPUs online in domain 1: Invalid argument (22)"));
+	assert_string_equal(fk.log, "detach 1 00:16:3e:aa:bb:01;detach 1 xvdc;attach 1 explain=1;attach 1 explain;"
+				    "memset 1 1024;vcpus 1 9;");
+	fk.op_fail = 0;
+	assert_int_equal(run("xl network-detach web"), MICA_CLI_USAGE);
+	assert_int_equal(run("xl mem-set nosuch 8m"), MICA_CLI_FAILED);
+	assert_int_equal(run("xl vcpu-set nosuch 1"), MICA_CLI_FAILED);
+}
+
 static void test_help(void **state)
 {
 	assert_int_equal(run("xl help"), 0);
@@ -932,18 +964,19 @@ static void test_unsupported(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    T(test_list_table),     T(test_list_some_and_verbose),
-	    T(test_list_json),      T(test_odd_names),
-	    T(test_info),           T(test_info_without_version),
-	    T(test_domid_domname),  T(test_uptime),
-	    T(test_vcpu_list),      T(test_top),
-	    T(test_create),         T(test_lifecycle),
-	    T(test_shutdown_all),   T(test_dmesg),
-	    T(test_memory),         T(test_size_parser),
-	    T(test_cpu_parser),     T(test_vcpu_pin_set),
-	    T(test_sched_credit),   T(test_devices),
-	    T(test_help),           T(test_usage_errors),
-	    T(test_backend_errors), T(test_unsupported),
+	    T(test_list_table),    T(test_list_some_and_verbose),
+	    T(test_list_json),     T(test_odd_names),
+	    T(test_info),          T(test_info_without_version),
+	    T(test_domid_domname), T(test_uptime),
+	    T(test_vcpu_list),     T(test_top),
+	    T(test_create),        T(test_lifecycle),
+	    T(test_shutdown_all),  T(test_dmesg),
+	    T(test_memory),        T(test_size_parser),
+	    T(test_cpu_parser),    T(test_vcpu_pin_set),
+	    T(test_sched_credit),  T(test_devices),
+	    T(test_device_errors), T(test_help),
+	    T(test_usage_errors),  T(test_backend_errors),
+	    T(test_unsupported),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -3,6 +3,7 @@
  * several domains in one process (multidom_fake.c); the schedule hook runs dom0's vif threads.
  * A "raw" frontend writes the rings by hand for what netfront never sends.
  */
+#include <errno.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdio.h>
@@ -721,6 +722,99 @@ static void test_csum_blank(void **state)
 	guest_close(&a);
 }
 
+/* network-attach: a second vif of a running domain beside vif 0, bridged; detached while connected. */
+static void test_attach_detach(void **state)
+{
+	static const uint8_t mac[6] = {0x00, 0x16, 0x3e, 0xaa, 0xbb, 0x01};
+	struct guest a, a1, b;
+	uint32_t devid = 99;
+	uint8_t f[60];
+
+	up("1,2", 2);
+	guest_connect(&a, 1);
+	guest_connect(&b, 2);
+	assert_int_equal(netback_attach(1, 0, mac, &devid), 0);
+	assert_int_equal(devid, 1);
+	assert_int_equal(netback_attach(2, 0, mac, &devid), -EEXIST); /* a MAC in use */
+	assert_int_equal(netback_attach(0, 0, NULL, &devid), -EINVAL);
+	assert_int_equal(netback_attach(1, 4095, NULL, &devid), -EINVAL);
+	run_dom0();
+	assert_string_equal(md_xs_get("/local/domain/1/device/vif/1/mac"), "00:16:3e:aa:bb:01");
+	assert_string_equal(md_xs_get("/local/domain/1/device/vif/1/handle"), "1");
+	assert_string_equal(md_xs_get("/local/domain/0/backend/vif/1/1/frontend"), "/local/domain/1/device/vif/1");
+	assert_string_equal(md_xs_get("/local/domain/0/backend/vif/1/1/state"), "2");
+	assert_string_equal(md_xs_get("/local/domain/0/backend/vif/1/0/state"), "4"); /* vif 0 untouched */
+
+	memset(&a1, 0, sizeof(a1));
+	a1.dom = 1;
+	md_cur = 1;
+	assert_int_equal(netfront_init(1, guest_rx, &a1, 0, &a1.dev), 0);
+	md_cur = 0;
+	assert_int_equal(md_maps, 6);
+	assert_true(status_has("vif1.1: dom1 connected"));
+	/* A broadcast from b reaches both of domain 1's vifs. */
+	assert_int_equal(guest_send(&b, f, frame(f, bcast, 2, 0x0806, sizeof(f), 3)), 0);
+	run_dom0();
+	assert_int_equal(guest_poll(&a), 1);
+	assert_int_equal(guest_poll(&a1), 1);
+
+	/* Detach while connected: Closing; the frontend closes; the device is removed. */
+	assert_int_equal(netback_detach(1, 1), 0);
+	assert_int_equal(netback_detach(1, 1), -EBUSY);
+	run_dom0();
+	assert_string_equal(md_xs_get("/local/domain/0/backend/vif/1/1/state"), "5");
+	md_cur = 1;
+	assert_int_equal(netfront_shutdown(a1.dev), 0);
+	md_cur = 0;
+	run_dom0();
+	assert_null(md_xs_get("/local/domain/0/backend/vif/1/1/state"));
+	assert_null(md_xs_get("/local/domain/1/device/vif/1/backend"));
+	assert_int_equal(md_maps, 4);
+	assert_int_equal(netback_detach(1, 1), -ENODEV);
+	assert_int_equal(netback_detach(1, 7), -ENODEV);
+
+	/* vif 0 still works; the number is free again. */
+	assert_int_equal(guest_send(&b, f, frame(f, bcast, 2, 0x0806, sizeof(f), 4)), 0);
+	run_dom0();
+	assert_int_equal(guest_poll(&a), 1);
+	assert_int_equal(netback_attach(1, 10, NULL, &devid), 0);
+	assert_int_equal(devid, 1);
+	run_dom0();
+	assert_string_equal(md_xs_get("/local/domain/1/device/vif/1/mac"), "00:16:3e:4e:00:01");
+	assert_string_equal(md_xs_get("/local/domain/0/backend/vif/1/1/vlan"), "10");
+	/* A frontend that never connected: removed at once. */
+	assert_int_equal(netback_detach(1, 1), 0);
+	run_dom0();
+	assert_null(md_xs_get("/local/domain/0/backend/vif/1/1/state"));
+	guest_close(&a);
+	guest_close(&b);
+}
+
+/* Attached vifs go with their domain: the next domain with that id has only the config's. */
+static void test_attached_go_with_domain(void **state)
+{
+	struct guest a;
+	uint32_t devid;
+
+	up("1", 1);
+	assert_int_equal(netback_attach(1, 0, NULL, &devid), 0);
+	assert_int_equal(netback_attach(1, 0, NULL, &devid), 0);
+	assert_int_equal(devid, 2);
+	run_dom0();
+	assert_non_null(md_xs_get("/local/domain/0/backend/vif/1/2/state"));
+	netback_backend.domain_down(1);
+	run_dom0();
+	assert_null(md_xs_get("/local/domain/0/backend/vif/1/1/state"));
+	assert_null(md_xs_get("/local/domain/0/backend/vif/1/2/state"));
+	netback_backend.domain_up(1);
+	run_dom0();
+	assert_string_equal(md_xs_get("/local/domain/0/backend/vif/1/0/state"), "2");
+	assert_null(md_xs_get("/local/domain/0/backend/vif/1/1/state"));
+	assert_true(status_has("bridge mica0: 1 vifs"));
+	guest_connect(&a, 1);
+	guest_close(&a);
+}
+
 static void test_status_truncates(void **state)
 {
 	char small[16];
@@ -753,6 +847,8 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_ring_wrap, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_csum_blank, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_status_truncates, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_attach_detach, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_attached_go_with_domain, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -166,6 +166,24 @@ static void test_shutdown_closes(void **state)
 	assert_null(fake_xs_get(FB_FRONT "/event-channel"));
 }
 
+/* A detach: the backend goes Closing; its directory is gone once the frontend closed. Not a timeout. */
+static void test_shutdown_backend_detached(void **state)
+{
+	assert_int_equal(connect(), 0);
+	s_time_t t0 = fake_now;
+	int rc;
+
+	fb_detaching = true;
+	xenbus_switch_state(XBT_NIL, FB_BACK, XenbusStateClosing);
+	rc = netfront_shutdown(dev);
+	dev = NULL;
+	assert_int_equal(rc, 0);
+	fb_detaching = false;
+	assert_null(fake_xs_get(FB_BACK "/state"));
+	assert_null(fake_xs_get(FB_FRONT "/tx-ring-ref"));
+	assert_true(fake_now - t0 < SECONDS(1)); /* no wait for a state that cannot come */
+}
+
 static void fill_frame(uint8_t *f, size_t len, unsigned int seed)
 {
 	for (size_t i = 0; i < len; i++)
@@ -692,6 +710,7 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_connect_bad_mac, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_connect_backend_timeout, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_shutdown_closes, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_shutdown_backend_detached, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_tx_fill_full_reclaim, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_tx_reserve_commit, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_tx_bad_responses, setup, teardown),

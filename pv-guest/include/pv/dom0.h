@@ -75,6 +75,25 @@ void netback_remove_vif(domid_t dom); /* a domain created later with this id get
 int blkback_set_disk_spec(domid_t dom, const char *target, bool writable, char *err, size_t errlen);
 /* Whether blkback_set_disk_spec would take target now (opens and closes it); before building a domain. */
 int blkback_check_spec(const char *target, bool writable, char *err, size_t errlen);
+/*
+ * network-attach: a new vif for running domain dom, the lowest free number (*devid), with mac
+ * (NULL: 00:16:3e:4d+devid:<dom>) on vlan; published at once. It goes with the domain.
+ * -EEXIST: another vif has that MAC; -ENOSPC: no slot.
+ */
+int netback_attach(domid_t dom, uint16_t vlan, const uint8_t *mac, uint32_t *devid);
+/* network-detach: Closing, the frontend closes (10 s at most), then removed. -ENODEV: no such vif. */
+int netback_detach(domid_t dom, uint32_t devid);
+/*
+ * block-attach: target (as blkback_set_disk_spec takes it) as device/vbd/<vdev> (named dev,
+ * "xvdb") of running domain dom, published at once; it goes with the domain. -EEXIST: dom has
+ * that vdev; other errors as blkback_set_disk_spec's, with a message in err.
+ */
+int blkback_attach_spec(domid_t dom, unsigned int vdev, const char *dev, const char *target, bool writable,
+			char *err, size_t errlen);
+/* The same for a fresh RAM disk of mib MiB. */
+int blkback_attach(domid_t dom, unsigned int vdev, const char *dev, unsigned long mib);
+/* block-detach: Closing, the frontend closes (10 s at most), then removed. -ENODEV: no such vbd. */
+int blkback_detach(domid_t dom, unsigned int vdev);
 
 /* netback (docs/dom0-netback.md): per vif its state and counters, then the bridge; the length. */
 int netback_status(char *buf, size_t size);

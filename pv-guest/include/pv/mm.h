@@ -30,12 +30,20 @@ int mm_map_phys_uc(uint64_t pa, uint64_t len);
 int mm_map_phys(uint64_t pa, uint64_t len, bool uncached);
 
 struct mm_stats {
-	unsigned long ram_pages;   /* RAM the domain was given */
+	unsigned long ram_pages;   /* RAM the allocator covers (from 1 MiB up) */
+	unsigned long map_pages;   /* RAM in the memory map, all of it: what the domain was given */
 	unsigned long image_pages; /* kernel image (text, data, bss) */
 	unsigned long heap_bytes;  /* sbrk heap in use (malloc's arena) */
 	unsigned long free_pages;  /* page allocator: free */
 	unsigned long used_pages;  /* page allocator: allocated */
 };
 void mm_stats(struct mm_stats *s);
+
+/*
+ * The balloon driver (kernel/balloon.c): follows memory/target in the store from a thread of its
+ * own; started once the store is reachable. balloon_pages: the frames given back now.
+ */
+int balloon_start(void);
+unsigned long balloon_pages(void);
 
 #endif

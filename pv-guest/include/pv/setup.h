@@ -13,7 +13,7 @@ extern bool on_mica;       /* Mica (its CPUID leaves say so) rather than Xen */
 const char *kernel_opt(const char *key);
 /* The non-option words: argv[0] is the app ("shell" if none). */
 extern int app_argc;
-extern char *app_argv[128];
+extern char *app_argv[256];
 
 /* Orderly exits through SCHEDOP_shutdown. */
 __attribute__((noreturn)) void kernel_poweroff(void);
