@@ -50,7 +50,8 @@ run: all $(DOM0_DISK)
 		-drive if=pflash,format=raw,file=$(BUILD)/ovmf-vars.fd \
 		-drive if=none,id=esp,format=raw,file=fat:rw:$(ESP) -device ide-hd,drive=esp \
 		-drive if=none,id=vda,format=raw,file=$(DOM0_DISK) -device virtio-blk-pci,drive=vda \
-		-net none -display none -serial mon:stdio -no-reboot
+		-netdev user,id=lan -device virtio-net-pci,netdev=lan \
+		-display none -serial mon:stdio -no-reboot
 
 # Bochs's terminal display has no graphics modes: the same ISO, kept in VGA text mode.
 $(BUILD)/mica-text.iso: $(BUILD)/mica.elf boot/grub.cfg

@@ -13,7 +13,7 @@ $(MICAFS_TOOL): dom0-tools/micafs/tool.c $(MICAFS_SRCS) $(wildcard dom0-tools/mi
 
 $(DOM0_DISK): | $(MICAFS_TOOL)
 	$(Q)$(MICAFS_TOOL) mkfs $@ $(DOM0_DISK_SIZE)
-	$(Q)$(MICAFS_TOOL) create $@ /images/a.img 64M
+	$(Q)$(MICAFS_TOOL) create $@ /images/demo.img 64M
 
 micafs-tool: $(MICAFS_TOOL)
 dom0-disk: $(DOM0_DISK)

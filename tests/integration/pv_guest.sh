@@ -204,8 +204,11 @@ PV_GUEST_SCENARIOS+=(svm_pvg_net vmx_pvg_net svm_pvg_blk)
 # under OVMF on q35, typed at as the README walks a new user through: create the demo domain
 # from /etc/mica/demo.cfg, list, look at its console, destroy it, power off with a debug key.
 sc_qemu_esp_demo() {
-	local fifo="$WORK/demo-serial" vars
+	local fifo="$WORK/demo-serial" vars disk="$WORK/demo-disk.img"
 	vars=$(mktemp "${TMPDIR:-/tmp}/mica-vars.XXXXXX")
+	# dom0's disk as `make dom0-disk` makes it (a fresh copy: build/dom0-disk.img is the user's)
+	"$BUILD/host/micafs" mkfs "$disk" 64M >/dev/null && "$BUILD/host/micafs" create "$disk" /images/demo.img 64M >/dev/null ||
+		{ FAILS+=("micafs: dom0's disk"); return; }
 	cp "$OVMF_VARS" "$vars"
 	rm -f "$fifo.in" "$fifo.out"
 	mkfifo "$fifo.in"
@@ -213,13 +216,17 @@ sc_qemu_esp_demo() {
 	( # the user
 		exec 3<>"$fifo.in"
 		for _ in $(seq 1200); do grep -q '(d0) pv> ' "$fifo.out" && break; sleep 0.1; done
-		for line in 'info' 'ls /etc/mica' 'mica create /etc/mica/demo.cfg'; do
+		for line in 'info' 'ls /etc/mica' 'ls /images' 'mica create /etc/mica/demo.cfg'; do
 			printf '%s\r' "$line" >&3
 			sleep 1
 		done
 		for _ in $(seq 300); do grep -q '(d1) httpd: listening' "$fifo.out" && break; sleep 0.1; done
 		printf 'mica list\r' >&3
 		sleep 1
+		printf 'mica console demo\r' >&3
+		sleep 2
+		printf '\035' >&3 # Ctrl-]: back to dom0
+		sleep 2
 		printf '\001\001\001' >&3 # to d1's console
 		sleep 1
 		printf '\001\001\001' >&3 # to the debug keys
@@ -239,7 +246,9 @@ sc_qemu_esp_demo() {
 	) &
 	emu_run "$LOG" 180 "" qemu-system-x86_64 -accel tcg -machine q35 -cpu "$QEMU_CPU" -smp 2 -m 512 \
 		-drive if=pflash,format=raw,readonly=on,file="$OVMF_CODE" -drive if=pflash,format=raw,file="$vars" \
-		-drive if=none,id=esp,format=raw,file=fat:rw:"$BUILD/esp" -device ide-hd,drive=esp -net none \
+		-drive if=none,id=esp,format=raw,file=fat:rw:"$BUILD/esp" -device ide-hd,drive=esp \
+		-drive if=none,id=vda,format=raw,file="$disk" -device virtio-blk-pci,drive=vda \
+		-netdev user,id=lan -device virtio-net-pci,netdev=lan \
 		-display none -chardev pipe,id=ser0,path="$fifo" -serial chardev:ser0 -no-reboot
 	rm -f "$vars"
 	cp "$fifo.out" "$LOG"
@@ -251,9 +260,14 @@ sc_qemu_esp_demo() {
 	expect "$LOG" '^\(d0\) pv> ls /etc/mica$' "dom0's prompt shows and echoes what is typed"
 	expect "$LOG" '^\(d0\) +[0-9]+  demo\.cfg' "the demo config is there"
 	expect "$LOG" '^\(d0\) mica create: d1 \(demo\) built in [0-9]+ us' "mica create builds the demo domain"
-	expect "$LOG" '^\(d1\) net: en0 up, address 10\.0\.0\.10 \(dhcp\)' "the demo domain gets its address"
+	expect "$LOG" '^\(d0\) micafs: vda mounted' "dom0 mounts its image store"
+	expect "$LOG" '^\(d0\) (pv> )?br0: 10\.0\.2\.[0-9]+' "dom0's br0 leased an address through the uplink (virtio-net)"
+	expect "$LOG" '^\(d0\) .*demo\.img' "ls /images shows the demo image"
+	expect "$LOG" '^\(d1\) net: en0 up, address 10\.0\.2\.[0-9]+ \(dhcp\)' "the demo domain gets its address from the LAN"
 	expect "$LOG" '^\(d1\) httpd: listening on port 80' "and serves HTTP"
 	expect "$LOG" '^\(d0\) demo +1 +8 +1 ' "mica list shows it"
+	expect "$LOG" '^\(d0\) mica console: d1 \(demo\); Ctrl-\] returns to dom0' "mica console attaches"
+	expect "$LOG" '^Mica: console input goes to d0' "Ctrl-] gives the input back"
 	expect "$LOG" '^d1 \(demo\): running' "debug key q lists it too"
 	expect "$LOG" '^Mica: d1 \(demo\) is being destroyed by d0' "mica destroy"
 	expect "$LOG" '^Mica: powering off' "debug key P powers off"
