@@ -23,7 +23,7 @@ unsigned int fdb_count(void);                                         /* live en
 bool csum_complete(uint8_t *f, unsigned int len);
 
 /*
- * Ports besides the vifs (in netback.c, which owns the forwarding). Numbers above any vif's in
+ * Ports besides the vifs (in bridge_ports.c, with the forwarding). Numbers above any vif's in
  * the learning table. Both are untagged (VLAN 0).
  */
 #define BRIDGE_PORT_UPLINK 253

@@ -1,6 +1,7 @@
 /*
  * netback: the dom0 half of Xen's split network device (xen/io/netif.h, rx-copy only) for the
- * domains named by "vif=", and a learning bridge joining their vifs. See docs/dom0-netback.md.
+ * domains named by "vif=": the rings, connection and threads; the bridge joining the vifs is in
+ * bridge_ports.c and bridge.c. See docs/dom0-netback.md.
  * Every packet moves by grant copy: TX pages into dom0 buffers, dom0 buffers into RX pages.
  */
 #include <errno.h>
@@ -8,12 +9,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <pv/dhcpd.h>
 #include <pv/dom0.h>
 #include <pv/events.h>
 #include <pv/gntmap.h>
 #include <pv/mm.h>
-#include <pv/netdev.h>
 #include <pv/sched.h>
 #include <pv/xenbus.h>
 
@@ -25,15 +24,8 @@
 #define NETBACK_TX_BATCH 32   /* TX slots copied with one GNTTABOP_copy */
 #define NETBACK_RX_BATCH 64   /* RX copies gathered before one GNTTABOP_copy */
 #define NETBACK_TX_BUDGET 128 /* TX slots a vif handles before others get the vCPU */
-#define NETBACK_BUF_SIZE 2048 /* a dom0 frame buffer: half a page, never crossing one */
 #define NETBACK_XS_RETRIES 16
 #define NETBACK_DETACH_S 10 /* seconds a frontend has to close a detached vif */
-
-#define ETH_HLEN 14
-#define ETH_P_IP 0x0800
-#define ETH_P_8021Q 0x8100
-#define VLAN_HLEN 4
-#define NETBACK_FRAME_MAX (1500 + ETH_HLEN + VLAN_HLEN)
 
 #define barrier() __asm__ volatile("" ::: "memory")
 
@@ -54,12 +46,6 @@ static struct rx_pending {
 } rx_pending[NETBACK_RX_BATCH];
 static unsigned int rx_n;
 
-
-static uint16_t rd16(const uint8_t *p)
-{
-	return (uint16_t)(p[0] << 8 | p[1]);
-}
-
 /* ---------------------------------------------------------------- RX: frames into guests */
 
 static void vif_notify(struct netback_vif *vif)
@@ -69,7 +55,7 @@ static void vif_notify(struct netback_vif *vif)
 }
 
 /* Copies the gathered frames into the guests' pages, then answers their RX requests. */
-static void rx_flush(void)
+void nb_rx_flush(void)
 {
 	bool failed;
 
@@ -110,7 +96,7 @@ static void rx_flush(void)
 }
 
 /* Takes the next RX request of vif for frame (a dom0 buffer); dropped if none is posted. */
-static void rx_enqueue(struct netback_vif *vif, const uint8_t *frame, unsigned int len, bool validated)
+void nb_rx_enqueue(struct netback_vif *vif, const uint8_t *frame, unsigned int len, bool validated)
 {
 	netif_rx_request_t req;
 	struct gnttab_copy *op;
@@ -120,7 +106,7 @@ static void rx_enqueue(struct netback_vif *vif, const uint8_t *frame, unsigned i
 		return;
 	}
 	if (rx_n == NETBACK_RX_BATCH)
-		rx_flush();
+		nb_rx_flush();
 	xen_rmb(); /* the request after the index that published it */
 	req = *RING_GET_REQUEST(&vif->rx, vif->rx.req_cons);
 	barrier(); /* from here on only our copy is used */
@@ -139,232 +125,6 @@ static void rx_enqueue(struct netback_vif *vif, const uint8_t *frame, unsigned i
 	    .len = len,
 	    .flags = validated && vif->csum_offload ? NETRXF_data_validated : 0,
 	};
-}
-
-/* ---------------------------------------------------------------- bridge: forwarding */
-
-static unsigned int vif_port(const struct netback_vif *vif)
-{
-	return (unsigned int)(vif - nb_vifs);
-}
-
-static bool ether_addr_valid(const uint8_t *a)
-{
-	static const uint8_t zero[ETH_ALEN];
-
-	return !(a[0] & 1) && memcmp(a, zero, ETH_ALEN) != 0;
-}
-
-/*
- * dom0's DHCP server on the untagged bridge (pv/dhcpd.h): 10.0.0.0/24, server and router
- * 10.0.0.1, guests from 10.0.0.10. A request is answered straight into the asking vif (the
- * reply buffer is 1 KiB aligned: one page, as a grant copy source must be) and not forwarded.
- */
-static struct dhcpd dhcp;
-/* dhcp_on: set up (the bridge's buffers and tables too); dhcp_serve: off when the LAN has one. */
-static bool dhcp_on, dhcp_serve = true;
-static const uint8_t dhcp_mac[ETH_ALEN] = BRIDGE_LOCAL_MAC; /* br0's: the server is dom0 */
-
-static bool dhcp_input(struct netback_vif *src, const uint8_t *frame, unsigned int len)
-{
-	static uint8_t reply[DHCPD_REPLY_MAX] __attribute__((aligned(1024)));
-	unsigned int ihl;
-	size_t n;
-
-	if (!dhcp_on || !dhcp_serve || src->vlan || len < ETH_HLEN + 20 || rd16(frame + 12) != ETH_P_IP ||
-	    frame[ETH_HLEN + 9] != 17)
-		return false;
-	ihl = (frame[ETH_HLEN] & 0xfu) * 4;
-	if (len < ETH_HLEN + ihl + 8 || rd16(frame + ETH_HLEN + ihl + 2) != 67)
-		return false;
-	n = dhcpd_handle(&dhcp, frame, len, reply);
-	if (n) {
-		rx_enqueue(src, reply, (unsigned int)n, false);
-		rx_flush(); /* the buffer is reused by the next request */
-	}
-	return true;
-}
-
-/*
- * The bridge's ports besides the vifs (bridge.h): dom0's own interface (br0, untagged) and the
- * uplink, a NIC (pv/netdev.h) that gets every frame not for a known local port (untagged only:
- * VLAN ports never reach the LAN).
- */
-static struct {
-	bool attached;
-	uint8_t mac[ETH_ALEN];
-	void (*deliver)(const void *frame, size_t len);
-	struct bridge_port_stats stats;
-} local_port;
-static struct {
-	struct netdev *dev;
-	struct bridge_port_stats stats;
-} uplink_port;
-
-static void port_deliver(unsigned int port, const uint8_t *frame, unsigned int len)
-{
-	if (port == BRIDGE_PORT_LOCAL && local_port.attached) {
-		local_port.stats.rx_frames++;
-		local_port.deliver(frame, len);
-	} else if (port == BRIDGE_PORT_UPLINK && uplink_port.dev) {
-		if (uplink_port.dev->tx(uplink_port.dev, frame, len) == 0)
-			uplink_port.stats.rx_frames++;
-		else
-			uplink_port.stats.rx_dropped++;
-	}
-}
-
-/* Forwards a frame from port src (on vlan): to the learned port, or flooded over the VLAN. */
-static void bridge_forward(unsigned int src, uint16_t vlan, const uint8_t *frame, unsigned int len, bool validated)
-{
-	const uint8_t *dst = frame;
-	int port = -1;
-
-	if (!(dst[0] & 1)) {
-		if (local_port.attached && !vlan && !memcmp(dst, local_port.mac, ETH_ALEN))
-			port = BRIDGE_PORT_LOCAL;
-		else
-			port = fdb_lookup(dst, vlan);
-	}
-	if (port >= 0) {
-		if ((unsigned int)port == src)
-			return;
-		if ((unsigned int)port < nb_nr_vifs)
-			rx_enqueue(&nb_vifs[port], frame, len, validated);
-		else
-			port_deliver((unsigned int)port, frame, len);
-		return;
-	}
-	for (unsigned int i = 0; i < nb_nr_vifs; i++)
-		if (i != src && nb_vifs[i].vlan == vlan && nb_vifs[i].connected)
-			rx_enqueue(&nb_vifs[i], frame, len, validated);
-	if (!vlan && src != BRIDGE_PORT_LOCAL)
-		port_deliver(BRIDGE_PORT_LOCAL, frame, len);
-	if (!vlan && src != BRIDGE_PORT_UPLINK)
-		port_deliver(BRIDGE_PORT_UPLINK, frame, len);
-}
-
-/* A frame from src's guest: learn its source, forward to the learned port or flood its VLAN. */
-static void bridge_input(struct netback_vif *src, const uint8_t *frame, unsigned int len, bool validated)
-{
-	const uint8_t *sa = frame + ETH_ALEN;
-
-	/* Tags are ours to add on a VLAN port: a guest sending its own would hop VLANs. */
-	if (!ether_addr_valid(sa) || (src->vlan && rd16(frame + 12) == ETH_P_8021Q)) {
-		src->stats.tx_dropped++;
-		return;
-	}
-	fdb_learn(sa, src->vlan, vif_port(src));
-	if (dhcp_input(src, frame, len))
-		return;
-	bridge_forward(vif_port(src), src->vlan, frame, len, validated);
-}
-
-/*
- * A frame from dom0's own port or the uplink (any dom0 thread; threads are cooperative and this
- * never blocks): copied into a buffer a grant copy can take, then learned and forwarded.
- */
-int bridge_port_input(unsigned int port, const void *frame, size_t len)
-{
-	static uint8_t buf[NETBACK_BUF_SIZE] __attribute__((aligned(NETBACK_BUF_SIZE)));
-	struct bridge_port_stats *st = port == BRIDGE_PORT_LOCAL ? &local_port.stats : &uplink_port.stats;
-
-	if (port != BRIDGE_PORT_LOCAL && port != BRIDGE_PORT_UPLINK)
-		return -EINVAL;
-	if (len < ETH_HLEN || len > NETBACK_FRAME_MAX) {
-		st->tx_dropped++;
-		return -EINVAL;
-	}
-	memcpy(buf, frame, len);
-	/* Untagged ports: a tagged frame would reach a VLAN that is not the LAN's. */
-	if (!ether_addr_valid(buf + ETH_ALEN) || rd16(buf + 12) == ETH_P_8021Q) {
-		st->tx_dropped++;
-		return -EINVAL;
-	}
-	st->tx_frames++;
-	fdb_learn(buf + ETH_ALEN, 0, port);
-	bridge_forward(port, 0, buf, (unsigned int)len, false);
-	rx_flush(); /* before buf is reused */
-	return 0;
-}
-
-static void uplink_rx(struct netdev *d, const void *frame, size_t len, void *arg)
-{
-	bridge_port_input(BRIDGE_PORT_UPLINK, frame, len);
-}
-
-int bridge_attach_local(const uint8_t mac[ETH_ALEN], void (*deliver)(const void *frame, size_t len))
-{
-	int err = netback_setup(false);
-
-	if (err)
-		return err;
-	if (!deliver || !ether_addr_valid(mac))
-		return -EINVAL;
-	memcpy(local_port.mac, mac, ETH_ALEN);
-	local_port.deliver = deliver;
-	memset(&local_port.stats, 0, sizeof(local_port.stats));
-	local_port.attached = true;
-	return 0;
-}
-
-int bridge_attach_uplink(struct netdev *d)
-{
-	int err = netback_setup(false);
-
-	if (err)
-		return err;
-	if (uplink_port.dev)
-		return -EBUSY;
-	if (!d || !d->tx)
-		return -EINVAL;
-	memset(&uplink_port.stats, 0, sizeof(uplink_port.stats));
-	d->rx_arg = NULL;
-	d->rx = uplink_rx;
-	uplink_port.dev = d;
-	return 0;
-}
-
-void bridge_detach_ports(void)
-{
-	if (uplink_port.dev)
-		uplink_port.dev->rx = NULL;
-	uplink_port.dev = NULL;
-	local_port.attached = false;
-	fdb_flush_port(BRIDGE_PORT_LOCAL);
-	fdb_flush_port(BRIDGE_PORT_UPLINK);
-}
-
-int bridge_ports_status(char *buf, size_t size)
-{
-	size_t len = 0;
-
-#define OUT(...)                                                                             \
-	do {                                                                                 \
-		int n_ = snprintf(buf + MIN(len, size), size - MIN(len, size), __VA_ARGS__); \
-		len += n_ > 0 ? (size_t)n_ : 0;                                              \
-	} while (0)
-	if (local_port.attached)
-		OUT("br0: dom0's port\n  rx %llu frames\n  tx %llu frames, %llu dropped\n",
-		    (unsigned long long)local_port.stats.rx_frames, (unsigned long long)local_port.stats.tx_frames,
-		    (unsigned long long)local_port.stats.tx_dropped);
-	if (uplink_port.dev)
-		OUT("uplink %s: %s\n  out %llu frames, %llu dropped\n  in %llu frames, %llu dropped\n",
-		    uplink_port.dev->name, uplink_port.dev->link_up ? "link up" : "link down",
-		    (unsigned long long)uplink_port.stats.rx_frames, (unsigned long long)uplink_port.stats.rx_dropped,
-		    (unsigned long long)uplink_port.stats.tx_frames, (unsigned long long)uplink_port.stats.tx_dropped);
-#undef OUT
-	return (int)len;
-}
-
-bool bridge_dhcpd_serving(void)
-{
-	return dhcp_serve;
-}
-
-void bridge_set_dhcpd(bool serve)
-{
-	dhcp_serve = serve;
 }
 
 /* ---------------------------------------------------------------- TX: frames from guests */
@@ -463,7 +223,7 @@ static unsigned int tx_batch(struct netback_vif *vif, unsigned int max)
 		else
 			bridge_input(vif, frame, tx_ops[s->op].len, validated);
 	}
-	rx_flush(); /* before the TX buffers are reused */
+	nb_rx_flush(); /* before the TX buffers are reused */
 	RING_PUSH_RESPONSES_AND_CHECK_NOTIFY(&vif->tx, notify);
 	if (notify)
 		vif_notify(vif);
@@ -524,7 +284,7 @@ static void vif_disconnect(struct netback_vif *vif)
 	gntmap_unmap(vif->rx.sring, vif->rx_handle);
 	vif->tx.sring = NULL;
 	vif->rx.sring = NULL;
-	fdb_flush_port(vif_port(vif));
+	fdb_flush_port(nb_vif_port(vif));
 	printk("netback: %s: disconnected\n", vif->be);
 }
 
@@ -866,17 +626,11 @@ static void netback_domain_down(domid_t dom)
 
 /* ---------------------------------------------------------------- configuration */
 
-/* The buffers and the DHCP server, once. */
+/* The buffers, the learning table and the DHCP server, once. */
 int netback_setup(bool fresh)
 {
-	if (fresh)
-		dhcp_on = false; /* a fresh bridge */
-	if (!dhcp_on) {
-		fdb_reset();
-		rx_n = 0;
-		dhcpd_init(&dhcp, 0x0a000000u, dhcp_mac);
-		dhcp_on = true;
-	}
+	if (bridge_setup(fresh))
+		rx_n = 0; /* a fresh bridge: no copies pending */
 	if (!tx_bufs) {
 		_Static_assert(NETBACK_TX_BATCH * NETBACK_BUF_SIZE == 16 * PAGE_SIZE, "the buffers are 2^4 pages");
 		tx_bufs = alloc_pages(4);

@@ -1,6 +1,7 @@
 /*
  * netback's parts (docs/dom0-netback.md): the data path, connection and threads (netback.c);
- * the vifs' configuration, attach/detach and status (netback_vifs.c).
+ * the vifs' configuration, attach/detach and status (netback_vifs.c); the bridge's forwarding
+ * and its ports besides the vifs (bridge_ports.c).
  */
 #ifndef PV_DOM0_NETBACK_H
 #define PV_DOM0_NETBACK_H
@@ -15,6 +16,13 @@
 
 #define NETBACK_MAX_VIFS 16
 #define NETBACK_BRIDGE "mica0"
+#define NETBACK_BUF_SIZE 2048 /* a dom0 frame buffer: half a page, never crossing one */
+
+#define ETH_HLEN 14
+#define ETH_P_IP 0x0800
+#define ETH_P_8021Q 0x8100
+#define VLAN_HLEN 4
+#define NETBACK_FRAME_MAX (1500 + ETH_HLEN + VLAN_HLEN)
 
 struct netback_stats {
 	uint64_t rx_packets, rx_bytes; /* delivered to the guest */
@@ -63,6 +71,20 @@ struct netback_vif *nb_vif_find(domid_t dom, uint32_t devid);
 void nb_vif_start(struct netback_vif *vif); /* its thread: publish, serve */
 int netback_setup(bool fresh);              /* buffers and the DHCP server (fresh: a new bridge) */
 int netback_init(const char *config);       /* the vif= option */
+
+/* A vif's port number in the learning table (bridge.h). */
+static inline unsigned int nb_vif_port(const struct netback_vif *vif)
+{
+	return (unsigned int)(vif - nb_vifs);
+}
+
+/* RX (netback.c): frame (a dom0 buffer) into vif's next posted RX request, or dropped if none. */
+void nb_rx_enqueue(struct netback_vif *vif, const uint8_t *frame, unsigned int len, bool validated);
+void nb_rx_flush(void); /* the gathered copies done and answered; before a frame buffer is reused */
+
+/* The bridge (bridge_ports.c) */
+bool bridge_setup(bool fresh); /* the learning table and the DHCP server, once; true when set up now */
+void bridge_input(struct netback_vif *src, const uint8_t *frame, unsigned int len, bool validated);
 int bridge_ports_status(char *buf, size_t size); /* br0 and the uplink, for netback_status; the length */
 bool bridge_dhcpd_serving(void);                 /* dom0's DHCP server answers (no LAN server) */
 
