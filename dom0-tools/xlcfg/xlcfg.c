@@ -13,31 +13,31 @@
 
 /* The keys: one entry each; keys not here warn and are ignored. */
 
-#define NUM(key, field, lo, hi)                              \
-	{                                                    \
-		key, set_num, CFG_FIELD(field), lo, hi, NULL \
+#define NUM(key, field, lo, hi)                                    \
+	{                                                          \
+		key, xlcfg_set_num, CFG_FIELD(field), lo, hi, NULL \
 	}
-#define STR(key, field)                                    \
-	{                                                  \
-		key, set_str, CFG_FIELD(field), 0, 0, NULL \
-	}
-#define ACTION(field)                                            \
+#define STR(key, field)                                          \
 	{                                                        \
-#field, set_action, CFG_FIELD(field), 0, 0, NULL \
+		key, xlcfg_set_str, CFG_FIELD(field), 0, 0, NULL \
 	}
-#define IGNORED(key, why)                         \
-	{                                         \
-		key, set_ignored, 0, 0, 0, 0, why \
+#define ACTION(field)                                                  \
+	{                                                              \
+#field, xlcfg_set_action, CFG_FIELD(field), 0, 0, NULL \
+	}
+#define IGNORED(key, why)                               \
+	{                                               \
+		key, xlcfg_set_ignored, 0, 0, 0, 0, why \
 	}
 static const struct key_def keys[] = {
-    {"name", set_name, 0, 0, 0, 0, NULL},
-    {"type", set_type, 0, 0, 0, 0, NULL},
-    {"builder", set_builder, 0, 0, 0, 0, NULL},
+    {"name", xlcfg_set_name, 0, 0, 0, 0, NULL},
+    {"type", xlcfg_set_type, 0, 0, 0, 0, NULL},
+    {"builder", xlcfg_set_builder, 0, 0, 0, 0, NULL},
     NUM("memory", memory_mib, 1, XLCFG_MAX_MEMORY_MIB),
     NUM("maxmem", maxmem_mib, 1, XLCFG_MAX_MEMORY_MIB),
     NUM("vcpus", vcpus, 1, XLCFG_MAX_VCPUS),
     NUM("maxvcpus", maxvcpus, 1, XLCFG_MAX_VCPUS),
-    {"cpus", set_cpus, 0, 0, 0, 0, NULL},
+    {"cpus", xlcfg_set_cpus, 0, 0, 0, 0, NULL},
     NUM("cpu_weight", cpu_weight, 1, 65535),
     NUM("cap", cap, 0, 100 * XLCFG_MAX_VCPUS),
     STR("kernel", kernel),
@@ -50,11 +50,11 @@ static const struct key_def keys[] = {
     ACTION(on_crash),
     ACTION(on_watchdog),
     ACTION(on_soft_reset),
-    {"uuid", set_uuid, 0, 0, 0, 0, NULL},
-    {"vif", set_vifs, 0, 0, 0, 0, NULL},
-    {"disk", set_disks, 0, 0, 0, 0, NULL},
-    {"bootloader", set_refused, 0, 0, 0, 0, "not supported: give the guest's kernel= (and ramdisk=)"},
-    {"firmware", set_refused, 0, 0, 0, 0, "not supported: Mica boots PVH guests directly from kernel="},
+    {"uuid", xlcfg_set_uuid, 0, 0, 0, 0, NULL},
+    {"vif", xlcfg_set_vifs, 0, 0, 0, 0, NULL},
+    {"disk", xlcfg_set_disks, 0, 0, 0, 0, NULL},
+    {"bootloader", xlcfg_set_refused, 0, 0, 0, 0, "not supported: give the guest's kernel= (and ramdisk=)"},
+    {"firmware", xlcfg_set_refused, 0, 0, 0, 0, "not supported: Mica boots PVH guests directly from kernel="},
     IGNORED("bootloader_args", "there is no bootloader"),
     IGNORED("seclabel", "Mica has no XSM/FLASK policy"),
     IGNORED("init_seclabel", "Mica has no XSM/FLASK policy"),
@@ -89,28 +89,29 @@ static const struct key_def *find_key(const char *name)
 	return NULL;
 }
 
-bool given(const struct xl_domain_config *cfg, const char *name)
+bool xlcfg_given(const struct xl_domain_config *cfg, const char *name)
 {
 	const struct key_def *k = find_key(name);
 
 	return k && (cfg->given & (1ull << (k - keys)));
 }
 
-int apply_setting(struct parser *p, uint32_t line, uint32_t col, bool append)
+int xlcfg_apply_setting(struct parser *p, uint32_t line, uint32_t col, bool append)
 {
 	const struct key_def *k = find_key(p->key);
 	size_t idx;
 	int r;
 
 	if (!k) {
-		pwarn(p, line, col, "%s: unknown key, ignored", p->key);
+		xlcfg_pwarn(p, line, col, "%s: unknown key, ignored", p->key);
 		return 0;
 	}
 	idx = (size_t)(k - keys);
-	if (append && k->set != set_vifs && k->set != set_disks)
-		return perr(p, line, col, "%s: += only applies to lists (vif, disk)", p->key);
+	if (append && k->set != xlcfg_set_vifs && k->set != xlcfg_set_disks)
+		return xlcfg_perr(p, line, col, "%s: += only applies to lists (vif, disk)", p->key);
 	if ((p->seen & (1ull << idx)) && !append)
-		pwarn(p, line, col, "%s: set again (first at line %u); the last value wins", p->key, p->seen_line[idx]);
+		xlcfg_pwarn(p, line, col, "%s: set again (first at line %u); the last value wins", p->key,
+			    p->seen_line[idx]);
 	p->seen |= 1ull << idx;
 	p->seen_line[idx] = line;
 	p->set_line = line;
@@ -129,29 +130,29 @@ static int finalize(struct parser *p)
 	int n;
 
 	if (!cfg->name[0])
-		return perr(p, 0, 0, "name is required");
+		return xlcfg_perr(p, 0, 0, "name is required");
 	if (!cfg->kernel[0])
-		return perr(p, 0, 0, "kernel is required (Mica boots PVH guests from a kernel image)");
-	if (!given(cfg, "maxmem"))
+		return xlcfg_perr(p, 0, 0, "kernel is required (Mica boots PVH guests from a kernel image)");
+	if (!xlcfg_given(cfg, "maxmem"))
 		cfg->maxmem_mib = cfg->memory_mib;
 	if (cfg->maxmem_mib < cfg->memory_mib)
-		return perr(p, 0, 0, "maxmem (%llu) is below memory (%llu)", (unsigned long long)cfg->maxmem_mib,
-			    (unsigned long long)cfg->memory_mib);
-	if (!given(cfg, "maxvcpus"))
+		return xlcfg_perr(p, 0, 0, "maxmem (%llu) is below memory (%llu)", (unsigned long long)cfg->maxmem_mib,
+				  (unsigned long long)cfg->memory_mib);
+	if (!xlcfg_given(cfg, "maxvcpus"))
 		cfg->maxvcpus = cfg->vcpus;
 	if (cfg->maxvcpus < cfg->vcpus)
-		return perr(p, 0, 0, "maxvcpus (%u) is below vcpus (%u)", cfg->maxvcpus, cfg->vcpus);
-	if (given(cfg, "cmdline")) {
+		return xlcfg_perr(p, 0, 0, "maxvcpus (%u) is below vcpus (%u)", cfg->maxvcpus, cfg->vcpus);
+	if (xlcfg_given(cfg, "cmdline")) {
 		if (cfg->root[0] || cfg->extra[0])
-			pwarn(p, 0, 0, "root= and extra= are ignored: cmdline= is set");
+			xlcfg_pwarn(p, 0, 0, "root= and extra= are ignored: cmdline= is set");
 		strcpy(cfg->boot_cmdline, cfg->cmdline);
 		return 0;
 	}
 	n = snprintf(cfg->boot_cmdline, sizeof(cfg->boot_cmdline), "%s%s%s%s", cfg->root[0] ? "root=" : "", cfg->root,
 		     cfg->root[0] && cfg->extra[0] ? " " : "", cfg->extra);
 	if (n < 0 || (size_t)n >= sizeof(cfg->boot_cmdline))
-		return perr(p, 0, 0, "root= and extra= make a command line longer than %u bytes",
-			    (unsigned)sizeof(cfg->boot_cmdline) - 1);
+		return xlcfg_perr(p, 0, 0, "root= and extra= make a command line longer than %u bytes",
+				  (unsigned)sizeof(cfg->boot_cmdline) - 1);
 	return 0;
 }
 
@@ -173,9 +174,9 @@ static int run(const char *text, size_t len, const char *file, struct xl_domain_
 	p->line = 1;
 	p->cfg = cfg;
 	p->diag = diag;
-	r = parse_text(p);
-	if (!r && whole_file && !given(cfg, "type") && !given(cfg, "builder"))
-		pwarn(p, 0, 0, "no type= given: Mica builds a PVH domain (xl's default is PV)");
+	r = xlcfg_parse_text(p);
+	if (!r && whole_file && !xlcfg_given(cfg, "type") && !xlcfg_given(cfg, "builder"))
+		xlcfg_pwarn(p, 0, 0, "no type= given: Mica builds a PVH domain (xl's default is PV)");
 	if (!r)
 		r = finalize(p);
 	free(p);
@@ -222,7 +223,7 @@ static bool is_bare(const char *v)
 	if (!len || *v == '"' || *v == '\'' || *v == '[')
 		return false;
 	uint64_t n;
-	return !parse_u64(v, len, &n);
+	return !xlcfg_parse_u64(v, len, &n);
 }
 
 /* A setting as a config line: key=value with a bare value becomes key="value" (malloc'ed). */

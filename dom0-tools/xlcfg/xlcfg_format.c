@@ -83,11 +83,11 @@ static void out_vif(struct out *o, const struct xl_vif *v, const char *sep)
 			v->mac[5]);
 		comma = ",";
 	}
-	for (size_t i = 0; i < ARRAY_LEN(vif_strs); i++) {
-		const char *s = (const char *)v + vif_strs[i].off;
+	for (size_t i = 0; i < ARRAY_LEN(xlcfg_vif_strs); i++) {
+		const char *s = (const char *)v + xlcfg_vif_strs[i].off;
 
 		if (s[0]) {
-			out_add(&eo, "%s%s=%s", comma, vif_strs[i].name, s);
+			out_add(&eo, "%s%s=%s", comma, xlcfg_vif_strs[i].name, s);
 			comma = ",";
 		}
 	}
@@ -146,7 +146,7 @@ int xlcfg_format(const struct xl_domain_config *cfg, char *buf, size_t size)
 	out_key_str(&o, "kernel", cfg->kernel);
 	if (cfg->ramdisk[0])
 		out_key_str(&o, "ramdisk", cfg->ramdisk);
-	if (given(cfg, "cmdline"))
+	if (xlcfg_given(cfg, "cmdline"))
 		out_key_str(&o, "cmdline", cfg->cmdline);
 	if (cfg->root[0])
 		out_key_str(&o, "root", cfg->root);

@@ -92,36 +92,39 @@ static inline bool is_blank(int c)
 
 /* Messages and syntax (xlcfg_lex.c) */
 
-int perr(struct parser *p, uint32_t line, uint32_t col, const char *fmt, ...) __attribute__((format(printf, 4, 5)));
-void pwarn(struct parser *p, uint32_t line, uint32_t col, const char *fmt, ...) __attribute__((format(printf, 4, 5)));
-const char *show(struct parser *p, const char *s, size_t len);
-uint32_t acol(const struct atom *a, size_t off);
-int parse_text(struct parser *p);
+int xlcfg_perr(struct parser *p, uint32_t line, uint32_t col, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+void xlcfg_pwarn(struct parser *p, uint32_t line, uint32_t col, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+const char *xlcfg_show(struct parser *p, const char *s, size_t len);
+uint32_t xlcfg_acol(const struct atom *a, size_t off);
+int xlcfg_parse_text(struct parser *p);
 
 /* Values and the keys with simple values (xlcfg_values.c) */
 
-int get_atom(struct parser *p, const struct value *v, const struct atom **a);
-bool parse_u64(const char *s, size_t len, uint64_t *out);
-int number_in(struct parser *p, const char *what, const struct atom *a, size_t off, size_t len, uint64_t min,
-	      uint64_t max, uint64_t *out);
-int copy_str(struct parser *p, const char *what, const struct atom *a, size_t off, size_t len, char *dst, size_t size);
-bool next_item(const struct atom *a, size_t *pos, struct item *it);
-bool item_is(const struct item *it, const char *word);
-bool item_split(const struct item *it, struct item *key, struct item *val);
-int add_u32(struct parser *p, const char *what, const struct atom *a, const struct item *v, uint64_t min, uint64_t max,
-	    void *dst, size_t size);
-bool atom_is(const struct atom *a, const char *word);
+int xlcfg_get_atom(struct parser *p, const struct value *v, const struct atom **a);
+bool xlcfg_parse_u64(const char *s, size_t len, uint64_t *out);
+int xlcfg_number_in(struct parser *p, const char *what, const struct atom *a, size_t off, size_t len, uint64_t min,
+		    uint64_t max, uint64_t *out);
+int xlcfg_copy_str(struct parser *p, const char *what, const struct atom *a, size_t off, size_t len, char *dst,
+		   size_t size);
+bool xlcfg_next_item(const struct atom *a, size_t *pos, struct item *it);
+bool xlcfg_item_is(const struct item *it, const char *word);
+bool xlcfg_item_split(const struct item *it, struct item *key, struct item *val);
+int xlcfg_add_u32(struct parser *p, const char *what, const struct atom *a, const struct item *v, uint64_t min,
+		  uint64_t max, void *dst, size_t size);
+bool xlcfg_atom_is(const struct atom *a, const char *word);
 
-int set_str(struct parser *p, const struct key_def *k, const struct value *v);
-int set_num(struct parser *p, const struct key_def *k, const struct value *v);
-int set_name(struct parser *p, const struct key_def *k, const struct value *v);
-int set_type(struct parser *p, const struct key_def *k, const struct value *v);
-int set_builder(struct parser *p, const struct key_def *k, const struct value *v);
-int set_action(struct parser *p, const struct key_def *k, const struct value *v);
-int set_uuid(struct parser *p, const struct key_def *k, const struct value *v);
-int set_cpus(struct parser *p, const struct key_def *k, const struct value *v);
-int set_ignored(struct parser *p, const struct key_def *k, const struct value *v);
-int set_refused(struct parser *p, const struct key_def *k, const struct value *v);
+int xlcfg_set_str(struct parser *p, const struct key_def *k, const struct value *v);
+int xlcfg_set_num(struct parser *p, const struct key_def *k, const struct value *v);
+int xlcfg_set_name(struct parser *p, const struct key_def *k, const struct value *v);
+int xlcfg_set_type(struct parser *p, const struct key_def *k, const struct value *v);
+int xlcfg_set_builder(struct parser *p, const struct key_def *k, const struct value *v);
+int xlcfg_set_action(struct parser *p, const struct key_def *k, const struct value *v);
+int xlcfg_set_uuid(struct parser *p, const struct key_def *k, const struct value *v);
+int xlcfg_set_cpus(struct parser *p, const struct key_def *k, const struct value *v);
+int xlcfg_set_ignored(struct parser *p, const struct key_def *k, const struct value *v);
+int xlcfg_set_refused(struct parser *p, const struct key_def *k, const struct value *v);
 
 /* vif= (xlcfg_vif.c) and disk= (xlcfg_disk.c) */
 
@@ -131,14 +134,14 @@ struct vif_str {
 	const char *name;
 	size_t off, size;
 };
-extern const struct vif_str vif_strs[VIF_NR_STRS];
+extern const struct vif_str xlcfg_vif_strs[VIF_NR_STRS];
 
-int set_vifs(struct parser *p, const struct key_def *k, const struct value *v);
-int set_disks(struct parser *p, const struct key_def *k, const struct value *v);
+int xlcfg_set_vifs(struct parser *p, const struct key_def *k, const struct value *v);
+int xlcfg_set_disks(struct parser *p, const struct key_def *k, const struct value *v);
 
 /* The key table (xlcfg.c) */
 
-int apply_setting(struct parser *p, uint32_t line, uint32_t col, bool append);
-bool given(const struct xl_domain_config *cfg, const char *name);
+int xlcfg_apply_setting(struct parser *p, uint32_t line, uint32_t col, bool append);
+bool xlcfg_given(const struct xl_domain_config *cfg, const char *name);
 
 #endif

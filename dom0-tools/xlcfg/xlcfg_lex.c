@@ -1,6 +1,6 @@
 /*
  * xl.cfg(5) syntax: messages with file:line:col, the lexer (strings with escapes, numbers, lists)
- * and the KEY = VALUE statements, each handed to apply_setting().
+ * and the KEY = VALUE statements, each handed to xlcfg_apply_setting().
  */
 #include "xlcfg/xlcfg_int.h"
 
@@ -21,7 +21,7 @@ static void vformat_msg(char *out, const char *file, uint32_t line, uint32_t col
 	vsnprintf(out + n, XLCFG_MSG_MAX - (size_t)n, fmt, ap);
 }
 
-int perr(struct parser *p, uint32_t line, uint32_t col, const char *fmt, ...)
+int xlcfg_perr(struct parser *p, uint32_t line, uint32_t col, const char *fmt, ...)
 {
 	va_list ap;
 
@@ -35,7 +35,7 @@ int perr(struct parser *p, uint32_t line, uint32_t col, const char *fmt, ...)
 	return -EINVAL;
 }
 
-void pwarn(struct parser *p, uint32_t line, uint32_t col, const char *fmt, ...)
+void xlcfg_pwarn(struct parser *p, uint32_t line, uint32_t col, const char *fmt, ...)
 {
 	struct xlcfg_warning *w;
 	va_list ap;
@@ -55,7 +55,7 @@ void pwarn(struct parser *p, uint32_t line, uint32_t col, const char *fmt, ...)
 }
 
 /* A value for a message: at most 40 bytes, unprintable bytes as '?'. */
-const char *show(struct parser *p, const char *s, size_t len)
+const char *xlcfg_show(struct parser *p, const char *s, size_t len)
 {
 	size_t n = len > 40 ? 40 : len;
 
@@ -66,7 +66,7 @@ const char *show(struct parser *p, const char *s, size_t len)
 }
 
 /* The column of s[off]; offset 0 stands for the whole value, and gives where it starts. */
-uint32_t acol(const struct atom *a, size_t off)
+uint32_t xlcfg_acol(const struct atom *a, size_t off)
 {
 	if (!off)
 		return a->col;
@@ -127,12 +127,13 @@ static int check_text(struct parser *p)
 	size_t start = 0;
 
 	if (p->len > XLCFG_TEXT_MAX)
-		return perr(p, 0, 0, "larger than %u bytes", (unsigned)XLCFG_TEXT_MAX);
+		return xlcfg_perr(p, 0, 0, "larger than %u bytes", (unsigned)XLCFG_TEXT_MAX);
 	for (size_t i = 0; i <= p->len; i++) {
 		if (i < p->len && p->text[i] == '\0')
-			return perr(p, line, (uint32_t)(i - start + 1), "NUL byte in the text");
+			return xlcfg_perr(p, line, (uint32_t)(i - start + 1), "NUL byte in the text");
 		if (i - start > XLCFG_LINE_MAX)
-			return perr(p, line, XLCFG_LINE_MAX + 1, "line longer than %u bytes", (unsigned)XLCFG_LINE_MAX);
+			return xlcfg_perr(p, line, XLCFG_LINE_MAX + 1, "line longer than %u bytes",
+					  (unsigned)XLCFG_LINE_MAX);
 		if (i < p->len && p->text[i] == '\n') {
 			line++;
 			start = i + 1;
@@ -144,7 +145,8 @@ static int check_text(struct parser *p)
 static int arena_put(struct parser *p, char c, uint32_t col, uint32_t line, uint32_t start_col)
 {
 	if (p->used + 1 >= XLCFG_VALUE_MAX)
-		return perr(p, line, start_col, "%s: value longer than %u bytes", p->key, (unsigned)XLCFG_VALUE_MAX);
+		return xlcfg_perr(p, line, start_col, "%s: value longer than %u bytes", p->key,
+				  (unsigned)XLCFG_VALUE_MAX);
 	p->arena[p->used] = c;
 	p->cols[p->used++] = (uint16_t)col;
 	return 0;
@@ -161,7 +163,7 @@ static int lex_escape(struct parser *p, int *out)
 	p->pos++;
 	c = peek(p);
 	if (c < 0 || c == '\n')
-		return perr(p, p->line, col, "backslash at the end of a line");
+		return xlcfg_perr(p, p->line, col, "backslash at the end of a line");
 	p->pos++;
 	for (const char *e = simple_escapes; *e; e += 2) {
 		if (*e == c) {
@@ -176,7 +178,7 @@ static int lex_escape(struct parser *p, int *out)
 			digits++;
 		}
 		if (!digits)
-			return perr(p, p->line, col, "\\x needs hex digits");
+			return xlcfg_perr(p, p->line, col, "\\x needs hex digits");
 	} else if (c >= '0' && c <= '7') {
 		v = c - '0';
 		while (++digits < 3 && peek(p) >= '0' && peek(p) <= '7') {
@@ -184,12 +186,12 @@ static int lex_escape(struct parser *p, int *out)
 			p->pos++;
 		}
 		if (v > 255)
-			return perr(p, p->line, col, "octal escape above \\377");
+			return xlcfg_perr(p, p->line, col, "octal escape above \\377");
 	} else {
-		return perr(p, p->line, col, "unknown escape \\%c", (c >= 0x20 && c < 0x7f) ? c : '?');
+		return xlcfg_perr(p, p->line, col, "unknown escape \\%c", (c >= 0x20 && c < 0x7f) ? c : '?');
 	}
 	if (!v)
-		return perr(p, p->line, col, "NUL character in a string");
+		return xlcfg_perr(p, p->line, col, "NUL character in a string");
 	*out = v;
 	return 0;
 }
@@ -205,7 +207,7 @@ static int lex_string(struct parser *p, struct atom *a)
 		c = peek(p);
 		ccol = col_of(p);
 		if (c < 0 || c == '\n')
-			return perr(p, line, col, "unterminated string (strings end on their line)");
+			return xlcfg_perr(p, line, col, "unterminated string (strings end on their line)");
 		if (c == quote) {
 			p->pos++;
 			break;
@@ -215,7 +217,7 @@ static int lex_string(struct parser *p, struct atom *a)
 			if (r)
 				return r;
 		} else if (c < 0x20 && c != '\t') {
-			return perr(p, line, ccol, "control character in a string");
+			return xlcfg_perr(p, line, ccol, "control character in a string");
 		} else {
 			p->pos++;
 		}
@@ -245,8 +247,8 @@ static int lex_number(struct parser *p, struct atom *a)
 	if ((hex && p->pos == start + 2) || is_ident(peek(p))) {
 		while (is_ident(peek(p)))
 			p->pos++;
-		return perr(p, p->line, col, "%s: malformed number %s", p->key,
-			    show(p, p->text + start, p->pos - start));
+		return xlcfg_perr(p, p->line, col, "%s: malformed number %s", p->key,
+				  xlcfg_show(p, p->text + start, p->pos - start));
 	}
 	for (size_t i = start; i <= p->pos; i++) {
 		r = arena_put(p, i < p->pos ? p->text[i] : '\0', (uint32_t)(i - p->line_start + 1), p->line, col);
@@ -270,10 +272,10 @@ static int parse_atom(struct parser *p, struct atom *a)
 	if (is_digit(c))
 		return lex_number(p, a);
 	if (c == '[')
-		return perr(p, p->line, col_of(p), "%s: lists cannot be nested", p->key);
+		return xlcfg_perr(p, p->line, col_of(p), "%s: lists cannot be nested", p->key);
 	if (c < 0 || c == '\n' || c == ';')
-		return perr(p, p->line, col_of(p), "%s: missing value", p->key);
-	return perr(p, p->line, col_of(p), "%s: expected a value: a \"string\", a number or a [list]", p->key);
+		return xlcfg_perr(p, p->line, col_of(p), "%s: missing value", p->key);
+	return xlcfg_perr(p, p->line, col_of(p), "%s: expected a value: a \"string\", a number or a [list]", p->key);
 }
 
 static int parse_list(struct parser *p, struct value *v)
@@ -286,14 +288,14 @@ static int parse_list(struct parser *p, struct value *v)
 	for (;;) {
 		skip_space(p);
 		if (at_end(p))
-			return perr(p, line, col, "%s: unterminated list (no ']')", p->key);
+			return xlcfg_perr(p, line, col, "%s: unterminated list (no ']')", p->key);
 		if (peek(p) == ']') {
 			p->pos++;
 			return 0;
 		}
 		if (v->n == XLCFG_LIST_MAX)
-			return perr(p, p->line, col_of(p), "%s: more than %u entries in a list", p->key,
-				    (unsigned)XLCFG_LIST_MAX);
+			return xlcfg_perr(p, p->line, col_of(p), "%s: more than %u entries in a list", p->key,
+					  (unsigned)XLCFG_LIST_MAX);
 		r = parse_atom(p, &v->atoms[v->n++]);
 		if (r)
 			return r;
@@ -301,7 +303,7 @@ static int parse_list(struct parser *p, struct value *v)
 		if (peek(p) == ',')
 			p->pos++;
 		else if (!at_end(p) && peek(p) != ']')
-			return perr(p, p->line, col_of(p), "%s: expected ',' or ']' in the list", p->key);
+			return xlcfg_perr(p, p->line, col_of(p), "%s: expected ',' or ']' in the list", p->key);
 	}
 }
 
@@ -315,7 +317,7 @@ static int parse_statement(struct parser *p)
 	while (is_ident(peek(p)))
 		p->pos++;
 	if (p->pos - start >= sizeof(p->key))
-		return perr(p, line, col, "key longer than %u characters", (unsigned)sizeof(p->key) - 1);
+		return xlcfg_perr(p, line, col, "key longer than %u characters", (unsigned)sizeof(p->key) - 1);
 	memcpy(p->key, p->text + start, p->pos - start);
 	p->key[p->pos - start] = '\0';
 	skip_blanks(p);
@@ -325,7 +327,7 @@ static int parse_statement(struct parser *p)
 	} else if (peek(p) == '=') {
 		p->pos++;
 	} else {
-		return perr(p, p->line, col_of(p), "%s: expected '=' after the key", p->key);
+		return xlcfg_perr(p, p->line, col_of(p), "%s: expected '=' after the key", p->key);
 	}
 	skip_blanks(p);
 	p->used = 0;
@@ -341,11 +343,11 @@ static int parse_statement(struct parser *p)
 		return r;
 	skip_blanks(p);
 	if (!at_end(p) && peek(p) != '\n' && peek(p) != ';')
-		return perr(p, p->line, col_of(p), "%s: unexpected text after the value", p->key);
-	return apply_setting(p, line, col, append);
+		return xlcfg_perr(p, p->line, col_of(p), "%s: unexpected text after the value", p->key);
+	return xlcfg_apply_setting(p, line, col, append);
 }
 
-int parse_text(struct parser *p)
+int xlcfg_parse_text(struct parser *p)
 {
 	int r = check_text(p);
 
@@ -362,7 +364,7 @@ int parse_text(struct parser *p)
 		} else if (is_ident_start(peek(p))) {
 			r = parse_statement(p);
 		} else {
-			r = perr(p, p->line, col_of(p), "expected a setting (KEY = VALUE)");
+			r = xlcfg_perr(p, p->line, col_of(p), "expected a setting (KEY = VALUE)");
 		}
 	}
 	return r;

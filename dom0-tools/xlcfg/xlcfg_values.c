@@ -5,18 +5,18 @@
 
 /* Values */
 
-int get_atom(struct parser *p, const struct value *v, const struct atom **a)
+int xlcfg_get_atom(struct parser *p, const struct value *v, const struct atom **a)
 {
 	if (v->is_list) {
-		return perr(p, v->n ? v->atoms[0].line : p->line, v->n ? acol(&v->atoms[0], 0) : 0,
-			    "%s: expected a single value, not a list", p->key);
+		return xlcfg_perr(p, v->n ? v->atoms[0].line : p->line, v->n ? xlcfg_acol(&v->atoms[0], 0) : 0,
+				  "%s: expected a single value, not a list", p->key);
 	}
 	*a = &v->atoms[0];
 	return 0;
 }
 
 /* A whole decimal, 0x hex or 0-prefixed octal number, as xl reads them; false if s is not one. */
-bool parse_u64(const char *s, size_t len, uint64_t *out)
+bool xlcfg_parse_u64(const char *s, size_t len, uint64_t *out)
 {
 	unsigned base = 10;
 	uint64_t v = 0;
@@ -44,33 +44,37 @@ bool parse_u64(const char *s, size_t len, uint64_t *out)
 	return true;
 }
 
-int number_in(struct parser *p, const char *what, const struct atom *a, size_t off, size_t len, uint64_t min,
-	      uint64_t max, uint64_t *out)
+int xlcfg_number_in(struct parser *p, const char *what, const struct atom *a, size_t off, size_t len, uint64_t min,
+		    uint64_t max, uint64_t *out)
 {
-	if (!parse_u64(a->s + off, len, out))
-		return perr(p, a->line, acol(a, off), "%s: not a number: \"%s\"", what, show(p, a->s + off, len));
+	if (!xlcfg_parse_u64(a->s + off, len, out))
+		return xlcfg_perr(p, a->line, xlcfg_acol(a, off), "%s: not a number: \"%s\"", what,
+				  xlcfg_show(p, a->s + off, len));
 	if (*out < min || *out > max) {
-		return perr(p, a->line, acol(a, off), "%s: %s is out of range (%llu..%llu)", what,
-			    show(p, a->s + off, len), (unsigned long long)min, (unsigned long long)max);
+		return xlcfg_perr(p, a->line, xlcfg_acol(a, off), "%s: %s is out of range (%llu..%llu)", what,
+				  xlcfg_show(p, a->s + off, len), (unsigned long long)min, (unsigned long long)max);
 	}
 	return 0;
 }
 
 /* Copy a string value into a field of size bytes: no control characters, not truncated. */
-int copy_str(struct parser *p, const char *what, const struct atom *a, size_t off, size_t len, char *dst, size_t size)
+int xlcfg_copy_str(struct parser *p, const char *what, const struct atom *a, size_t off, size_t len, char *dst,
+		   size_t size)
 {
 	for (size_t i = 0; i < len; i++) {
 		if ((unsigned char)a->s[off + i] < 0x20 || a->s[off + i] == 0x7f)
-			return perr(p, a->line, acol(a, off + i), "%s: control character in the value", what);
+			return xlcfg_perr(p, a->line, xlcfg_acol(a, off + i), "%s: control character in the value",
+					  what);
 	}
 	if (len >= size)
-		return perr(p, a->line, acol(a, off), "%s: longer than %u characters", what, (unsigned)size - 1);
+		return xlcfg_perr(p, a->line, xlcfg_acol(a, off), "%s: longer than %u characters", what,
+				  (unsigned)size - 1);
 	memcpy(dst, a->s + off, len);
 	dst[len] = '\0';
 	return 0;
 }
 
-bool next_item(const struct atom *a, size_t *pos, struct item *it)
+bool xlcfg_next_item(const struct atom *a, size_t *pos, struct item *it)
 {
 	size_t start = *pos, end = *pos;
 
@@ -89,13 +93,13 @@ bool next_item(const struct atom *a, size_t *pos, struct item *it)
 	return true;
 }
 
-bool item_is(const struct item *it, const char *word)
+bool xlcfg_item_is(const struct item *it, const char *word)
 {
 	return strlen(word) == it->len && !memcmp(it->s, word, it->len);
 }
 
 /* "key=value" items: split at the first '='; false if there is none. */
-bool item_split(const struct item *it, struct item *key, struct item *val)
+bool xlcfg_item_split(const struct item *it, struct item *key, struct item *val)
 {
 	const char *eq = memchr(it->s, '=', it->len);
 
@@ -113,11 +117,11 @@ bool item_split(const struct item *it, struct item *key, struct item *val)
 	return true;
 }
 
-int add_u32(struct parser *p, const char *what, const struct atom *a, const struct item *v, uint64_t min, uint64_t max,
-	    void *dst, size_t size)
+int xlcfg_add_u32(struct parser *p, const char *what, const struct atom *a, const struct item *v, uint64_t min,
+		  uint64_t max, void *dst, size_t size)
 {
 	uint64_t n;
-	int r = number_in(p, what, a, v->off, v->len, min, max, &n);
+	int r = xlcfg_number_in(p, what, a, v->off, v->len, min, max, &n);
 
 	if (!r && size == sizeof(uint16_t))
 		*(uint16_t *)dst = (uint16_t)n;
@@ -128,22 +132,22 @@ int add_u32(struct parser *p, const char *what, const struct atom *a, const stru
 
 /* Keys with simple values */
 
-int set_str(struct parser *p, const struct key_def *k, const struct value *v)
+int xlcfg_set_str(struct parser *p, const struct key_def *k, const struct value *v)
 {
 	const struct atom *a = &v->atoms[0];
-	int r = get_atom(p, v, &a);
+	int r = xlcfg_get_atom(p, v, &a);
 
-	return r ? r : copy_str(p, k->name, a, 0, a->len, (char *)p->cfg + k->off, k->size);
+	return r ? r : xlcfg_copy_str(p, k->name, a, 0, a->len, (char *)p->cfg + k->off, k->size);
 }
 
-int set_num(struct parser *p, const struct key_def *k, const struct value *v)
+int xlcfg_set_num(struct parser *p, const struct key_def *k, const struct value *v)
 {
 	const struct atom *a = &v->atoms[0];
 	uint64_t n;
-	int r = get_atom(p, v, &a);
+	int r = xlcfg_get_atom(p, v, &a);
 
 	if (!r)
-		r = number_in(p, k->name, a, 0, a->len, k->min, k->max, &n);
+		r = xlcfg_number_in(p, k->name, a, 0, a->len, k->min, k->max, &n);
 	if (!r && k->size == sizeof(uint32_t))
 		*(uint32_t *)((char *)p->cfg + k->off) = (uint32_t)n;
 	else if (!r)
@@ -151,68 +155,72 @@ int set_num(struct parser *p, const struct key_def *k, const struct value *v)
 	return r;
 }
 
-int set_name(struct parser *p, const struct key_def *k, const struct value *v)
+int xlcfg_set_name(struct parser *p, const struct key_def *k, const struct value *v)
 {
 	const struct atom *a = &v->atoms[0];
 	size_t digits = 0;
-	int r = get_atom(p, v, &a);
+	int r = xlcfg_get_atom(p, v, &a);
 
 	if (!r)
-		r = copy_str(p, k->name, a, 0, a->len, p->cfg->name, sizeof(p->cfg->name));
+		r = xlcfg_copy_str(p, k->name, a, 0, a->len, p->cfg->name, sizeof(p->cfg->name));
 	if (r)
 		return r;
 	if (!a->len)
-		return perr(p, a->line, acol(a, 0), "name: empty");
+		return xlcfg_perr(p, a->line, xlcfg_acol(a, 0), "name: empty");
 	for (size_t i = 0; i < a->len; i++) {
 		char c = a->s[i];
 
 		if (c <= ' ' || c >= 0x7f || c == '/' || c == '"' || c == '\'' || c == '\\')
-			return perr(p, a->line, acol(a, i),
-				    "name: only printable ASCII without blanks, quotes, '/' or '\\'");
+			return xlcfg_perr(p, a->line, xlcfg_acol(a, i),
+					  "name: only printable ASCII without blanks, quotes, '/' or '\\'");
 		digits += is_digit(c);
 	}
 	if (digits == a->len)
-		return perr(p, a->line, acol(a, 0), "name: \"%s\" is all digits (it would read as a domain id)", a->s);
+		return xlcfg_perr(p, a->line, xlcfg_acol(a, 0),
+				  "name: \"%s\" is all digits (it would read as a domain id)", a->s);
 	return 0;
 }
 
-bool atom_is(const struct atom *a, const char *word)
+bool xlcfg_atom_is(const struct atom *a, const char *word)
 {
 	return !strcmp(a->s, word);
 }
 
-int set_type(struct parser *p, const struct key_def *k, const struct value *v)
+int xlcfg_set_type(struct parser *p, const struct key_def *k, const struct value *v)
 {
 	const struct atom *a = &v->atoms[0];
-	int r = get_atom(p, v, &a);
+	int r = xlcfg_get_atom(p, v, &a);
 
-	if (r || atom_is(a, "pvh"))
+	if (r || xlcfg_atom_is(a, "pvh"))
 		return r;
-	if (atom_is(a, "pv") || atom_is(a, "hvm")) {
-		return perr(p, a->line, acol(a, 0),
-			    "type: \"%s\" domains are not supported: Mica runs PVH guests only (type = \"pvh\")", a->s);
+	if (xlcfg_atom_is(a, "pv") || xlcfg_atom_is(a, "hvm")) {
+		return xlcfg_perr(p, a->line, xlcfg_acol(a, 0),
+				  "type: \"%s\" domains are not supported: Mica runs PVH guests only (type = \"pvh\")",
+				  a->s);
 	}
-	return perr(p, a->line, acol(a, 0), "type: unknown type \"%s\" (pvh; xl also knows pv and hvm)",
-		    show(p, a->s, a->len));
+	return xlcfg_perr(p, a->line, xlcfg_acol(a, 0), "type: unknown type \"%s\" (pvh; xl also knows pv and hvm)",
+			  xlcfg_show(p, a->s, a->len));
 }
 
-int set_builder(struct parser *p, const struct key_def *k, const struct value *v)
+int xlcfg_set_builder(struct parser *p, const struct key_def *k, const struct value *v)
 {
 	const struct atom *a = &v->atoms[0];
-	int r = get_atom(p, v, &a);
+	int r = xlcfg_get_atom(p, v, &a);
 
 	if (r)
 		return r;
-	if (atom_is(a, "generic")) {
-		pwarn(p, a->line, acol(a, 0),
-		      "builder: \"generic\" (PV) is deprecated; Mica builds the domain as type = \"pvh\"");
+	if (xlcfg_atom_is(a, "generic")) {
+		xlcfg_pwarn(p, a->line, xlcfg_acol(a, 0),
+			    "builder: \"generic\" (PV) is deprecated; Mica builds the domain as type = \"pvh\"");
 		return 0;
 	}
-	if (atom_is(a, "hvm"))
-		return perr(p, a->line, acol(a, 0),
-			    "builder: \"hvm\" domains are not supported: Mica runs PVH guests only (type = \"pvh\")");
-	return perr(p, a->line, acol(a, 0), "builder: unknown builder \"%s\" (generic; better: type = \"pvh\")",
-		    show(p, a->s, a->len));
+	if (xlcfg_atom_is(a, "hvm"))
+		return xlcfg_perr(
+		    p, a->line, xlcfg_acol(a, 0),
+		    "builder: \"hvm\" domains are not supported: Mica runs PVH guests only (type = \"pvh\")");
+	return xlcfg_perr(p, a->line, xlcfg_acol(a, 0),
+			  "builder: unknown builder \"%s\" (generic; better: type = \"pvh\")",
+			  xlcfg_show(p, a->s, a->len));
 }
 
 static const char *const action_names[] = {
@@ -230,29 +238,29 @@ const char *xlcfg_action_name(enum xlcfg_action action)
 	return (unsigned)action < ARRAY_LEN(action_names) ? action_names[action] : "?";
 }
 
-int set_action(struct parser *p, const struct key_def *k, const struct value *v)
+int xlcfg_set_action(struct parser *p, const struct key_def *k, const struct value *v)
 {
 	const struct atom *a = &v->atoms[0];
-	int r = get_atom(p, v, &a);
+	int r = xlcfg_get_atom(p, v, &a);
 
 	for (size_t i = 0; !r && i < ARRAY_LEN(action_names); i++) {
-		if (atom_is(a, action_names[i])) {
+		if (xlcfg_atom_is(a, action_names[i])) {
 			*(enum xlcfg_action *)((char *)p->cfg + k->off) = (enum xlcfg_action)i;
 			return 0;
 		}
 	}
 	if (r)
 		return r;
-	return perr(
-	    p, a->line, acol(a, 0),
+	return xlcfg_perr(
+	    p, a->line, xlcfg_acol(a, 0),
 	    "%s: unknown action \"%s\" (destroy, restart, rename-restart, preserve, coredump-destroy, coredump-restart, soft-reset)",
-	    k->name, show(p, a->s, a->len));
+	    k->name, xlcfg_show(p, a->s, a->len));
 }
 
-int set_uuid(struct parser *p, const struct key_def *k, const struct value *v)
+int xlcfg_set_uuid(struct parser *p, const struct key_def *k, const struct value *v)
 {
 	const struct atom *a = &v->atoms[0];
-	int r = get_atom(p, v, &a);
+	int r = xlcfg_get_atom(p, v, &a);
 
 	if (r)
 		return r;
@@ -261,14 +269,15 @@ int set_uuid(struct parser *p, const struct key_def *k, const struct value *v)
 		char c = i < a->len ? a->s[i] : '\0';
 
 		if (dash ? c != '-' : !is_hex(c))
-			return perr(p, a->line, acol(a, i), "uuid: expected 8-4-4-4-12 hex digits, not \"%s\"",
-				    show(p, a->s, a->len));
+			return xlcfg_perr(p, a->line, xlcfg_acol(a, i),
+					  "uuid: expected 8-4-4-4-12 hex digits, not \"%s\"",
+					  xlcfg_show(p, a->s, a->len));
 		if (!dash && (b++ & 1))
 			p->cfg->uuid[b / 2 - 1] = (uint8_t)(hex_val(a->s[i - 1]) << 4 | hex_val(c));
 	}
 	if (a->len != 36)
-		return perr(p, a->line, acol(a, 36), "uuid: expected 8-4-4-4-12 hex digits, not \"%s\"",
-			    show(p, a->s, a->len));
+		return xlcfg_perr(p, a->line, xlcfg_acol(a, 36), "uuid: expected 8-4-4-4-12 hex digits, not \"%s\"",
+				  xlcfg_show(p, a->s, a->len));
 	p->cfg->has_uuid = true;
 	return 0;
 }
@@ -283,24 +292,24 @@ static int cpus_item(struct parser *p, const struct atom *a, const struct item *
 	int r;
 
 	if (!it->len)
-		return perr(p, a->line, acol(a, it->off), "cpus: empty entry");
-	if (item_is(it, "all")) {
+		return xlcfg_perr(p, a->line, xlcfg_acol(a, it->off), "cpus: empty entry");
+	if (xlcfg_item_is(it, "all")) {
 		memset(mask, 0xff, XLCFG_MAX_CPUS / 8);
 		return 0;
 	}
 	if (!strncmp(it->s, "node", 4))
-		return perr(p, a->line, acol(a, it->off), "cpus: NUMA node selection is not supported");
+		return xlcfg_perr(p, a->line, xlcfg_acol(a, it->off), "cpus: NUMA node selection is not supported");
 	if (neg) {
 		num = (struct item){it->s + 1, it->len - 1, it->off + 1};
 		if (first)
 			memset(mask, 0xff, XLCFG_MAX_CPUS / 8);
 	}
 	dash = memchr(num.s, '-', num.len);
-	r = number_in(p, "cpus", a, num.off, dash ? (size_t)(dash - num.s) : num.len, 0, XLCFG_MAX_CPUS - 1, &lo);
+	r = xlcfg_number_in(p, "cpus", a, num.off, dash ? (size_t)(dash - num.s) : num.len, 0, XLCFG_MAX_CPUS - 1, &lo);
 	hi = lo;
 	if (!r && dash)
-		r = number_in(p, "cpus", a, num.off + (size_t)(dash + 1 - num.s), num.len - (size_t)(dash + 1 - num.s),
-			      lo, XLCFG_MAX_CPUS - 1, &hi);
+		r = xlcfg_number_in(p, "cpus", a, num.off + (size_t)(dash + 1 - num.s),
+				    num.len - (size_t)(dash + 1 - num.s), lo, XLCFG_MAX_CPUS - 1, &hi);
 	for (uint64_t c = lo; !r && c <= hi; c++) {
 		if (neg)
 			mask[c / 64] &= ~(1ull << (c % 64));
@@ -310,7 +319,7 @@ static int cpus_item(struct parser *p, const struct atom *a, const struct item *
 	return r;
 }
 
-int set_cpus(struct parser *p, const struct key_def *k, const struct value *v)
+int xlcfg_set_cpus(struct parser *p, const struct key_def *k, const struct value *v)
 {
 	uint64_t mask[XLCFG_MAX_CPUS / 64] = {0}, any = 0, all = ~0ull;
 	const struct atom *a = &v->atoms[0];
@@ -319,10 +328,10 @@ int set_cpus(struct parser *p, const struct key_def *k, const struct value *v)
 	int r;
 
 	if (v->is_list)
-		return perr(p, p->set_line, p->set_col,
-			    "cpus: per-vCPU lists are not supported; give one string (\"0-3,^2\")");
+		return xlcfg_perr(p, p->set_line, p->set_col,
+				  "cpus: per-vCPU lists are not supported; give one string (\"0-3,^2\")");
 	a = &v->atoms[0];
-	for (bool first = true; next_item(a, &at, &it); first = false) {
+	for (bool first = true; xlcfg_next_item(a, &at, &it); first = false) {
 		r = cpus_item(p, a, &it, mask, first);
 		if (r)
 			return r;
@@ -332,19 +341,20 @@ int set_cpus(struct parser *p, const struct key_def *k, const struct value *v)
 		all &= mask[i];
 	}
 	if (!any)
-		return perr(p, a->line, acol(a, 0), "cpus: \"%s\" selects no CPU", show(p, a->s, a->len));
+		return xlcfg_perr(p, a->line, xlcfg_acol(a, 0), "cpus: \"%s\" selects no CPU",
+				  xlcfg_show(p, a->s, a->len));
 	memcpy(p->cfg->cpumask, mask, sizeof(mask));
 	p->cfg->cpus_all = all == ~0ull;
 	return 0;
 }
 
-int set_ignored(struct parser *p, const struct key_def *k, const struct value *v)
+int xlcfg_set_ignored(struct parser *p, const struct key_def *k, const struct value *v)
 {
-	pwarn(p, p->set_line, p->set_col, "%s: ignored: %s", k->name, k->why);
+	xlcfg_pwarn(p, p->set_line, p->set_col, "%s: ignored: %s", k->name, k->why);
 	return 0;
 }
 
-int set_refused(struct parser *p, const struct key_def *k, const struct value *v)
+int xlcfg_set_refused(struct parser *p, const struct key_def *k, const struct value *v)
 {
-	return perr(p, p->set_line, p->set_col, "%s: %s", k->name, k->why);
+	return xlcfg_perr(p, p->set_line, p->set_col, "%s: %s", k->name, k->why);
 }

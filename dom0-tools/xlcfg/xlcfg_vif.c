@@ -15,16 +15,18 @@ static int vif_mac(struct parser *p, const struct atom *a, const struct item *v,
 		bool ok = i == 17 ? i == v->len : i % 3 == 2 ? c == ':' || c == '-' : is_hex(c);
 
 		if (!ok)
-			return perr(p, a->line, acol(a, v->off + i),
-				    "vif: mac: \"%s\" is not of the form xx:xx:xx:xx:xx:xx", show(p, v->s, v->len));
+			return xlcfg_perr(p, a->line, xlcfg_acol(a, v->off + i),
+					  "vif: mac: \"%s\" is not of the form xx:xx:xx:xx:xx:xx",
+					  xlcfg_show(p, v->s, v->len));
 	}
 	for (size_t i = 0; i < 6; i++)
 		vif->mac[i] = (uint8_t)(hex_val(v->s[3 * i]) << 4 | hex_val(v->s[3 * i + 1]));
 	if (vif->mac[0] & 1)
-		return perr(p, a->line, acol(a, v->off), "vif: mac: %.17s is a multicast address", v->s);
+		return xlcfg_perr(p, a->line, xlcfg_acol(a, v->off), "vif: mac: %.17s is a multicast address", v->s);
 	for (unsigned i = 0; i < cfg->nr_vifs; i++) {
 		if (cfg->vifs[i].has_mac && !memcmp(cfg->vifs[i].mac, vif->mac, 6))
-			return perr(p, a->line, acol(a, v->off), "vif: mac: %.17s is already used by vif %u", v->s, i);
+			return xlcfg_perr(p, a->line, xlcfg_acol(a, v->off),
+					  "vif: mac: %.17s is already used by vif %u", v->s, i);
 	}
 	vif->has_mac = true;
 	return 0;
@@ -60,16 +62,17 @@ static int vif_ip(struct parser *p, const struct atom *a, const struct item *v, 
 		while (i < v->len && !is_blank(v->s[i]))
 			i++;
 		if (!ipv4_ok(v->s + start, i - start))
-			return perr(p, a->line, acol(a, v->off + start), "vif: ip: \"%s\" is not an IPv4 address",
-				    show(p, v->s + start, i - start));
+			return xlcfg_perr(p, a->line, xlcfg_acol(a, v->off + start),
+					  "vif: ip: \"%s\" is not an IPv4 address",
+					  xlcfg_show(p, v->s + start, i - start));
 		while (i < v->len && is_blank(v->s[i]))
 			i++;
 	}
-	return copy_str(p, "vif: ip", a, v->off, v->len, vif->ip, sizeof(vif->ip));
+	return xlcfg_copy_str(p, "vif: ip", a, v->off, v->len, vif->ip, sizeof(vif->ip));
 }
 
 #define VIF_STR(f) #f, offsetof(struct xl_vif, f), sizeof(((struct xl_vif *)0)->f)
-const struct vif_str vif_strs[VIF_NR_STRS] = {
+const struct vif_str xlcfg_vif_strs[VIF_NR_STRS] = {
     {VIF_STR(bridge)}, {VIF_STR(model)}, {VIF_STR(vifname)}, {VIF_STR(backend)}, {VIF_STR(rate)}};
 
 /* Keys xl knows that mean nothing to Mica's netback. */
@@ -81,39 +84,40 @@ static int vif_item(struct parser *p, const struct atom *a, const struct item *i
 	struct item key, val;
 	char what[40];
 
-	if (!item_split(it, &key, &val))
-		return perr(p, a->line, acol(a, it->off), "vif: expected key=value, not \"%s\"",
-			    show(p, it->s, it->len));
+	if (!xlcfg_item_split(it, &key, &val))
+		return xlcfg_perr(p, a->line, xlcfg_acol(a, it->off), "vif: expected key=value, not \"%s\"",
+				  xlcfg_show(p, it->s, it->len));
 	snprintf(what, sizeof(what), "vif: %.*s", (int)(key.len > 20 ? 20 : key.len), key.s);
-	if (item_is(&key, "mac"))
+	if (xlcfg_item_is(&key, "mac"))
 		return vif_mac(p, a, &val, vif);
-	if (item_is(&key, "ip"))
+	if (xlcfg_item_is(&key, "ip"))
 		return vif_ip(p, a, &val, vif);
-	if (item_is(&key, "vlan"))
-		return add_u32(p, what, a, &val, 1, 4094, &vif->vlan, sizeof(vif->vlan));
-	if (item_is(&key, "mtu"))
-		return add_u32(p, what, a, &val, 68, 65535, &vif->mtu, sizeof(vif->mtu));
-	if (item_is(&key, "type")) {
-		if (!(item_is(&val, "vif") || item_is(&val, "ioemu")))
-			return perr(p, a->line, acol(a, val.off), "vif: type: \"%s\" is neither vif nor ioemu",
-				    show(p, val.s, val.len));
-		return copy_str(p, what, a, val.off, val.len, vif->type, sizeof(vif->type));
+	if (xlcfg_item_is(&key, "vlan"))
+		return xlcfg_add_u32(p, what, a, &val, 1, 4094, &vif->vlan, sizeof(vif->vlan));
+	if (xlcfg_item_is(&key, "mtu"))
+		return xlcfg_add_u32(p, what, a, &val, 68, 65535, &vif->mtu, sizeof(vif->mtu));
+	if (xlcfg_item_is(&key, "type")) {
+		if (!(xlcfg_item_is(&val, "vif") || xlcfg_item_is(&val, "ioemu")))
+			return xlcfg_perr(p, a->line, xlcfg_acol(a, val.off),
+					  "vif: type: \"%s\" is neither vif nor ioemu", xlcfg_show(p, val.s, val.len));
+		return xlcfg_copy_str(p, what, a, val.off, val.len, vif->type, sizeof(vif->type));
 	}
-	for (size_t i = 0; i < ARRAY_LEN(vif_strs); i++) {
-		if (item_is(&key, vif_strs[i].name))
-			return copy_str(p, what, a, val.off, val.len, (char *)vif + vif_strs[i].off, vif_strs[i].size);
+	for (size_t i = 0; i < ARRAY_LEN(xlcfg_vif_strs); i++) {
+		if (xlcfg_item_is(&key, xlcfg_vif_strs[i].name))
+			return xlcfg_copy_str(p, what, a, val.off, val.len, (char *)vif + xlcfg_vif_strs[i].off,
+					      xlcfg_vif_strs[i].size);
 	}
 	for (size_t i = 0; i < ARRAY_LEN(vif_ignored); i++) {
-		if (item_is(&key, vif_ignored[i])) {
-			pwarn(p, a->line, acol(a, it->off), "%s: ignored by Mica", what);
+		if (xlcfg_item_is(&key, vif_ignored[i])) {
+			xlcfg_pwarn(p, a->line, xlcfg_acol(a, it->off), "%s: ignored by Mica", what);
 			return 0;
 		}
 	}
-	pwarn(p, a->line, acol(a, it->off), "%s: unknown vif key, ignored", what);
+	xlcfg_pwarn(p, a->line, xlcfg_acol(a, it->off), "%s: unknown vif key, ignored", what);
 	return 0;
 }
 
-int set_vifs(struct parser *p, const struct key_def *k, const struct value *v)
+int xlcfg_set_vifs(struct parser *p, const struct key_def *k, const struct value *v)
 {
 	struct xl_domain_config *cfg = p->cfg;
 	struct item it;
@@ -129,9 +133,10 @@ int set_vifs(struct parser *p, const struct key_def *k, const struct value *v)
 		size_t at = 0;
 
 		if (cfg->nr_vifs == XLCFG_MAX_VIFS)
-			return perr(p, a->line, acol(a, 0), "vif: more than %u interfaces", (unsigned)XLCFG_MAX_VIFS);
+			return xlcfg_perr(p, a->line, xlcfg_acol(a, 0), "vif: more than %u interfaces",
+					  (unsigned)XLCFG_MAX_VIFS);
 		memset(vif, 0, sizeof(*vif));
-		while (next_item(a, &at, &it)) {
+		while (xlcfg_next_item(a, &at, &it)) {
 			r = it.len ? vif_item(p, a, &it, vif) : 0;
 			if (r)
 				return r;
