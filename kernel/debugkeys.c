@@ -2,8 +2,8 @@
 #include <mica/console.h>
 #include <mica/debugkeys.h>
 #include <mica/domain.h>
-#include <mica/sched.h>
 #include <mica/printk.h>
+#include <mica/sched.h>
 #include <mica/timer.h>
 
 #define POLL_NS (20ULL * 1000 * 1000)
@@ -42,8 +42,14 @@ void debugkey_handle(char key)
 		printk("Mica: no debug key '%c' (press 'h' for help)\n", key);
 }
 
-static void key_domains(char k) { domain_dump_all(); }
-static void key_runqueues(char k) { sched_dump_runqueues(); }
+static void key_domains(char k)
+{
+	domain_dump_all();
+}
+static void key_runqueues(char k)
+{
+	sched_dump_runqueues();
+}
 
 static void poll(void *unused)
 {

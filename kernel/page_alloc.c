@@ -86,8 +86,7 @@ bool page_get_any(mfn_t mfn)
 {
 	unsigned long f = spin_lock_irqsave(&buddy_lock);
 	uint32_t owner = page_ref_owner(&buddy, mfn_x(mfn));
-	bool ok = owner != PAGE_OWNER_NONE && owner != PAGE_OWNER_DYING &&
-		  page_ref_get(&buddy, mfn_x(mfn), owner);
+	bool ok = owner != PAGE_OWNER_NONE && owner != PAGE_OWNER_DYING && page_ref_get(&buddy, mfn_x(mfn), owner);
 
 	spin_unlock_irqrestore(&buddy_lock, f);
 	return ok;

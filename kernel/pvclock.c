@@ -97,8 +97,8 @@ static int64_t days_from_civil(int64_t y, unsigned int m, unsigned int d)
 	return era * 146097 + doe - 719468;
 }
 
-uint64_t calendar_to_unix(unsigned int year, unsigned int month, unsigned int day, unsigned int hour,
-			  unsigned int min, unsigned int sec)
+uint64_t calendar_to_unix(unsigned int year, unsigned int month, unsigned int day, unsigned int hour, unsigned int min,
+			  unsigned int sec)
 {
 	static const uint8_t mdays[] = {31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
 	bool leap = (year % 4 == 0 && year % 100 != 0) || year % 400 == 0;

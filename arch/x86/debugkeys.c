@@ -31,7 +31,10 @@ static void key_memory(char k)
 	printk("Memory: %lu KiB total, %lu KiB free\n", mm_total_bytes() >> 10, mm_free_bytes() >> 10);
 }
 
-static void key_timers(char k) { timer_dump(); }
+static void key_timers(char k)
+{
+	timer_dump();
+}
 
 void arch_register_debugkeys(void)
 {

@@ -11,8 +11,8 @@
 #include <asm/time.h>
 #include <asm/traps.h>
 #include <mica/printk.h>
-#include <mica/spinlock.h>
 #include <mica/pvclock.h>
+#include <mica/spinlock.h>
 #include <mica/string.h>
 #include <mica/symbols.h>
 #include <mica/timer.h>
@@ -126,7 +126,10 @@ static uint8_t cmos_read(uint8_t reg)
 	return inb(CMOS_DATA);
 }
 
-static unsigned int from_bcd(uint8_t v, bool bcd) { return bcd ? (v >> 4) * 10 + (v & 0xf) : v; }
+static unsigned int from_bcd(uint8_t v, bool bcd)
+{
+	return bcd ? (v >> 4) * 10 + (v & 0xf) : v;
+}
 
 static void rtc_read(void)
 {
@@ -156,16 +159,20 @@ static void rtc_read(void)
 	unix_sec = calendar_to_unix(year, from_bcd(r[8], bcd), from_bcd(r[7], bcd), hour, from_bcd(r[2], bcd),
 				    from_bcd(r[0], bcd));
 	if (!unix_sec) {
-		printk("Timer: the RTC says nonsense (%02x-%02x-%02x %02x:%02x:%02x); guests' wallclock starts at 1970\n",
-		       r[9], r[8], r[7], r[4], r[2], r[0]);
+		printk(
+		    "Timer: the RTC says nonsense (%02x-%02x-%02x %02x:%02x:%02x); guests' wallclock starts at 1970\n",
+		    r[9], r[8], r[7], r[4], r[2], r[0]);
 		return;
 	}
 	wallclock_boot_ns = unix_sec * 1000000000ULL - now_ns();
-	printk("Timer: RTC %04u-%02u-%02u %02u:%02u:%02u UTC\n", year, from_bcd(r[8], bcd), from_bcd(r[7], bcd),
-	       hour, from_bcd(r[2], bcd), from_bcd(r[0], bcd));
+	printk("Timer: RTC %04u-%02u-%02u %02u:%02u:%02u UTC\n", year, from_bcd(r[8], bcd), from_bcd(r[7], bcd), hour,
+	       from_bcd(r[2], bcd), from_bcd(r[0], bcd));
 }
 
-uint64_t wallclock_at_boot_ns(void) { return wallclock_boot_ns; }
+uint64_t wallclock_at_boot_ns(void)
+{
+	return wallclock_boot_ns;
+}
 
 void time_init(const struct acpi_info *ai, bool use_hpet)
 {

@@ -85,13 +85,13 @@ struct domain {
 	/* Rebuilds and starts a stopped domain (its on_* policy said restart); NULL: it cannot be. */
 	void (*restart)(struct domain *d);
 	bool toolstack_restarts; /* ... or, without one, its toolstack does: it is kept, stopped, for it */
-	void *builder; /* whoever built it (boot domains: their boot module) */
+	void *builder;           /* whoever built it (boot domains: their boot module) */
 	struct sched_work stop_work;
 	struct csched_dom sched;
 	uint64_t mem_pages; /* RAM pages the domain owns (current_reservation) */
 	uint64_t max_pages; /* how many it may own (maximum_reservation): the builder's RAM by default */
 	struct domain_ram ram;
-	struct domain_dma dma; /* dom0's DMA blocks (MICA_CTL_DMA_ALLOC), apart from its RAM */
+	struct domain_dma dma;        /* dom0's DMA blocks (MICA_CTL_DMA_ALLOC), apart from its RAM */
 	unsigned int ctl_pause_count; /* the toolstack's pauses (kernel/ctl.c); its creation counts as one */
 	bool dying;                   /* domain_kill: destroyed as soon as the boot CPU gets to it */
 	bool stop_handled;            /* its stop policy kept it (preserve): a kill must have it destroyed */
@@ -100,7 +100,7 @@ struct domain {
 	struct arch_domain arch;
 	struct shared_info *shared_info; /* hypervisor page, mapped into the guest on request */
 	struct evtchn_domain evtchn;
-	struct domain_gnttab *gnttab; /* kernel/grant_table_domain.c */
+	struct domain_gnttab *gnttab;       /* kernel/grant_table_domain.c */
 	uint64_t hvm_params[HVM_NR_PARAMS]; /* HVMOP_get/set_param */
 	/* Console output is collected per line and printed with a "(dN) " prefix; the buffers are
 	 * allocated at the first output (most domains use one of the two) and used under console_lock. */

@@ -75,9 +75,9 @@ void guest_ram_destroy(struct domain *d);
 /* ---- the physical map, from the architecture (arch/x86/hvm/physmap.c) ---- */
 
 enum physmap_access {
-	PHYSMAP_RAM, /* read, write, execute */
-	PHYSMAP_RW,  /* read and write: hypervisor pages, writable grant mappings */
-	PHYSMAP_RO,  /* read only: read-only grant mappings */
+	PHYSMAP_RAM,  /* read, write, execute */
+	PHYSMAP_RW,   /* read and write: hypervisor pages, writable grant mappings */
+	PHYSMAP_RO,   /* read only: read-only grant mappings */
 	PHYSMAP_MMIO, /* read and write, uncached: a device's registers (dom0's MICA_CTL_IOMEM_MAP) */
 };
 

@@ -24,7 +24,7 @@ uint64_t pvclock_read(const volatile struct vcpu_time_info *t, uint64_t tsc);
 void pvclock_set_wallclock(struct shared_info *s, uint64_t unix_ns_at_boot);
 
 /* A calendar date and time (UTC, as the RTC keeps it) as seconds since the Unix epoch; 0 if invalid. */
-uint64_t calendar_to_unix(unsigned int year, unsigned int month, unsigned int day, unsigned int hour,
-			  unsigned int min, unsigned int sec);
+uint64_t calendar_to_unix(unsigned int year, unsigned int month, unsigned int day, unsigned int hour, unsigned int min,
+			  unsigned int sec);
 
 #endif

@@ -42,7 +42,9 @@ extern int dmatest_cmd(int argc, char **argv) __attribute__((weak));
 
 static int cmd_dom0_pci(int argc, char **argv)
 {
-	int (*fn)(int, char **) = !strcmp(argv[0], "lspci") ? lspci_cmd : !strcmp(argv[0], "pcimap") ? pcimap_cmd : dmatest_cmd;
+	int (*fn)(int, char **) = !strcmp(argv[0], "lspci")    ? lspci_cmd
+				  : !strcmp(argv[0], "pcimap") ? pcimap_cmd
+							       : dmatest_cmd;
 
 	if (!fn) {
 		printf("%s: only dom0 drives PCI devices\n", argv[0]);

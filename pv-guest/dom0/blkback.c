@@ -326,8 +326,8 @@ static int16_t vbd_rw_store(struct vbd *v, const blkif_request_t *req, struct bb
 			uint64_t off = total * BB_SECTOR + done; /* in the bounce buffer */
 			uint16_t len = MIN(n * BB_SECTOR - done, PAGE_SIZE - off % PAGE_SIZE);
 
-			vbd_add_copy(v, seg->gref, seg->first_sect * BB_SECTOR + done, v->bounce + (off & PAGE_MASK), off,
-				     len, p->write);
+			vbd_add_copy(v, seg->gref, seg->first_sect * BB_SECTOR + done, v->bounce + (off & PAGE_MASK),
+				     off, len, p->write);
 			done += len;
 		}
 		total += n;
@@ -356,7 +356,7 @@ static int16_t vbd_flush_op(struct vbd *v, const blkif_request_t *req, struct bb
 {
 	if (!v->disk.writable || !v->disk.can_flush)
 		return BLKIF_RSP_EOPNOTSUPP; /* not offered */
-	if (v->disk.ops->page) /* RAM: durable once answered; only data to write */
+	if (v->disk.ops->page)               /* RAM: durable once answered; only data to write */
 		return req->nr_segments ? vbd_rw(v, req, p) : BLKIF_RSP_OKAY;
 	if (req->nr_segments)
 		return vbd_rw_store(v, req, p, true);
@@ -705,11 +705,10 @@ int blkback_status(char *buf, size_t size)
 		    "vbd dom %u %s: %llu MiB (%lu KiB used) %s%s%s, reads %lu writes %lu flushes %lu errors %lu"
 		    " unsupported %lu, sectors read %llu written %llu; %s %s\n",
 		    (unsigned int)v->dom, v->dev, (unsigned long long)(v->disk.sectors >> 11),
-		    bb_store_used_kib(&v->disk), v->up ? "" : "down ", state,
-		    v->broken ? " (ring halted)" : "", v->st.reads, v->st.writes, v->st.flushes, v->st.errors,
-		    v->st.unsupported, (unsigned long long)v->st.sectors_read,
-		    (unsigned long long)v->st.sectors_written, v->disk.ops ? v->disk.target : "no disk",
-		    v->disk.writable ? "w" : "r");
+		    bb_store_used_kib(&v->disk), v->up ? "" : "down ", state, v->broken ? " (ring halted)" : "",
+		    v->st.reads, v->st.writes, v->st.flushes, v->st.errors, v->st.unsupported,
+		    (unsigned long long)v->st.sectors_read, (unsigned long long)v->st.sectors_written,
+		    v->disk.ops ? v->disk.target : "no disk", v->disk.writable ? "w" : "r");
 
 		if (n < 0)
 			break;

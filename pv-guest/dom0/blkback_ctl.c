@@ -284,8 +284,8 @@ static void blkback_domain_down(domid_t dom)
 	}
 }
 
-int blkback_attach_spec(domid_t dom, unsigned int vdev, const char *dev, const char *target, bool writable,
-			char *err, size_t errlen)
+int blkback_attach_spec(domid_t dom, unsigned int vdev, const char *dev, const char *target, bool writable, char *err,
+			size_t errlen)
 {
 	struct bb_store s;
 	struct vbd *v;

@@ -15,7 +15,7 @@
 #define BB_DEV_NAME "xvda"
 #define BB_SECTORS_PER_PAGE (PAGE_SIZE / BB_SECTOR)
 #define BB_MAX_VBDS 16
-#define BB_DETACH_S 10 /* seconds a frontend has to close a detached vbd */
+#define BB_DETACH_S 10    /* seconds a frontend has to close a detached vbd */
 #define BB_BOUNCE_ORDER 4 /* 16 pages: a request's 11 segments, for stores that are not RAM */
 #define BB_SEGS BLKIF_MAX_SEGMENTS_PER_REQUEST
 #define BB_BATCH_REQS 8                            /* requests whose copies go in one gntmap_copy */
@@ -48,10 +48,10 @@ struct vbd {
 
 	/* Set by domain_up/domain_down and the event handler; the thread acts on them. */
 	bool up, pending;
-	bool disabled;    /* removed by the toolstack: a new domain with this id has no disk */
-	bool gone;        /* its domain went down (a store set since waits for the next domain) */
-	bool hotplug;     /* block-attach's: goes with its domain */
-	bool detach;      /* block-detach: Closing, the frontend closes, removed */
+	bool disabled; /* removed by the toolstack: a new domain with this id has no disk */
+	bool gone;     /* its domain went down (a store set since waits for the next domain) */
+	bool hotplug;  /* block-attach's: goes with its domain */
+	bool detach;   /* block-detach: Closing, the frontend closes, removed */
 	s_time_t detach_deadline;
 	unsigned int gen; /* domain_up calls: a new domain behind the same id */
 	struct wait_queue wq;

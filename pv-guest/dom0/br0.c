@@ -22,8 +22,8 @@
 #include "lwip/timeouts.h"
 #include "netif/ethernet.h"
 
-#include "bridge.h"
 #include "br0.h"
+#include "bridge.h"
 
 #define BR0_QUEUE 32              /* frames from the bridge waiting for the br0 thread */
 #define BR0_FRAME_MAX (1500 + 14) /* untagged Ethernet, no FCS */

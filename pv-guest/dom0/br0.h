@@ -12,9 +12,9 @@
  */
 int br0_start(const char *mode, const char *nic);
 bool br0_running(void);
-bool br0_configured(void);                /* it has an address */
-int br0_status(char *buf, size_t size);   /* snprintf-style */
-void br0_stop(void);                      /* br0 down, the ports off the bridge */
-void br0_poll(void);                      /* one round of the br0 thread's work (host tests) */
+bool br0_configured(void);              /* it has an address */
+int br0_status(char *buf, size_t size); /* snprintf-style */
+void br0_stop(void);                    /* br0 down, the ports off the bridge */
+void br0_poll(void);                    /* one round of the br0 thread's work (host tests) */
 
 #endif

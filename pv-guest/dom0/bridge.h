@@ -29,7 +29,10 @@ bool csum_complete(uint8_t *f, unsigned int len);
 #define BRIDGE_PORT_UPLINK 253
 #define BRIDGE_PORT_LOCAL 254
 /* dom0's own port (br0) and the DHCP server answer from this address: 00:16:3e:4d:ff:ff. */
-#define BRIDGE_LOCAL_MAC {0x00, 0x16, 0x3e, 0x4d, 0xff, 0xff}
+#define BRIDGE_LOCAL_MAC                           \
+	{                                          \
+		0x00, 0x16, 0x3e, 0x4d, 0xff, 0xff \
+	}
 
 struct bridge_port_stats {
 	uint64_t rx_frames, rx_dropped; /* from the bridge to the port */

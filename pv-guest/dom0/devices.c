@@ -52,11 +52,11 @@ static int cmd_nics(void)
 		return 0;
 	}
 	for (unsigned int i = 0; (n = netdev_get(i)) != NULL; i++)
-		printf("%s %02x:%02x:%02x:%02x:%02x:%02x mtu %u link %s rx %llu (dropped %llu) tx %llu (dropped %llu)\n",
-		       n->name, n->mac[0], n->mac[1], n->mac[2], n->mac[3], n->mac[4], n->mac[5], n->mtu,
-		       n->link_up ? "up" : "down", (unsigned long long)n->rx_frames,
-		       (unsigned long long)n->rx_dropped, (unsigned long long)n->tx_frames,
-		       (unsigned long long)n->tx_dropped);
+		printf(
+		    "%s %02x:%02x:%02x:%02x:%02x:%02x mtu %u link %s rx %llu (dropped %llu) tx %llu (dropped %llu)\n",
+		    n->name, n->mac[0], n->mac[1], n->mac[2], n->mac[3], n->mac[4], n->mac[5], n->mtu,
+		    n->link_up ? "up" : "down", (unsigned long long)n->rx_frames, (unsigned long long)n->rx_dropped,
+		    (unsigned long long)n->tx_frames, (unsigned long long)n->tx_dropped);
 	return 0;
 }
 
@@ -71,8 +71,7 @@ static struct blkdev *disk_arg(const char *cmd, const char *name, const char *nu
 	}
 	*sector = strtoull(num, &end, 0);
 	if (!*num || *end || *sector >= d->sectors) {
-		printf("%s: %s: sector '%s' is not in 0..%llu\n", cmd, name, num,
-		       (unsigned long long)d->sectors - 1);
+		printf("%s: %s: sector '%s' is not in 0..%llu\n", cmd, name, num, (unsigned long long)d->sectors - 1);
 		return NULL;
 	}
 	return d;

@@ -4,8 +4,8 @@
  */
 #include <pv/dom0.h>
 #include <pv/hypercall.h>
-#include <pv/pci.h>
 #include <pv/images.h>
+#include <pv/pci.h>
 #include <pv/setup.h>
 
 #include <errno.h>

@@ -91,7 +91,6 @@ void images_detach(void)
 	images_unlock();
 }
 
-
 int images_mount(void)
 {
 	struct blkdev *d = blkdev_find("vda");

@@ -538,7 +538,7 @@ int toolstack_build(const struct xl_domain_config *cfg, const char *cfg_path, bo
 		rc = blkback_set_disk_spec(res.domid, NULL, false, disk_err, sizeof(disk_err));
 	if (rc) {
 		snprintf(errbuf, errlen, "%s: devices refused (%d)%s%s", cfg_path, rc, disk_err[0] ? ": " : "",
-			 disk_err[0]	? disk_err
+			 disk_err[0]    ? disk_err
 			 : rc == -EBUSY ? ": the last domain with this id is still going; try again"
 					: "");
 		simple(MICA_CTL_DOMAIN_DESTROY, res.domid);

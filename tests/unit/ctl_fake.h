@@ -20,7 +20,7 @@ extern uint64_t ro_lo, ro_hi;
 #define FREE_PAGES 131072ULL
 
 /* Machine memory for DMA blocks: a real buddy allocator over two RAM ranges, below and above 4 GiB. */
-#define LOW_RAM_FIRST 0x100ULL   /* frames [1 MiB, 129 MiB) */
+#define LOW_RAM_FIRST 0x100ULL /* frames [1 MiB, 129 MiB) */
 #define LOW_RAM_PAGES 0x8000ULL
 #define HIGH_RAM_FIRST 0x100000ULL /* frames [4 GiB, 4 GiB + 64 MiB) */
 #define HIGH_RAM_PAGES 0x4000ULL

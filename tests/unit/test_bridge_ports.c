@@ -256,7 +256,7 @@ static void test_domu_pings_dom0(void **state)
 	assert_true(net_on_bridge());
 	assert_true(net_configured());
 	assert_int_equal(net_start(NULL, NULL), -EBUSY); /* dom0 has no netfront */
-	assert_int_equal(guest_poll(&g), 1);               /* br0's gratuitous ARP, flooded */
+	assert_int_equal(guest_poll(&g), 1);             /* br0's gratuitous ARP, flooded */
 	assert_memory_equal(g.f[0], bcast, 6);
 	assert_int_equal(rd16(g.f[0] + 12), 0x0806);
 	assert_true(status_has("br0: dom0's port"));
@@ -266,18 +266,18 @@ static void test_domu_pings_dom0(void **state)
 	guest_send(&g, f, arp(f, bcast, me, IP(10, 0, 0, 10), (const uint8_t[6]){0}, IP(10, 0, 0, 1), 1));
 	br0_poll();
 	assert_int_equal(guest_poll(&g), 1);
-	assert_memory_equal(g.f[0], me, 6);            /* to us */
-	assert_memory_equal(g.f[0] + 6, br0_mac, 6);   /* from br0 */
-	assert_int_equal(g.f[0][21], 2);               /* ARP reply */
-	assert_memory_equal(g.f[0] + 22, br0_mac, 6);  /* 10.0.0.1 is at br0's MAC */
+	assert_memory_equal(g.f[0], me, 6);           /* to us */
+	assert_memory_equal(g.f[0] + 6, br0_mac, 6);  /* from br0 */
+	assert_int_equal(g.f[0][21], 2);              /* ARP reply */
+	assert_memory_equal(g.f[0] + 22, br0_mac, 6); /* 10.0.0.1 is at br0's MAC */
 
 	guest_send(&g, f, icmp_echo(f, br0_mac, me, IP(10, 0, 0, 10), IP(10, 0, 0, 1), 8, 1));
 	br0_poll();
 	assert_int_equal(guest_poll(&g), 1);
 	assert_int_equal(rd16(g.f[0] + 12), 0x0800);
-	assert_int_equal(g.f[0][14 + 9], 1);        /* ICMP */
-	assert_int_equal(g.f[0][14 + 20], 0);       /* echo reply */
-	assert_int_equal(g.f[0][14 + 20 + 7], 1);   /* seq 1 */
+	assert_int_equal(g.f[0][14 + 9], 1);      /* ICMP */
+	assert_int_equal(g.f[0][14 + 20], 0);     /* echo reply */
+	assert_int_equal(g.f[0][14 + 20 + 7], 1); /* seq 1 */
 	assert_memory_equal(g.f[0] + 14 + 12, ip_10_0_0_1, 4);
 	assert_true(status_has("br0: dom0's port\n  rx 2 frames")); /* the ARP request and the echo */
 	guest_close(&g);
@@ -325,7 +325,7 @@ static void test_dom0_pings_domu(void **state)
 	guest_send(&a, f, arp(f, br0_mac, me, IP(10, 0, 0, 10), br0_mac, IP(10, 0, 0, 1), 2));
 	br0_poll();
 	assert_int_equal(guest_poll(&a), 1);
-	assert_int_equal(guest_poll(&b), 0); /* learned: unicast to a only */
+	assert_int_equal(guest_poll(&b), 0);  /* learned: unicast to a only */
 	assert_int_equal(a.f[0][14 + 20], 8); /* the echo request */
 	assert_int_equal(a.f[0][14 + 20 + 7], 7);
 
@@ -352,8 +352,8 @@ static void test_local_port_refusals(void **state)
 	memcpy(f + 6, bcast, 6);
 	assert_int_equal(bridge_port_input(BRIDGE_PORT_LOCAL, f, 60), -EINVAL); /* multicast source */
 	assert_int_equal(bridge_port_input(7, f, 60), -EINVAL);                 /* no such port */
-	assert_true(status_has("tx 1 frames, 3 dropped")); /* the gratuitous ARP went in */
-	assert_int_equal(guest_poll(&v), 0);              /* ...but not to VLAN 5 */
+	assert_true(status_has("tx 1 frames, 3 dropped"));                      /* the gratuitous ARP went in */
+	assert_int_equal(guest_poll(&v), 0);                                    /* ...but not to VLAN 5 */
 
 	mac_of(1, me);
 	guest_send(&v, f, arp(f, bcast, me, IP(10, 0, 0, 10), (const uint8_t[6]){0}, IP(10, 0, 0, 1), 1));

@@ -14,8 +14,8 @@
 
 #include <asm/hvm.h>
 #include <mica/domain.h>
-#include <mica/errno.h>
 #include <mica/domain_gnttab.h>
+#include <mica/errno.h>
 #include <mica/guest_mem.h>
 #include <mica/guest_ram.h>
 #include <mica/hypercall.h>
@@ -232,10 +232,16 @@ int gnttab_map_frame(struct domain *d, uint64_t idx, gfn_t gfn)
 	return 0;
 }
 
-uint64_t mm_max_frame(void) { return 0x123456; }
+uint64_t mm_max_frame(void)
+{
+	return 0x123456;
+}
 
 /* grant_table_op has its own tests (test_grant_table_op.c): here only its table entry. */
-long do_grant_table_op(struct vcpu *v, const uint64_t *args) { return 4242; }
+long do_grant_table_op(struct vcpu *v, const uint64_t *args)
+{
+	return 4242;
+}
 
 /* The control interface has tests of its own (test_ctl.c): here only its table entry matters. */
 long do_ctl(struct vcpu *v, const uint64_t *args)
@@ -753,7 +759,10 @@ static long reservation(unsigned int cmd, uint64_t list_gva, uint64_t nr, unsign
 	return call(__HYPERVISOR_memory_op, cmd, GUEST_BASE, 0);
 }
 
-static void put_list(const xen_pfn_t *gfns, unsigned int n) { memcpy(guest + LIST_OFF, gfns, n * sizeof(*gfns)); }
+static void put_list(const xen_pfn_t *gfns, unsigned int n)
+{
+	memcpy(guest + LIST_OFF, gfns, n * sizeof(*gfns));
+}
 
 static void test_populate_and_decrease(void **state)
 {
@@ -777,7 +786,8 @@ static void test_populate_and_decrease(void **state)
 	assert_int_equal(dom.mem_pages, 1);
 	/* mem_flags are refused rather than ignored */
 	{
-		struct xen_memory_reservation r = {.nr_extents = 1, .mem_flags = XENMEMF_address_bits(32), .domid = DOMID_SELF};
+		struct xen_memory_reservation r = {
+		    .nr_extents = 1, .mem_flags = XENMEMF_address_bits(32), .domid = DOMID_SELF};
 
 		set_xen_guest_handle(r.extent_start, (xen_pfn_t *)(uintptr_t)(GUEST_BASE + LIST_OFF));
 		memcpy(guest, &r, sizeof(r));

@@ -87,7 +87,7 @@ static void test_calendar(void **state)
 	assert_int_equal(calendar_to_unix(2026, 11, 22, 6, 30, 15), 1795329015);
 	assert_int_equal(calendar_to_unix(2024, 2, 29, 23, 59, 59), 1709251199);
 	assert_int_equal(calendar_to_unix(2038, 1, 19, 3, 14, 8), 2147483648ULL); /* past 32 bits signed */
-	assert_int_equal(calendar_to_unix(2023, 2, 29, 0, 0, 0), 0);             /* not a leap year */
+	assert_int_equal(calendar_to_unix(2023, 2, 29, 0, 0, 0), 0);              /* not a leap year */
 	assert_int_equal(calendar_to_unix(1900, 2, 28, 0, 0, 0), 0);
 	assert_int_equal(calendar_to_unix(2026, 13, 1, 0, 0, 0), 0);
 	assert_int_equal(calendar_to_unix(2026, 4, 31, 0, 0, 0), 0);
@@ -112,12 +112,9 @@ static void test_wallclock(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_calendar),
-	    cmocka_unit_test(test_wallclock),
-	    cmocka_unit_test(test_scale_accuracy),
-	    cmocka_unit_test(test_scale_rejects),
-	    cmocka_unit_test(test_frequency_formula),
-	    cmocka_unit_test(test_update_protocol),
+	    cmocka_unit_test(test_calendar),          cmocka_unit_test(test_wallclock),
+	    cmocka_unit_test(test_scale_accuracy),    cmocka_unit_test(test_scale_rejects),
+	    cmocka_unit_test(test_frequency_formula), cmocka_unit_test(test_update_protocol),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

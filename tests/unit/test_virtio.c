@@ -151,8 +151,8 @@ static void test_vq_chain_and_complete(void **state)
 static void test_vq_full(void **state)
 {
 	struct virtq q;
-	struct virtq_buf b[5] = {{0x1000, 8, false}, {0x2000, 8, false}, {0x3000, 8, true},
-				 {0x4000, 8, true}, {0x5000, 8, true}};
+	struct virtq_buf b[5] = {
+	    {0x1000, 8, false}, {0x2000, 8, false}, {0x3000, 8, true}, {0x4000, 8, true}, {0x5000, 8, true}};
 	int ck[4];
 	void *c;
 	uint32_t len;

@@ -407,10 +407,10 @@ static void test_net_random_mac_and_mtu(void **state)
 {
 	struct netdev *n = net_probe(0x1041, 0, V1 | F(NET_F_MTU));
 
-	assert_false(n->mac[0] & 1);        /* unicast */
-	assert_true(n->mac[0] & 2);         /* locally administered */
-	assert_true(n->link_up);            /* no F_STATUS: up */
-	assert_int_equal(n->mtu, 1400);     /* F_MTU taken: it fits */
+	assert_false(n->mac[0] & 1);    /* unicast */
+	assert_true(n->mac[0] & 2);     /* locally administered */
+	assert_true(n->link_up);        /* no F_STATUS: up */
+	assert_int_equal(n->mtu, 1400); /* F_MTU taken: it fits */
 	assert_int_equal(fv.driver_features, V1 | F(NET_F_MTU));
 	uint8_t f[1500] = {0};
 

@@ -261,7 +261,12 @@ static void common_write(unsigned int off, unsigned int n, uint32_t v)
 		if (q)
 			q->enable = (uint16_t)v;
 		break;
-	case 0x20: case 0x24: case 0x28: case 0x2c: case 0x30: case 0x34: {
+	case 0x20:
+	case 0x24:
+	case 0x28:
+	case 0x2c:
+	case 0x30:
+	case 0x34: {
 		uint64_t *f = off < 0x28 ? &q->desc : off < 0x30 ? &q->driver : &q->device;
 
 		if (!q)

@@ -73,7 +73,10 @@ int arch_domain_create(struct domain *d)
 	return p2m_init(&d->arch.p2m, hvm->p2m_format, &p2m_tables, d, allow_2m, allow_1g);
 }
 
-void arch_domain_destroy(struct domain *d) { p2m_destroy(&d->arch.p2m); }
+void arch_domain_destroy(struct domain *d)
+{
+	p2m_destroy(&d->arch.p2m);
+}
 
 /* The builder's RAM: 2 MiB extents where the frames line up, else 4 KiB ones. */
 int domain_populate_ram(struct domain *d, uint64_t gfn, uint64_t nr)
@@ -110,7 +113,10 @@ int arch_map_hyp_page(struct domain *d, uint64_t gfn, void *va)
 		       P2M_MT_WB);
 }
 
-int arch_map_shared_info(struct domain *d, uint64_t gfn) { return arch_map_hyp_page(d, gfn, d->shared_info); }
+int arch_map_shared_info(struct domain *d, uint64_t gfn)
+{
+	return arch_map_hyp_page(d, gfn, d->shared_info);
+}
 
 /* The heap aligns struct vcpu as the FXSAVE area inside it needs. */
 _Static_assert(_Alignof(struct vcpu) <= HEAP_MIN_ALIGN, "vCPUs come from the heap");

@@ -40,9 +40,9 @@
 #define MICA_CTL_SCHED_GET 16         /* domain -> u.sched */
 #define MICA_CTL_SCHED_SET 17         /* domain <- u.sched */
 /* Devices for domain 0 (the hardware domain) only: see docs/abi.md, "dom0's devices". */
-#define MICA_CTL_DMA_ALLOC 18  /* <-> u.dma: contiguous RAM at guest-physical == machine address */
-#define MICA_CTL_DMA_FREE 19   /* <- u.dma: give back a whole block from MICA_CTL_DMA_ALLOC */
-#define MICA_CTL_IOMEM_MAP 20  /* <- u.iomem: a device's MMIO (a PCI BAR) at guest-physical == machine */
+#define MICA_CTL_DMA_ALLOC 18 /* <-> u.dma: contiguous RAM at guest-physical == machine address */
+#define MICA_CTL_DMA_FREE 19  /* <- u.dma: give back a whole block from MICA_CTL_DMA_ALLOC */
+#define MICA_CTL_IOMEM_MAP 20 /* <- u.iomem: a device's MMIO (a PCI BAR) at guest-physical == machine */
 /* The toolstack's console and naming: see docs/abi.md, "Consoles and names". */
 #define MICA_CTL_CONSOLE_ATTACH 21 /* domain <-> u.console: give it the console's input (or ask who has it) */
 #define MICA_CTL_DOMAIN_RENAME 22  /* domain <- u.rename */

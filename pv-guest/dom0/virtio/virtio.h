@@ -56,7 +56,7 @@ struct virtq_used {
 
 /* What the driver keeps per descriptor chain head; nothing here is read back from the device. */
 struct virtq_chain {
-	void *cookie;    /* the driver's token for the buffers; NULL: not in flight */
+	void *cookie; /* the driver's token for the buffers; NULL: not in flight */
 	uint16_t ndesc;
 	uint32_t in_len; /* device-writable bytes offered */
 };
@@ -69,14 +69,14 @@ struct virtq {
 	volatile struct virtq_used *used;
 	void *mem;
 	size_t mem_bytes;
-	uint16_t *next;    /* the driver's own copy of each descriptor's chain link */
+	uint16_t *next; /* the driver's own copy of each descriptor's chain link */
 	struct virtq_chain *chain;
 	uint16_t free_head, num_free;
-	uint16_t avail_idx; /* next avail->idx */
-	uint16_t last_used; /* the next used entry to look at */
+	uint16_t avail_idx;    /* next avail->idx */
+	uint16_t last_used;    /* the next used entry to look at */
 	volatile void *notify; /* where the queue's index is written to notify (NULL: host tests) */
-	bool broken;        /* the device broke the ring's rules: no more requests */
-	unsigned long bad;  /* bad used entries seen (skipped) */
+	bool broken;           /* the device broke the ring's rules: no more requests */
+	unsigned long bad;     /* bad used entries seen (skipped) */
 };
 
 /* One buffer of a request: device-readable, or device-writable when write is set. */
@@ -109,8 +109,8 @@ static inline unsigned int virtq_in_flight(const struct virtq *q)
 /* The modern PCI transport (§4.1). */
 struct virtio_dev {
 	struct pci_dev *pci;
-	const char *name;        /* for messages: "virtio-blk", "virtio-net" */
-	uint16_t type;           /* VIRTIO_ID_* */
+	const char *name; /* for messages: "virtio-blk", "virtio-net" */
+	uint16_t type;    /* VIRTIO_ID_* */
 	volatile uint8_t *common, *isr, *device;
 	uint32_t device_len;
 	volatile uint8_t *notify;

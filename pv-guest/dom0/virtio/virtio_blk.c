@@ -249,8 +249,7 @@ static int vblk_limits(struct vblk *v)
 	uint32_t size_max = VBLK_BOUNCE, seg_max = VBLK_BOUNCE / SECTOR;
 	uint64_t bytes;
 
-	if (virtio_has(&v->vd, VIRTIO_BLK_F_SIZE_MAX) &&
-	    virtio_config_read(&v->vd, VBLK_CFG_SIZE_MAX, &size_max, 4))
+	if (virtio_has(&v->vd, VIRTIO_BLK_F_SIZE_MAX) && virtio_config_read(&v->vd, VBLK_CFG_SIZE_MAX, &size_max, 4))
 		return -EIO;
 	if (virtio_has(&v->vd, VIRTIO_BLK_F_SEG_MAX) && virtio_config_read(&v->vd, VBLK_CFG_SEG_MAX, &seg_max, 4))
 		return -EIO;
@@ -277,7 +276,7 @@ static int vblk_setup(struct vblk *v, struct pci_dev *p)
 	if (rc)
 		return rc;
 	rc = virtio_negotiate(&v->vd, 1ULL << VIRTIO_BLK_F_SIZE_MAX | 1ULL << VIRTIO_BLK_F_SEG_MAX |
-					      1ULL << VIRTIO_BLK_F_RO | 1ULL << VIRTIO_BLK_F_FLUSH);
+					  1ULL << VIRTIO_BLK_F_RO | 1ULL << VIRTIO_BLK_F_FLUSH);
 	if (rc)
 		return rc;
 	if (virtio_config_read(&v->vd, VBLK_CFG_CAPACITY, &v->bd.sectors, 8) || vblk_limits(v)) {
@@ -364,7 +363,6 @@ int virtio_blk_probe(struct pci_dev *p)
 	printk("virtio-blk: %s %llu MiB (%llu sectors)%s, %s, %u sectors per request\n", v->bd.name,
 	       (unsigned long long)(v->bd.sectors / 2048), (unsigned long long)v->bd.sectors,
 	       v->bd.read_only ? " read-only" : "",
-	       virtio_has(&v->vd, VIRTIO_BLK_F_FLUSH) ? "write cache (flush)" : "write-through",
-	       v->bd.max_sectors);
+	       virtio_has(&v->vd, VIRTIO_BLK_F_FLUSH) ? "write cache (flush)" : "write-through", v->bd.max_sectors);
 	return 0;
 }

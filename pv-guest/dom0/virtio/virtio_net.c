@@ -24,8 +24,8 @@
 #define VNET_CFG_STATUS 6
 #define VNET_CFG_MTU 10
 
-#define VNET_HDR 12     /* struct virtio_net_hdr with num_buffers */
-#define VNET_BUF 2048   /* header + 1514-byte frame + a VLAN tag fit */
+#define VNET_HDR 12   /* struct virtio_net_hdr with num_buffers */
+#define VNET_BUF 2048 /* header + 1514-byte frame + a VLAN tag fit */
 #define VNET_RX 64
 #define VNET_TX 32
 #define ETH_HLEN 14

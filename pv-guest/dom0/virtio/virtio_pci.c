@@ -69,8 +69,8 @@ static volatile uint8_t *map_cap(struct virtio_dev *vd, unsigned int pos, uint32
 		return NULL;
 	}
 	if (length < min_len || (uint64_t)off + length > p->bar_size[bar]) {
-		printk("%s: capability at 0x%x: [0x%x, +0x%x) does not fit BAR %u (0x%llx bytes)\n", vd->name, pos,
-		       off, length, bar, (unsigned long long)p->bar_size[bar]);
+		printk("%s: capability at 0x%x: [0x%x, +0x%x) does not fit BAR %u (0x%llx bytes)\n", vd->name, pos, off,
+		       length, bar, (unsigned long long)p->bar_size[bar]);
 		return NULL;
 	}
 	m = pci_map_bar(p, bar, off, length);

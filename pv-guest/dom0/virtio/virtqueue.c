@@ -25,8 +25,7 @@ static size_t used_offset(uint16_t size)
 
 static size_t ring_bytes(uint16_t size)
 {
-	return used_offset(size) + sizeof(struct virtq_used) + sizeof(struct virtq_used_elem) * size +
-	       sizeof(uint16_t);
+	return used_offset(size) + sizeof(struct virtq_used) + sizeof(struct virtq_used_elem) * size + sizeof(uint16_t);
 }
 
 int virtq_init(struct virtq *q, const char *name, uint16_t index, uint16_t size)
@@ -86,8 +85,8 @@ int virtq_add(struct virtq *q, const struct virtq_buf *bufs, unsigned int n, voi
 	for (unsigned int i = 0; i < n; i++) {
 		q->desc[d].addr = bufs[i].addr;
 		q->desc[d].len = bufs[i].len;
-		q->desc[d].flags = (uint16_t)((bufs[i].write ? VIRTQ_DESC_F_WRITE : 0) |
-					      (i + 1 < n ? VIRTQ_DESC_F_NEXT : 0));
+		q->desc[d].flags =
+		    (uint16_t)((bufs[i].write ? VIRTQ_DESC_F_WRITE : 0) | (i + 1 < n ? VIRTQ_DESC_F_NEXT : 0));
 		q->desc[d].next = i + 1 < n ? q->next[d] : 0;
 		if (i + 1 < n)
 			d = q->next[d];
@@ -142,8 +141,8 @@ int virtq_get_used(struct virtq *q, void **cookie, uint32_t *len)
 	/* More entries than the ring holds: the index is garbage. Fewer, but more than in flight: the
 	 * extra ones fail the id check below one by one. */
 	if (pending > q->size) {
-		printk("virtio: %s: used index %u is %u entries ahead of %u: queue broken\n", q->name, idx,
-		       pending, q->last_used);
+		printk("virtio: %s: used index %u is %u entries ahead of %u: queue broken\n", q->name, idx, pending,
+		       q->last_used);
 		q->broken = true;
 		q->bad++;
 		return 0;

@@ -27,9 +27,9 @@ int shell_tcp(int argc, char **argv);
 int shell_tcpsend(int argc, char **argv); /* apps/tcpbench.c */
 /* The network up (kernel options ip=, gw=; DHCP without) and configured, or a message and false. */
 #include <stdbool.h>
-bool net_ensure(void); /* apps/netapps.c */
-int blk_cmd(int argc, char **argv); /* apps/blktest.c */
+bool net_ensure(void);                   /* apps/netapps.c */
+int blk_cmd(int argc, char **argv);      /* apps/blktest.c */
 int devprobe_cmd(int argc, char **argv); /* apps/devprobe.c */
-int shell_run_line(char *line);     /* one shell command line; its status */
+int shell_run_line(char *line);          /* one shell command line; its status */
 
 #endif

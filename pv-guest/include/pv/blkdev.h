@@ -12,17 +12,17 @@
 #include <stdint.h>
 
 struct blkdev {
-	char name[16];        /* "vda", "vdb", ... */
-	uint64_t sectors;     /* 512-byte sectors */
+	char name[16];    /* "vda", "vdb", ... */
+	uint64_t sectors; /* 512-byte sectors */
 	bool read_only;
 	unsigned int max_sectors; /* per call; the caller splits bigger transfers */
-	int (*read)(struct blkdev *d, uint64_t sector, void *buf, unsigned int count);  /* 0 or -errno */
+	int (*read)(struct blkdev *d, uint64_t sector, void *buf, unsigned int count); /* 0 or -errno */
 	int (*write)(struct blkdev *d, uint64_t sector, const void *buf, unsigned int count);
 	int (*flush)(struct blkdev *d);
 	void *priv;
 };
 
-int blkdev_register(struct blkdev *d); /* a driver found a disk; -ENOSPC when the table is full */
+int blkdev_register(struct blkdev *d);        /* a driver found a disk; -ENOSPC when the table is full */
 struct blkdev *blkdev_find(const char *name); /* "vda" or "/dev/vda"; NULL if none */
 struct blkdev *blkdev_get(unsigned int i);    /* the i-th registered disk, NULL past the last */
 

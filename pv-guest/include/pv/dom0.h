@@ -88,8 +88,8 @@ int netback_detach(domid_t dom, uint32_t devid);
  * "xvdb") of running domain dom, published at once; it goes with the domain. -EEXIST: dom has
  * that vdev; other errors as blkback_set_disk_spec's, with a message in err.
  */
-int blkback_attach_spec(domid_t dom, unsigned int vdev, const char *dev, const char *target, bool writable,
-			char *err, size_t errlen);
+int blkback_attach_spec(domid_t dom, unsigned int vdev, const char *dev, const char *target, bool writable, char *err,
+			size_t errlen);
 /* The same for a fresh RAM disk of mib MiB. */
 int blkback_attach(domid_t dom, unsigned int vdev, const char *dev, unsigned long mib);
 /* block-detach: Closing, the frontend closes (10 s at most), then removed. -ENODEV: no such vbd. */

@@ -10,9 +10,9 @@
 #include <stdint.h>
 
 struct netdev {
-	char name[16];   /* "eth0", "eth1", ... */
+	char name[16]; /* "eth0", "eth1", ... */
 	uint8_t mac[6];
-	uint16_t mtu;    /* payload bytes, 1500 */
+	uint16_t mtu; /* payload bytes, 1500 */
 	bool link_up;
 	/* Queue one frame for sending; 0, or -EAGAIN when the device's queue is full. */
 	int (*tx)(struct netdev *d, const void *frame, size_t len);

@@ -89,7 +89,7 @@ int net_status(char *buf, size_t size);
 bool net_on_bridge(void);
 void net_config_changed(void); /* an interface got its address: wakes net_wait_configured() */
 void net_lwip_init(void);      /* lwip_init(), once */
-void net_stop(void); /* the interface down, the frontend closed */
+void net_stop(void);           /* the interface down, the frontend closed */
 
 #ifdef PV_HOST_TEST
 /* Host tests: ring indexes start here instead of 0, to exercise 32-bit wrap-around. */

@@ -18,9 +18,9 @@ struct pci_dev {
 	uint8_t class, subclass, prog_if, revision;
 	uint64_t bar_base[PCI_MAX_BARS]; /* physical address (memory) or port (I/O); 0: none */
 	uint64_t bar_size[PCI_MAX_BARS];
-	bool bar_io[PCI_MAX_BARS];       /* an I/O-port BAR */
-	bool bar_64[PCI_MAX_BARS];       /* the upper half is in the next slot, which stays 0 */
-	const char *driver;              /* the driver that took it, or NULL */
+	bool bar_io[PCI_MAX_BARS]; /* an I/O-port BAR */
+	bool bar_64[PCI_MAX_BARS]; /* the upper half is in the next slot, which stays 0 */
+	const char *driver;        /* the driver that took it, or NULL */
 };
 
 uint32_t pci_read32(const struct pci_dev *p, unsigned int off);
@@ -45,11 +45,11 @@ volatile void *pci_map_bar(struct pci_dev *p, unsigned int bar, uint64_t off, ui
 
 struct pci_driver {
 	const char *name;
-	uint16_t vendor, device; /* device 0xffff: any of the vendor's */
+	uint16_t vendor, device;         /* device 0xffff: any of the vendor's */
 	int (*probe)(struct pci_dev *p); /* 0: the driver took it */
 };
 
-int pci_init(void);               /* enumerate buses 0..255 once; the number of functions found */
+int pci_init(void);                           /* enumerate buses 0..255 once; the number of functions found */
 void pci_probe(const struct pci_driver *drv); /* offer every unclaimed matching function */
 struct pci_dev *pci_get(unsigned int i);      /* the i-th function found, NULL past the last */
 

@@ -29,7 +29,7 @@ static long memory_op(int cmd, void *arg)
 static volatile struct shared_info *map_shared_info(void)
 {
 	struct xen_add_to_physmap xatp = {
-		.domid = DOMID_SELF, .space = XENMAPSPACE_shared_info, .idx = 0, .gpfn = SHARED_INFO_GFN};
+	    .domid = DOMID_SELF, .space = XENMAPSPACE_shared_info, .idx = 0, .gpfn = SHARED_INFO_GFN};
 	long rc = memory_op(XENMEM_add_to_physmap, &xatp);
 
 	if (rc)

@@ -291,7 +291,8 @@ static void mapper_copies(void)
 			t0 = rdtsc_ordered() - t0;
 			best = t0 < best ? t0 : best;
 		}
-		printk("grant: mapper: 1000 copies of 4 KiB: %llu TSC cycles for the fastest\n", (unsigned long long)best);
+		printk("grant: mapper: 1000 copies of 4 KiB: %llu TSC cycles for the fastest\n",
+		       (unsigned long long)best);
 	}
 	memset(buf, 0, sizeof(buf));
 	xtf_check(copy1(GNTCOPY_source_gref, REF_RO, GRANTER, 100, gfn_of(buf), DOMID_SELF, 7, 200) == GNTST_okay &&

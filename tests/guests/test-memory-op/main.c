@@ -132,14 +132,16 @@ static unsigned int reservation_checks(long pages)
 		bad += !xtf_check(rc == -XEN_EPERM, "another domain's reservation is not ours (%ld)", rc);
 	}
 	{
-		struct xen_add_to_physmap xatp = {.domid = DOMID_SELF, .space = XENMAPSPACE_shared_info, .gpfn = REMOVE_GFN};
+		struct xen_add_to_physmap xatp = {
+		    .domid = DOMID_SELF, .space = XENMAPSPACE_shared_info, .gpfn = REMOVE_GFN};
 		struct xen_remove_from_physmap rm = {.domid = DOMID_SELF, .gpfn = REMOVE_GFN};
 
 		rc = memory_op(XENMEM_add_to_physmap, &xatp);
 		list[0] = REMOVE_GFN;
 		bad += !xtf_check(rc == 0 && reservation(XENMEM_decrease_reservation, list, 1, 0) == 0,
 				  "shared_info is not RAM to balloon out");
-		bad += !xtf_check(memory_op(XENMEM_remove_from_physmap, &rm) == 0, "remove_from_physmap of shared_info");
+		bad +=
+		    !xtf_check(memory_op(XENMEM_remove_from_physmap, &rm) == 0, "remove_from_physmap of shared_info");
 		rc = memory_op(XENMEM_remove_from_physmap, &rm);
 		bad += !xtf_check(rc == -XEN_ENOENT, "nothing left to remove (%ld)", rc);
 		rm.gpfn = BAL_GFN + 2;
@@ -169,7 +171,8 @@ void test_main(void)
 {
 	const struct hvm_memmap_table_entry *mm = (const void *)(uintptr_t)start_info->memmap_paddr;
 	struct xen_memory_domain self = {.domid = DOMID_SELF}, other = {.domid = 7};
-	struct xen_add_to_physmap xatp = {.domid = DOMID_SELF, .space = XENMAPSPACE_shared_info, .gpfn = SHARED_INFO_GFN};
+	struct xen_add_to_physmap xatp = {
+	    .domid = DOMID_SELF, .space = XENMAPSPACE_shared_info, .gpfn = SHARED_INFO_GFN};
 	struct e820_entry e820[4];
 	struct xen_memory_map map = {.nr_entries = 4};
 	uint64_t ram = 0;
@@ -183,7 +186,8 @@ void test_main(void)
 	printk("memory: start info says %lu KiB of RAM, current_reservation %ld pages\n", ram >> 10, pages);
 	bad += !xtf_check(pages > 0 && (uint64_t)pages * 4096 == ram, "current_reservation matches the memory map");
 	bad += !xtf_check(memory_op(XENMEM_maximum_reservation, &self) >= pages, "maximum_reservation >= current");
-	bad += !xtf_check(memory_op(XENMEM_maximum_gpfn, &self) == (long)(ram >> 12) - 1, "maximum_gpfn is the last RAM frame");
+	bad += !xtf_check(memory_op(XENMEM_maximum_gpfn, &self) == (long)(ram >> 12) - 1,
+			  "maximum_gpfn is the last RAM frame");
 	rc = memory_op(XENMEM_current_reservation, &other);
 	bad += !xtf_check(rc == -XEN_EPERM, "another domain's reservation is not ours to read (%ld)", rc);
 	rc = memory_op(XENMEM_current_reservation, (void *)0x7fff00000000ULL);
@@ -192,7 +196,8 @@ void test_main(void)
 	set_xen_guest_handle(map.buffer, e820);
 	rc = memory_op(XENMEM_memory_map, &map);
 	bad += !xtf_check(rc == 0 && map.nr_entries >= 1, "memory_map returns entries (%ld, %u)", rc, map.nr_entries);
-	bad += !xtf_check(e820[0].addr == 0 && e820[0].size == ram && e820[0].type == 1, "memory_map agrees with the start info");
+	bad += !xtf_check(e820[0].addr == 0 && e820[0].size == ram && e820[0].type == 1,
+			  "memory_map agrees with the start info");
 
 	rc = memory_op(XENMEM_add_to_physmap, &xatp);
 	bad += !xtf_check(rc == 0, "shared_info mapped at gfn 0x%llx (%ld)", SHARED_INFO_GFN, rc);
