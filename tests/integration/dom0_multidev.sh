@@ -38,3 +38,29 @@ sc_svm_dom0_multidev() {
 	every_page_back
 }
 PV_GUEST_SCENARIOS+=(svm_dom0_multidev)
+
+# A restart (on_reboot=restart, xl's default) builds the domain again from the same config: the
+# new domain gets vif 1 and xvdb again, connected by its guest; the old one's went with it.
+sc_svm_dom0_multidev_restart() {
+	rm -rf "$WORK/mdrestart-initrd"
+	dom0_cfg mdrestart r.cfg 'name = "r"\nkernel = "/boot/pv-guest.elf"\nmemory = 8\nvif = ["bridge=br0", "bridge=br0,vlan=7"]\ndisk = ["ram:4,raw,xvdb,w"]\ncmdline = "shell -c sleep 5000 , hotplug , sleep 100000"\n'
+	dom0_boot mdrestart 300 "mica create /etc/mica/r.cfg , sleep 8000 , mica reboot r , sleep 10000 , mica list , mica network-list r , mica block-list r , mica destroy r , sleep 2000" || return
+	expect "$LOG" '^\(d0\) mica: domain 1 \(r\) rebooted: restarted as d[0-9]+' "on_reboot=restart rebuilds it"
+	local nd
+	nd=$(grep -aoE '^\(d0\) mica: domain 1 \(r\) rebooted: restarted as d[0-9]+' "$LOG" | grep -oE '[0-9]+$' | head -1)
+	nd=${nd:-X}
+	expect "$LOG" '^\(d1\) hotplug: vif 1 up: mac 00:16:3e:4e:00:01' "the first domain connects vif 1"
+	expect "$LOG" '^\(d1\) hotplug: vbd 51728 up: 8192 sectors' "the first domain connects xvdb"
+	expect "$LOG" "^\\(d$nd\\) hotplug: vif 1 up: mac 00:16:3e:4e:00:0$nd, backend /local/domain/0/backend/vif/$nd/1" "the restarted domain connects vif 1 again"
+	expect "$LOG" "^\\(d$nd\\) hotplug: vbd 51728 up: 8192 sectors of 512 bytes, last sector written and read back: OK" "the restarted domain connects xvdb again"
+	expect "$LOG" "^\\(d$nd\\) vif 1: connected, backend /local/domain/0/backend/vif/$nd/1" "its hotplug command shows vif 1"
+	expect "$LOG" "^\\(d0\\) 1 +0 +00:16:3e:4e:00:0$nd +1 +4 .*/local/domain/0/backend/vif/$nd/1" "network-list: the new domain's vif 1, connected"
+	expect "$LOG" "^\\(d0\\) 51728 +0 +$nd +4 .*/local/domain/0/backend/vbd/$nd/51728" "block-list: the new domain's xvdb, connected"
+	# The id is usually 1 again (the old domain is destroyed first): count both incarnations.
+	[ "$(grep -acE '^\(d[0-9]+\) hotplug: vif 1 up: ' "$LOG")" -eq 2 ] || FAILS+=("vif 1 connected in both domains")
+	[ "$(grep -acE '^\(d[0-9]+\) hotplug: vbd 51728 up: .*: OK' "$LOG")" -eq 2 ] || FAILS+=("xvdb connected in both domains")
+	expect "$LOG" '^\(d0\) netback: /local/domain/0/backend/vif/1/1: detached' "the old domain's vif 1 went with it"
+	expect_not "$LOG" 'no nodes of (vif|vbd)' "every device's nodes were there before the unpause"
+	every_page_back
+}
+PV_GUEST_SCENARIOS+=(svm_dom0_multidev_restart)
