@@ -44,7 +44,7 @@ int ts_block_detach(void *ctx, uint16_t dom, const char *dev);
  * introduces the domain, again for a later domain with the id only if its config has them);
  * the others are attached once the domain is introduced and go with it.
  */
-#define TS_MAX_VIFS 4  /* per domain; pv-guest hot-plugs up to 8 devices besides vif 0 and xvda */
+#define TS_MAX_VIFS 4 /* per domain; pv-guest hot-plugs up to 8 devices besides vif 0 and xvda */
 #define TS_MAX_DISKS 4
 /* Before building: every vif and disk servable (vdevs[i]: disk i's number), or an error. */
 int ts_config_check(const struct xl_domain_config *cfg, unsigned int *vdevs, char *errbuf, size_t errlen);

@@ -110,7 +110,7 @@ static void test_bad_vifs(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_vdev_numbers), cmocka_unit_test(test_several), cmocka_unit_test(test_limits),
+	    cmocka_unit_test(test_vdev_numbers), cmocka_unit_test(test_several),  cmocka_unit_test(test_limits),
 	    cmocka_unit_test(test_bad_disks),    cmocka_unit_test(test_bad_vifs),
 	};
 
