@@ -12,6 +12,14 @@
 
 #include "netback.h"
 
+/* Xen's prefix 00:16:3e, then 4d ("M"), the vif number above it, the domain. */
+static void default_mac(uint8_t *mac, domid_t dom, uint32_t devid)
+{
+	const uint8_t m[ETH_ALEN] = {0x00, 0x16, 0x3e, (uint8_t)(0x4d + devid), (uint8_t)(dom >> 8), (uint8_t)dom};
+
+	memcpy(mac, m, ETH_ALEN);
+}
+
 /* A slot for a new vif: a free one (dom 0) or one more. */
 static struct netback_vif *vif_new(domid_t dom, uint32_t devid, uint16_t vlan, const uint8_t *mac)
 {
@@ -30,14 +38,10 @@ static struct netback_vif *vif_new(domid_t dom, uint32_t devid, uint16_t vlan, c
 	vif->devid = devid;
 	vif->vlan = vlan;
 	vif->state = XenbusStateClosed;
-	if (mac) {
+	if (mac)
 		memcpy(vif->mac, mac, ETH_ALEN);
-	} else { /* Xen's prefix 00:16:3e, then 4d ("M"), the vif number above it, the domain */
-		const uint8_t m[ETH_ALEN] = {0x00,        0x16, 0x3e, (uint8_t)(0x4d + devid), (uint8_t)(dom >> 8),
-					     (uint8_t)dom};
-
-		memcpy(vif->mac, m, ETH_ALEN);
-	}
+	else
+		default_mac(vif->mac, dom, devid);
 	snprintf(vif->fe, sizeof(vif->fe), "/local/domain/%u/device/vif/%u", vif->dom, devid);
 	snprintf(vif->be, sizeof(vif->be), "/local/domain/0/backend/vif/%u/%u", vif->dom, devid);
 	return vif;
@@ -75,23 +79,29 @@ static int netback_parse(const char *config)
 	return 0;
 }
 
-int netback_add_vif(domid_t dom, uint16_t vlan)
+int netback_add_vif(domid_t dom, uint16_t vlan, const uint8_t *mac)
 {
 	struct netback_vif *vif = nb_vif_find(dom, 0);
+	uint8_t want[ETH_ALEN];
 	int err = netback_setup(false);
 
 	if (err)
 		return err;
+	if (dom == 0 || dom >= DOMID_FIRST_RESERVED || vlan > 4094 || (mac && (mac[0] & 1)))
+		return -EINVAL;
+	if (mac)
+		memcpy(want, mac, ETH_ALEN);
+	else
+		default_mac(want, dom, 0);
 	if (vif) { /* kept from an earlier domain with this id */
-		if (vif->vlan != vlan && vif->active)
+		if ((vif->vlan != vlan || memcmp(vif->mac, want, ETH_ALEN)) && vif->active)
 			return -EBUSY; /* that domain's vif is still being torn down */
 		vif->vlan = vlan;
+		memcpy(vif->mac, want, ETH_ALEN);
 		vif->disabled = false;
 		return 0;
 	}
-	if (dom == 0 || dom >= DOMID_FIRST_RESERVED || vlan > 4094)
-		return -EINVAL;
-	return vif_new(dom, 0, vlan, NULL) ? 0 : -ENOSPC;
+	return vif_new(dom, 0, vlan, want) ? 0 : -ENOSPC;
 }
 
 void netback_remove_vif(domid_t dom)
@@ -102,9 +112,23 @@ void netback_remove_vif(domid_t dom)
 		vif->disabled = true; /* a running teardown finishes; the next domain_up is ignored */
 }
 
+/* Starts (dom, id) as a vif that goes with its domain. */
+static int vif_attach(domid_t dom, uint32_t id, uint16_t vlan, const uint8_t *mac)
+{
+	struct netback_vif *vif = nb_vif_find(dom, id);
+
+	if (vif)
+		vif->dom = 0; /* a disabled leftover: reuse its slot */
+	vif = vif_new(dom, id, vlan, mac);
+	if (!vif)
+		return -ENOSPC;
+	vif->hotplug = true;
+	nb_vif_start(vif);
+	return 0;
+}
+
 int netback_attach(domid_t dom, uint16_t vlan, const uint8_t *mac, uint32_t *devid)
 {
-	struct netback_vif *vif;
 	uint32_t id = 0;
 	int err = netback_setup(false);
 
@@ -129,16 +153,30 @@ int netback_attach(domid_t dom, uint16_t vlan, const uint8_t *mac, uint32_t *dev
 	}
 	if (id == NETBACK_MAX_VIFS)
 		return -ENOSPC;
-	vif = nb_vif_find(dom, id);
-	if (vif)
-		vif->dom = 0; /* a disabled leftover: reuse its slot */
-	vif = vif_new(dom, id, vlan, mac);
-	if (!vif)
-		return -ENOSPC;
-	vif->hotplug = true;
-	nb_vif_start(vif);
-	*devid = id;
-	return 0;
+	err = vif_attach(dom, id, vlan, mac);
+	if (!err)
+		*devid = id;
+	return err;
+}
+
+int netback_attach_devid(domid_t dom, uint32_t devid, uint16_t vlan, const uint8_t *mac)
+{
+	struct netback_vif *other = nb_vif_find(dom, devid);
+	uint8_t want[ETH_ALEN];
+	int err = netback_setup(false);
+
+	if (err)
+		return err;
+	if (dom == 0 || dom >= DOMID_FIRST_RESERVED || devid == 0 || devid >= NETBACK_MAX_VIFS || vlan > 4094 ||
+	    (mac && (mac[0] & 1)))
+		return -EINVAL;
+	if (other && (other->active || !(other->disabled || other->hotplug)))
+		return -EBUSY; /* an earlier domain's vif with this number is still going away */
+	if (mac)
+		memcpy(want, mac, ETH_ALEN);
+	else
+		default_mac(want, dom, devid);
+	return vif_attach(dom, devid, vlan, want);
 }
 
 int netback_detach(domid_t dom, uint32_t devid)

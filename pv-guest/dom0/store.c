@@ -197,7 +197,7 @@ static struct {
 	domid_t dom;
 	bool up;
 } dev_queue[DEV_QUEUE];
-static unsigned int dev_head, dev_tail;
+static unsigned int dev_head, dev_tail, dev_done; /* dev_done: events the backends have heard */
 static struct wait_queue dev_wq = WAIT_QUEUE_INIT;
 
 static void devices_event(domid_t dom, bool up)
@@ -225,7 +225,17 @@ static void devices_thread(void *arg)
 			dom0_domain_up(dom);
 		else
 			dom0_domain_down(dom);
+		dev_done++;
 	}
+}
+
+void dom0_store_settle(void)
+{
+	unsigned int target = dev_tail;
+	s_time_t deadline = NOW() + SECONDS(2);
+
+	while ((int)(dev_done - target) < 0 && NOW() < deadline)
+		msleep(5);
 }
 
 static long get_param(domid_t dom, uint32_t index)

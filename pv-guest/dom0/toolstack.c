@@ -431,22 +431,6 @@ static const struct builder_ops builder_ops = {
 
 /* ---- create */
 
-/* What blkback is told about a disk: xlcfg has stripped "file:"/"phy:"; "ram:MIB" stays. */
-static int disk_checked(const struct xl_disk *d, char *errbuf, size_t errlen)
-{
-	char msg[160];
-	int rc;
-
-	if (d->cdrom || !d->target[0]) {
-		snprintf(errbuf, errlen, "disk %s: CD-ROMs are not served", d->vdev);
-		return -EOPNOTSUPP;
-	}
-	rc = blkback_check_spec(d->target, d->access != XLCFG_DISK_RO, msg, sizeof(msg));
-	if (rc)
-		snprintf(errbuf, errlen, "disk %s: %s", d->vdev, msg);
-	return rc;
-}
-
 /* Is a live domain (not being destroyed) named name? Its id, or -1. */
 static int live_named(const char *name)
 {
@@ -467,28 +451,22 @@ int toolstack_build(const struct xl_domain_config *cfg, const char *cfg_path, bo
 	struct builder_result res;
 	const void *kernel, *ramdisk = NULL;
 	size_t kernel_len, ramdisk_len = 0;
+	unsigned int vdevs[XLCFG_MAX_DISKS];
+	char msg[256];
 	int rc, other;
 	s_time_t t_start = NOW();
 
-	if (cfg->nr_vifs > 1 || cfg->nr_disks > 1) {
-		snprintf(errbuf, errlen, "%s: %u vifs and %u disks: one of each per domain for now", cfg_path,
-			 cfg->nr_vifs, cfg->nr_disks);
-		return -EOPNOTSUPP;
-	}
 	/* As xl: one domain per name. */
 	other = live_named(cfg->name);
 	if (other >= 0) {
 		snprintf(errbuf, errlen, "%s: a domain named \"%s\" exists already (d%d)", cfg_path, cfg->name, other);
 		return -EEXIST;
 	}
-	for (unsigned int i = 0; i < cfg->nr_disks; i++) {
-		char msg[200];
-
-		rc = disk_checked(&cfg->disks[i], msg, sizeof(msg));
-		if (rc) {
-			snprintf(errbuf, errlen, "%s: %s", cfg_path, msg);
-			return rc;
-		}
+	/* Every device before anything is built: a bad one leaves no domain behind. */
+	rc = ts_config_check(cfg, vdevs, msg, sizeof(msg));
+	if (rc) {
+		snprintf(errbuf, errlen, "%s: %s", cfg_path, msg);
+		return rc;
 	}
 	rc = initrd_open(cfg->kernel, &kernel, &kernel_len);
 	if (rc) {
@@ -514,8 +492,6 @@ int toolstack_build(const struct xl_domain_config *cfg, const char *cfg_path, bo
 	p.on_crash = toolstack_ctl_action(cfg->on_crash);
 	rc = builder_build(&p, &builder_ops, NULL, &res, errbuf, errlen);
 	if (rc) {
-		char msg[256];
-
 		snprintf(msg, sizeof(msg), "%s: %s", cfg_path, errbuf);
 		snprintf(errbuf, errlen, "%s", msg);
 		return rc;
@@ -523,24 +499,12 @@ int toolstack_build(const struct xl_domain_config *cfg, const char *cfg_path, bo
 	*domid = res.domid;
 	/*
 	 * Devices: the backends write their store entries when the store introduces the domain.
-	 * Whatever an earlier domain with this id had is replaced (a RAM disk starts from zeros).
+	 * Whatever an earlier domain with this id had is replaced (a RAM disk starts from zeros):
+	 * vif 0 and xvda are set here; the config's other devices go with this domain.
 	 */
-	if (cfg->nr_vifs)
-		rc = netback_add_vif(res.domid, cfg->vifs[0].vlan);
-	else
-		netback_remove_vif(res.domid);
-	char disk_err[160] = "";
-
-	if (!rc && cfg->nr_disks)
-		rc = blkback_set_disk_spec(res.domid, cfg->disks[0].target, cfg->disks[0].access != XLCFG_DISK_RO,
-					   disk_err, sizeof(disk_err));
-	else if (!rc)
-		rc = blkback_set_disk_spec(res.domid, NULL, false, disk_err, sizeof(disk_err));
+	rc = ts_config_first(res.domid, cfg, vdevs, msg, sizeof(msg));
 	if (rc) {
-		snprintf(errbuf, errlen, "%s: devices refused (%d)%s%s", cfg_path, rc, disk_err[0] ? ": " : "",
-			 disk_err[0]    ? disk_err
-			 : rc == -EBUSY ? ": the last domain with this id is still going; try again"
-					: "");
+		snprintf(errbuf, errlen, "%s: devices refused: %s", cfg_path, msg);
 		simple(MICA_CTL_DOMAIN_DESTROY, res.domid);
 		return rc;
 	}
@@ -548,23 +512,23 @@ int toolstack_build(const struct xl_domain_config *cfg, const char *cfg_path, bo
 	/*
 	 * The store's part, as xl does it before unpausing: XS_INTRODUCE with the domain's name and
 	 * id, then the backends' device nodes (the devices thread and the vif's thread write them;
-	 * the domain is paused, so the time is dom0's alone).
+	 * the domain is paused, so the time is dom0's alone). A second scan introduces the domain
+	 * if the first only released an earlier one with its id; once the backends have heard of
+	 * both, the config's other devices are attached (an earlier domain's going away cannot take
+	 * them along).
 	 */
 	s_time_t t_store = NOW(), t_intro, t_devices;
-	char path[64];
 
 	dom0_store_scan();
+	dom0_store_scan();
 	t_intro = NOW();
-	if (cfg->nr_vifs) {
-		snprintf(path, sizeof(path), "/local/domain/0/backend/vif/%u/0/state", res.domid);
-		if (xenbus_wait_exists(path, NOW() + SECONDS(2)))
-			fprintf(stderr, "mica create: d%u: no vif nodes after 2 s\n", res.domid);
+	rc = ts_config_rest(res.domid, cfg, vdevs, msg, sizeof(msg));
+	if (rc) {
+		snprintf(errbuf, errlen, "%s: devices refused: %s", cfg_path, msg);
+		simple(MICA_CTL_DOMAIN_DESTROY, res.domid);
+		return rc;
 	}
-	if (cfg->nr_disks) {
-		snprintf(path, sizeof(path), "/local/domain/0/backend/vbd/%u/768/state", res.domid);
-		if (xenbus_wait_exists(path, NOW() + SECONDS(2)))
-			fprintf(stderr, "mica create: d%u: no vbd nodes after 2 s\n", res.domid);
-	}
+	ts_config_wait(res.domid, cfg, vdevs);
 	t_devices = NOW();
 	uint64_t tool = 0, hyp = 0;
 

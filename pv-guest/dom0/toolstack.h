@@ -38,4 +38,23 @@ int ts_block_attach(void *ctx, uint16_t dom, char **spec, unsigned n, char *errb
 int ts_block_list(void *ctx, uint16_t dom, struct mica_cli_disk *buf, unsigned max);
 int ts_block_detach(void *ctx, uint16_t dom, const char *dev);
 
+/*
+ * toolstack_dev.c: a config's devices at create, as xl gives them: vif i is devid i, disk i
+ * its spec's vdev. vif 0 and xvda are the backends' config devices (served when the store
+ * introduces the domain, again for a later domain with the id only if its config has them);
+ * the others are attached once the domain is introduced and go with it.
+ */
+#define TS_MAX_VIFS 4 /* per domain; pv-guest hot-plugs up to 8 devices besides vif 0 and xvda */
+#define TS_MAX_DISKS 4
+/* Before building: every vif and disk servable (vdevs[i]: disk i's number), or an error. */
+int ts_config_check(const struct xl_domain_config *cfg, unsigned int *vdevs, char *errbuf, size_t errlen);
+/* Built, not introduced yet: vif 0 and xvda (or none, replacing an earlier domain's). */
+int ts_config_first(uint16_t dom, const struct xl_domain_config *cfg, const unsigned int *vdevs, char *errbuf,
+		    size_t errlen);
+/* Introduced (and the backends told): vifs 1.. and the disks other than xvda. */
+int ts_config_rest(uint16_t dom, const struct xl_domain_config *cfg, const unsigned int *vdevs, char *errbuf,
+		   size_t errlen);
+/* Until every device's backend state node is written (2 s at most; says which are missing). */
+void ts_config_wait(uint16_t dom, const struct xl_domain_config *cfg, const unsigned int *vdevs);
+
 #endif

@@ -6,6 +6,7 @@
  * The lists are read from the store, as xl reads them.
  */
 #include <pv/dom0.h>
+#include <pv/sched.h>
 #include <pv/xenbus.h>
 
 #include <errno.h>
@@ -16,10 +17,9 @@
 
 #include "toolstack.h"
 #include "xlcfg/xlcfg.h"
+#include "xlcfg/xlcfg_devices.h"
 
 #define SPEC_MAX 512
-#define VDEV_XVDA 768 /* blkback's xvda (the config's disk) */
-#define VDEV_XVD(n) (202 << 8 | (n) << 4)
 
 /* The specs as one xl.cfg entry ("key" = ["a,b,c"]) parsed into cfg; an error in errbuf. */
 static int parse_entry(const char *key, char **spec, unsigned n, struct xl_domain_config *cfg, char *errbuf,
@@ -204,21 +204,6 @@ int ts_net_detach(void *ctx, uint16_t dom, const char *dev)
 
 /* ---- block */
 
-/* "xvda" (blkback's 768) or "xvdb" .. "xvdp" (Xen's xvd numbers), or a number; 0 if neither. */
-static unsigned int vdev_number(const char *name)
-{
-	char *end;
-	unsigned long n = strtoul(name, &end, 10);
-
-	if (!*end && end != name)
-		return n > 0 && n < (1UL << 28) ? (unsigned int)n : 0;
-	if (!strcmp(name, "xvda"))
-		return VDEV_XVDA;
-	if (!strncmp(name, "xvd", 3) && name[3] >= 'b' && name[3] <= 'p' && !name[4])
-		return VDEV_XVD(name[3] - 'a');
-	return 0;
-}
-
 int ts_block_attach(void *ctx, uint16_t dom, char **spec, unsigned n, char *errbuf, size_t errlen)
 {
 	struct xl_domain_config *cfg = calloc(1, sizeof(*cfg));
@@ -240,7 +225,7 @@ int ts_block_attach(void *ctx, uint16_t dom, char **spec, unsigned n, char *errb
 		goto out;
 	rc = -EINVAL;
 	d = &cfg->disks[0];
-	vdev = vdev_number(d->vdev);
+	vdev = xlcfg_vdev_number(d->vdev);
 	if (!vdev) {
 		snprintf(errbuf, errlen, "vdev %s: xvda .. xvdp are served", d->vdev);
 		goto out;
@@ -285,8 +270,121 @@ int ts_block_list(void *ctx, uint16_t dom, struct mica_cli_disk *buf, unsigned m
 
 int ts_block_detach(void *ctx, uint16_t dom, const char *dev)
 {
-	unsigned int vdev = vdev_number(dev);
+	unsigned int vdev = xlcfg_vdev_number(dev);
 
 	(void)ctx;
 	return vdev ? blkback_detach(dom, vdev) : -EINVAL;
+}
+
+/* ---- a config's devices at create */
+
+int ts_config_check(const struct xl_domain_config *cfg, unsigned int *vdevs, char *errbuf, size_t errlen)
+{
+	char msg[200];
+	int rc = xlcfg_check_devices(cfg, TS_MAX_VIFS, TS_MAX_DISKS, vdevs, errbuf, errlen);
+
+	for (unsigned int i = 0; !rc && i < cfg->nr_disks; i++) {
+		const struct xl_disk *d = &cfg->disks[i];
+
+		rc = blkback_check_spec(d->target, d->access != XLCFG_DISK_RO, msg, sizeof(msg));
+		if (rc)
+			snprintf(errbuf, errlen, "disk %s: %s", d->vdev, msg);
+	}
+	return rc;
+}
+
+int ts_config_first(uint16_t dom, const struct xl_domain_config *cfg, const unsigned int *vdevs, char *errbuf,
+		    size_t errlen)
+{
+	const struct xl_disk *xvda = NULL;
+	int rc = 0;
+
+	for (unsigned int i = 0; i < cfg->nr_disks; i++)
+		if (vdevs[i] == XLCFG_VDEV_XVDA)
+			xvda = &cfg->disks[i];
+	if (cfg->nr_vifs)
+		rc = netback_add_vif(dom, cfg->vifs[0].vlan, cfg->vifs[0].has_mac ? cfg->vifs[0].mac : NULL);
+	else
+		netback_remove_vif(dom);
+	if (rc) {
+		snprintf(errbuf, errlen, "vif 0 refused (%d)%s", rc,
+			 rc == -EBUSY ? ": the last domain with this id is still going; try again" : "");
+		return rc;
+	}
+	rc = blkback_set_disk_spec(dom, xvda ? xvda->target : NULL, xvda && xvda->access != XLCFG_DISK_RO, errbuf,
+				   errlen);
+	if (rc && !errbuf[0])
+		snprintf(errbuf, errlen, "xvda refused (%d)", rc);
+	return rc;
+}
+
+/* An earlier domain's device with the same number may still be going away: a few tries. */
+#define TS_ATTACH_TRIES 150
+#define TS_ATTACH_WAIT_MS 20
+
+int ts_config_rest(uint16_t dom, const struct xl_domain_config *cfg, const unsigned int *vdevs, char *errbuf,
+		   size_t errlen)
+{
+	bool more = cfg->nr_vifs > 1;
+	char msg[200];
+	int rc = 0;
+
+	for (unsigned int i = 0; i < cfg->nr_disks; i++)
+		more |= vdevs[i] != XLCFG_VDEV_XVDA;
+	if (!more)
+		return 0;
+	dom0_store_settle(); /* the backends have heard of this domain (and an earlier one's end) */
+	for (unsigned int i = 1; !rc && i < cfg->nr_vifs; i++) {
+		const struct xl_vif *v = &cfg->vifs[i];
+
+		for (int t = 0; t < TS_ATTACH_TRIES; t++) {
+			rc = netback_attach_devid(dom, i, v->vlan, v->has_mac ? v->mac : NULL);
+			if (rc != -EBUSY)
+				break;
+			msleep(TS_ATTACH_WAIT_MS);
+		}
+		if (rc)
+			snprintf(errbuf, errlen, "vif %u refused (%d)%s", i, rc,
+				 rc == -EBUSY ? ": the last domain with this id is still going; try again" : "");
+		else if (v->ip[0]) { /* as network-attach: for the record */
+			char be[64];
+
+			snprintf(be, sizeof(be), "/local/domain/0/backend/vif/%u/%u", dom, i);
+			xenbus_printf(XBT_NIL, be, "ip", "%s", v->ip);
+		}
+	}
+	for (unsigned int i = 0; !rc && i < cfg->nr_disks; i++) {
+		const struct xl_disk *d = &cfg->disks[i];
+
+		if (vdevs[i] == XLCFG_VDEV_XVDA)
+			continue;
+		for (int t = 0; t < TS_ATTACH_TRIES; t++) {
+			msg[0] = '\0';
+			rc = blkback_attach_spec(dom, vdevs[i], d->vdev, d->target, d->access != XLCFG_DISK_RO, msg,
+						 sizeof(msg));
+			if (rc != -EEXIST)
+				break; /* -EEXIST: the last domain's vbd of that number is being released */
+			msleep(TS_ATTACH_WAIT_MS);
+		}
+		if (rc)
+			snprintf(errbuf, errlen, "disk %s refused (%d): %s", d->vdev, rc, msg[0] ? msg : "no free vbd");
+	}
+	return rc;
+}
+
+void ts_config_wait(uint16_t dom, const struct xl_domain_config *cfg, const unsigned int *vdevs)
+{
+	s_time_t deadline = NOW() + SECONDS(2);
+	char path[80];
+
+	for (unsigned int i = 0; i < cfg->nr_vifs; i++) {
+		snprintf(path, sizeof(path), "/local/domain/0/backend/vif/%u/%u/state", dom, i);
+		if (xenbus_wait_exists(path, deadline))
+			fprintf(stderr, "mica create: d%u: no nodes of vif %u after 2 s\n", dom, i);
+	}
+	for (unsigned int i = 0; i < cfg->nr_disks; i++) {
+		snprintf(path, sizeof(path), "/local/domain/0/backend/vbd/%u/%u/state", dom, vdevs[i]);
+		if (xenbus_wait_exists(path, deadline))
+			fprintf(stderr, "mica create: d%u: no nodes of vbd %s after 2 s\n", dom, cfg->disks[i].vdev);
+	}
 }

@@ -350,3 +350,4 @@ PV_GUEST_SCENARIOS+=(svm_dom0_create)
 . tests/integration/dom0_uplink.sh
 . tests/integration/dom0_cli.sh
 . tests/integration/dom0_net.sh
+. tests/integration/dom0_multidev.sh

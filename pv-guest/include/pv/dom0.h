@@ -54,6 +54,8 @@ int dom0_main(void);
 /* The store calls these (from a thread of their own) as domains come and go. */
 void dom0_domain_up(domid_t dom);
 void dom0_domain_down(domid_t dom);
+/* Until the backends have heard of every domain the store introduced or released so far (2 s at most). */
+void dom0_store_settle(void);
 
 /* The shell's view of blkback: one line per vbd (domain, size, state, request counts); the length written. */
 int blkback_status(char *buf, size_t size);
@@ -61,8 +63,11 @@ int blkback_status(char *buf, size_t size);
 void blkback_poll(void); /* unit tests: the vbd threads' turn (threads do not run on the host) */
 #endif
 
-/* A vif for domain dom (on vlan, 0: untagged), served once the domain is up; 0 if it has one. */
-int netback_add_vif(domid_t dom, uint16_t vlan);
+/*
+ * The config's vif 0 for domain dom (on vlan, 0: untagged; mac NULL: 00:16:3e:4d:<dom>), served
+ * once the domain is up; 0 if it has one. -EBUSY: an earlier domain's vif 0 is still going away.
+ */
+int netback_add_vif(domid_t dom, uint16_t vlan, const uint8_t *mac);
 void netback_remove_vif(domid_t dom); /* a domain created later with this id gets none */
 /*
  * The toolstack's disk for domain dom (xvda), replacing what an earlier domain with this id had;
@@ -81,6 +86,12 @@ int blkback_check_spec(const char *target, bool writable, char *err, size_t errl
  * -EEXIST: another vif has that MAC; -ENOSPC: no slot.
  */
 int netback_attach(domid_t dom, uint16_t vlan, const uint8_t *mac, uint32_t *devid);
+/*
+ * The config's vif devid (1..) of a domain just introduced to the store: as network-attach, with
+ * that number (mac NULL: 00:16:3e:4d+devid:<dom>). -EBUSY: an earlier domain's vif of that
+ * number is still going away (try again shortly); -EINVAL; -ENOSPC.
+ */
+int netback_attach_devid(domid_t dom, uint32_t devid, uint16_t vlan, const uint8_t *mac);
 /* network-detach: Closing, the frontend closes (10 s at most), then removed. -ENODEV: no such vif. */
 int netback_detach(domid_t dom, uint32_t devid);
 /*
