@@ -28,6 +28,8 @@
 #include <mica/vcpu_context.h>
 #include <xen/hvm/hvm_vcpu.h>
 
+#include "ctl_int.h"
+
 _Static_assert(sizeof(struct mica_ctl) == 128, "struct mica_ctl is 128 bytes");
 _Static_assert(offsetof(struct mica_ctl, u) == 16, "the union starts at byte 16");
 _Static_assert(sizeof(struct mica_ctl_dominfo) == 88, "dominfo records are 88 bytes");
@@ -57,15 +59,15 @@ struct ctl_cmd {
 	bool dying_ok;  /* may act on a domain being destroyed */
 };
 
-/* Serializes creation, populating and the toolstack's pause counts. */
-static spinlock_t ctl_lock = SPINLOCK_INIT;
+/* Serializes creation, populating, renaming, device mappings and the toolstack's pause counts. */
+spinlock_t ctl_lock = SPINLOCK_INIT;
 
 static uint64_t total_pages(void)
 {
 	return mm_total_bytes() >> PAGE_SHIFT;
 }
 
-static bool all_zero(const void *p, size_t n)
+bool ctl_all_zero(const void *p, size_t n)
 {
 	const uint8_t *b = p;
 
@@ -172,9 +174,9 @@ static long ctl_create(struct vcpu *v, struct domain *unused, struct mica_ctl *c
 	domid_t id = c->domain;
 	struct domain *d;
 
-	if (!cr->max_vcpus || cr->max_vcpus > DOMAIN_MAX_VCPUS || cr->flags || !all_zero(cr->pad, sizeof(cr->pad)) ||
-	    cr->max_pages > total_pages() || !action_ok(cr->on_poweroff) || !action_ok(cr->on_reboot) ||
-	    !action_ok(cr->on_crash) || !name_ok(cr->name) || id >= DOMAIN_ID_MAX)
+	if (!cr->max_vcpus || cr->max_vcpus > DOMAIN_MAX_VCPUS || cr->flags ||
+	    !ctl_all_zero(cr->pad, sizeof(cr->pad)) || cr->max_pages > total_pages() || !action_ok(cr->on_poweroff) ||
+	    !action_ok(cr->on_reboot) || !action_ok(cr->on_crash) || !name_ok(cr->name) || id >= DOMAIN_ID_MAX)
 		return -EINVAL;
 	spin_lock(&ctl_lock);
 	if (!id)
@@ -344,7 +346,7 @@ static long ctl_set_max_mem(struct vcpu *v, struct domain *d, struct mica_ctl *c
 }
 
 /* 0 if [gfn, gfn + nr) is all holes; -EBUSY if something is mapped, -EINVAL if it leaves the physical map. */
-static long range_unmapped(struct domain *d, uint64_t gfn, uint64_t nr)
+long ctl_range_unmapped(struct domain *d, uint64_t gfn, uint64_t nr)
 {
 	for (uint64_t i = 0; i < nr; i++) {
 		int rc = arch_physmap_query(d, _gfn(gfn + i), NULL, NULL);
@@ -394,7 +396,7 @@ static long ctl_populate(struct vcpu *v, struct domain *d, struct mica_ctl *c)
 	if (!p->nr_pages || p->nr_pages > MICA_CTL_POPULATE_MAX || p->gfn + p->nr_pages < p->gfn)
 		return -EINVAL;
 	spin_lock(&ctl_lock);
-	rc = range_unmapped(d, p->gfn, p->nr_pages);
+	rc = ctl_range_unmapped(d, p->gfn, p->nr_pages);
 	if (rc == 0 && d->mem_pages + p->nr_pages > __atomic_load_n(&d->max_pages, __ATOMIC_RELAXED))
 		rc = -ENOMEM;
 	if (rc == 0)
@@ -489,142 +491,6 @@ static long ctl_sched_set(struct vcpu *v, struct domain *d, struct mica_ctl *c)
 	return sched_set_domain_params(d, c->u.sched.weight, c->u.sched.cap); /* -EINVAL out of range */
 }
 
-/* ---- dom0's devices (docs/abi.md, "dom0's devices") */
-
-/* Domain 0 only, the hardware domain: privilege alone (a second toolstack domain) is not enough. */
-static bool is_hardware_domain(const struct domain *d)
-{
-	return d->domain_id == 0 && d->privileged;
-}
-
-/* The order of a power of two from 1 to MICA_CTL_DMA_MAX_PAGES, or -1. */
-static int dma_order(uint32_t nr_pages)
-{
-	if (!nr_pages || nr_pages > MICA_CTL_DMA_MAX_PAGES || (nr_pages & (nr_pages - 1)))
-		return -1;
-	return __builtin_ctz(nr_pages);
-}
-
-static long ctl_dma_alloc(struct vcpu *v, struct domain *unused, struct mica_ctl *c)
-{
-	struct mica_ctl_dma *m = &c->u.dma;
-	int order = dma_order(m->nr_pages);
-	mfn_t mfn;
-	int rc;
-
-	if (!is_hardware_domain(v->domain))
-		return -EPERM;
-	if (m->pad || order < 0)
-		return -EINVAL;
-	rc = dma_mem_alloc(v->domain, (unsigned int)order, &mfn);
-	if (rc)
-		return rc;
-	m->base = mfn_to_maddr(mfn);
-	return 0;
-}
-
-static long ctl_dma_free(struct vcpu *v, struct domain *unused, struct mica_ctl *c)
-{
-	const struct mica_ctl_dma *m = &c->u.dma;
-	int order = dma_order(m->nr_pages);
-
-	if (!is_hardware_domain(v->domain))
-		return -EPERM;
-	if (m->pad || order < 0 || (m->base & (PAGE_SIZE - 1)))
-		return -EINVAL;
-	return dma_mem_free(v->domain, maddr_to_mfn(m->base), (unsigned int)order);
-}
-
-/* Device registers at guest frame == machine frame, uncached; all of the range or none of it. */
-static long ctl_iomem_map(struct vcpu *v, struct domain *unused, struct mica_ctl *c)
-{
-	const struct mica_ctl_iomem *m = &c->u.iomem;
-	struct domain *d = v->domain;
-	const char *why = NULL;
-	long rc;
-
-	if (!is_hardware_domain(d))
-		return -EPERM;
-	rc = iomem_check(m->mfn, m->nr_pages, &why);
-	if (rc == -EPERM)
-		printk("Mica: d%u may not map frames 0x%lx+0x%lx as device memory: %s\n", d->domain_id, m->mfn,
-		       m->nr_pages, why);
-	if (rc)
-		return rc;
-	spin_lock(&ctl_lock);
-	rc = range_unmapped(d, m->mfn, m->nr_pages);
-	if (rc == 0) {
-		rc = arch_physmap_map(d, _gfn(m->mfn), _mfn(m->mfn), m->nr_pages, PHYSMAP_MMIO);
-		if (rc)
-			arch_physmap_unmap(d, _gfn(m->mfn), m->nr_pages); /* the prefix that was mapped */
-	}
-	spin_unlock(&ctl_lock);
-	return rc;
-}
-
-/* ---- consoles and names */
-
-/* Gives the console's input to d (the caller's own: takes it back); or only reports who has it. */
-static long ctl_console_attach(struct vcpu *v, struct domain *unused, struct mica_ctl *c)
-{
-	struct mica_ctl_console *con = &c->u.console;
-	struct domain *d;
-	int focus, att;
-
-	if (con->flags & ~MICA_CTL_CONSOLE_QUERY)
-		return -EINVAL;
-	if (!(con->flags & MICA_CTL_CONSOLE_QUERY)) {
-		d = domain_lookup(c->domain);
-		if (!d || d->dying)
-			return -ESRCH;
-		if (d != v->domain && (!d->console_ring || domain_is_dead(d)))
-			return -ENODEV; /* no console to attach to (or nobody to read what is typed) */
-		domain_console_attach(d, v->domain->domain_id);
-	} else if (c->domain) {
-		return -EINVAL;
-	}
-	focus = domain_console_focus_id();
-	att = domain_console_attached_id();
-	con->focus = focus < 0 ? MICA_CTL_CONSOLE_NONE : (uint16_t)focus;
-	con->attached = att < 0 ? MICA_CTL_CONSOLE_NONE : (uint16_t)att;
-	return 0;
-}
-
-/* Printable ASCII without spaces, 1 .. MICA_CTL_NAME_LEN - 1 of them, NUL-terminated. */
-static bool rename_ok(const char *name)
-{
-	size_t i;
-
-	for (i = 0; i < MICA_CTL_NAME_LEN && name[i]; i++)
-		if (name[i] <= 0x20 || name[i] > 0x7e)
-			return false;
-	if (i == 0 || i == MICA_CTL_NAME_LEN)
-		return false;
-	return all_zero(name + i, MICA_CTL_NAME_LEN - i); /* nothing hidden after the NUL */
-}
-
-static long ctl_rename(struct vcpu *v, struct domain *d, struct mica_ctl *c)
-{
-	const char *name = c->u.rename.name;
-	long rc = 0;
-
-	if (!rename_ok(name))
-		return -EINVAL;
-	spin_lock(&ctl_lock);
-	for (unsigned int id = 0; id < DOMAIN_ID_MAX && !rc; id++) {
-		struct domain *o = domain_lookup((domid_t)id);
-
-		if (o && o != d && !o->dying && !strncmp(o->name, name, DOMAIN_NAME_MAX))
-			rc = -EEXIST;
-	}
-	if (!rc) {
-		printk("Mica: d%u (%s) renamed %s by d%u\n", d->domain_id, d->name, name, v->domain->domain_id);
-		mica_strlcpy(d->name, name, sizeof(d->name));
-	}
-	spin_unlock(&ctl_lock);
-	return rc;
-}
-
 /* ---- dispatch */
 
 /* Bytes of the union a command's member takes. */
@@ -695,7 +561,7 @@ long do_ctl(struct vcpu *v, const uint64_t *args)
 	if (c.cmd >= ARRAY_SIZE(ctl_cmds) || !ctl_cmds[c.cmd].fn)
 		return -ENOSYS;
 	cmd = &ctl_cmds[c.cmd];
-	if (!all_zero(c.pad, sizeof(c.pad)) || !all_zero(c.u.raw + cmd->size, sizeof(c.u.raw) - cmd->size))
+	if (!ctl_all_zero(c.pad, sizeof(c.pad)) || !ctl_all_zero(c.u.raw + cmd->size, sizeof(c.u.raw) - cmd->size))
 		return -EINVAL;
 	rc = ctl_target(v, cmd, &c, &d);
 	if (rc < 0)
@@ -709,7 +575,8 @@ long do_ctl(struct vcpu *v, const uint64_t *args)
 		if (c.cmd == MICA_CTL_DOMAIN_CREATE && domain_lookup(c.domain))
 			domain_kill(domain_lookup(c.domain));
 		if (c.cmd == MICA_CTL_DMA_ALLOC) /* ... nor a DMA block it never learnt of */
-			dma_mem_free(v->domain, maddr_to_mfn(c.u.dma.base), (unsigned int)dma_order(c.u.dma.nr_pages));
+			dma_mem_free(v->domain, maddr_to_mfn(c.u.dma.base),
+				     (unsigned int)ctl_dma_order(c.u.dma.nr_pages));
 		rc = -EFAULT;
 	}
 	return rc;
