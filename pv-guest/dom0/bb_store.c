@@ -19,7 +19,7 @@
 #define RAM_CHUNK_ORDER 4 /* RAM disks in 64 KiB chunks, allocated on first write */
 #define RAM_CHUNK_BYTES (PAGE_SIZE << RAM_CHUNK_ORDER)
 
-__attribute__((format(printf, 4, 5))) static int refuse(char *err, size_t errlen, int rc, const char *fmt, ...)
+int bb_refuse(char *err, size_t errlen, int rc, const char *fmt, ...)
 {
 	va_list ap;
 
@@ -67,12 +67,12 @@ static int ram_open(struct bb_store *s, const char *mib_text, char *err, size_t 
 	if (*end == 'M')
 		end++;
 	if (mib_text[0] < '0' || mib_text[0] > '9' || *end || !mib || mib > BB_MAX_MIB)
-		return refuse(err, errlen, -EINVAL, "ram:%s: a RAM disk is ram:MIB, 1..%u", mib_text, BB_MAX_MIB);
+		return bb_refuse(err, errlen, -EINVAL, "ram:%s: a RAM disk is ram:MIB, 1..%u", mib_text, BB_MAX_MIB);
 	s->sectors = (uint64_t)mib << 20 >> 9;
 	s->nchunks = (mib << 20) / RAM_CHUNK_BYTES;
 	s->chunks = calloc(s->nchunks, sizeof(*s->chunks));
 	if (!s->chunks)
-		return refuse(err, errlen, -ENOMEM, "ram:%s: no memory", mib_text);
+		return bb_refuse(err, errlen, -ENOMEM, "ram:%s: no memory", mib_text);
 	s->ops = &ram_ops;
 	s->can_flush = true;
 	return 0;
@@ -142,9 +142,9 @@ static int file_open(struct bb_store *s, const char *path, char *err, size_t err
 	int ino;
 
 	if (!fs)
-		return refuse(err, errlen, -ENODEV, "%s: dom0 has no image store (no micafs on vda)", path);
+		return bb_refuse(err, errlen, -ENODEV, "%s: dom0 has no image store (no micafs on vda)", path);
 	if (!micafs_name_ok(path))
-		return refuse(err, errlen, -EINVAL, "%s: not an image path (/images/NAME)", path);
+		return bb_refuse(err, errlen, -EINVAL, "%s: not an image path (/images/NAME)", path);
 	images_lock();
 	ino = micafs_open(fs, path, s->writable);
 	if (ino >= 0 && (micafs_stat(fs, (unsigned int)ino, &st) || !st.size)) {
@@ -153,13 +153,13 @@ static int file_open(struct bb_store *s, const char *path, char *err, size_t err
 	}
 	images_unlock();
 	if (ino == -ENOENT)
-		return refuse(err, errlen, ino, "%s: no such image in dom0's image store (ls /images)", path);
+		return bb_refuse(err, errlen, ino, "%s: no such image in dom0's image store (ls /images)", path);
 	if (ino == -EBUSY)
-		return refuse(err, errlen, ino, "%s: in use by another domain", path);
+		return bb_refuse(err, errlen, ino, "%s: in use by another domain", path);
 	if (ino == -EINVAL)
-		return refuse(err, errlen, ino, "%s: an empty image", path);
+		return bb_refuse(err, errlen, ino, "%s: an empty image", path);
 	if (ino < 0)
-		return refuse(err, errlen, ino, "%s: cannot open (%d)", path, ino);
+		return bb_refuse(err, errlen, ino, "%s: cannot open (%d)", path, ino);
 	s->ops = &file_ops;
 	s->ino = (unsigned int)ino;
 	s->sectors = st.size / BB_SECTOR;
@@ -218,13 +218,13 @@ static int phy_open(struct bb_store *s, const char *name, char *err, size_t errl
 	struct blkdev *d = blkdev_find(name);
 
 	if (!d)
-		return refuse(err, errlen, -ENOENT, "%s: no such block device in dom0", name);
+		return bb_refuse(err, errlen, -ENOENT, "%s: no such block device in dom0", name);
 	if (d == images_dev())
-		return refuse(err, errlen, -EBUSY, "%s: holds dom0's image store; use file:/images/...", name);
+		return bb_refuse(err, errlen, -EBUSY, "%s: holds dom0's image store; use file:/images/...", name);
 	if (s->writable && d->read_only)
-		return refuse(err, errlen, -EROFS, "%s: a read-only device; give the disk access=ro", name);
+		return bb_refuse(err, errlen, -EROFS, "%s: a read-only device; give the disk access=ro", name);
 	if (!d->sectors)
-		return refuse(err, errlen, -EINVAL, "%s: an empty device", name);
+		return bb_refuse(err, errlen, -EINVAL, "%s: an empty device", name);
 	s->ops = &phy_ops;
 	s->dev = d;
 	s->sectors = d->sectors;
@@ -242,7 +242,7 @@ int bb_store_open(struct bb_store *s, const char *target, bool writable, char *e
 	if (errlen)
 		err[0] = '\0';
 	if (!target || !target[0] || strlen(target) >= sizeof(s->target))
-		return refuse(err, errlen, -EINVAL, "no disk target, or longer than %u bytes", BB_TARGET_MAX - 1);
+		return bb_refuse(err, errlen, -EINVAL, "no disk target, or longer than %u bytes", BB_TARGET_MAX - 1);
 	s->writable = writable;
 	if (!strncmp(target, "ram:", 4))
 		rc = ram_open(s, target + 4, err, errlen);
@@ -255,8 +255,8 @@ int bb_store_open(struct bb_store *s, const char *target, bool writable, char *e
 	else if (target[0] == '/')
 		rc = file_open(s, target, err, errlen);
 	else
-		rc = refuse(err, errlen, -EINVAL, "%s: a disk target is ram:MIB, file:/images/NAME or phy:/dev/DEV",
-			    target);
+		rc = bb_refuse(err, errlen, -EINVAL, "%s: a disk target is ram:MIB, file:/images/NAME or phy:/dev/DEV",
+			       target);
 	if (rc) {
 		memset(s, 0, sizeof(*s));
 		return rc;

@@ -53,5 +53,7 @@ int bb_store_open(struct bb_store *s, const char *target, bool writable, char *e
 void bb_store_close(struct bb_store *s); /* flushes; the store is empty afterwards */
 unsigned long bb_store_used_kib(const struct bb_store *s);
 bool bb_store_same(const struct bb_store *s, const char *target); /* the same image or device */
+/* The message (formatted into err, when errlen) of an error rc, which it returns. */
+__attribute__((format(printf, 4, 5))) int bb_refuse(char *err, size_t errlen, int rc, const char *fmt, ...);
 
 #endif

@@ -8,21 +8,9 @@
 #include <pv/mm.h>
 
 #include <errno.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-__attribute__((format(printf, 4, 5))) static int refuse(char *err, size_t errlen, int rc, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	if (errlen)
-		vsnprintf(err, errlen, fmt, ap);
-	va_end(ap);
-	return rc;
-}
 
 static int bb_prepare(void)
 {
@@ -151,7 +139,7 @@ static int bb_claim(domid_t dom, const char *target, bool writable, char *err, s
 		if (!h)
 			return 0;
 		if (h->up || !h->gone) /* alive, or given to a domain not up yet */
-			return refuse(err, errlen, -EBUSY, "%s: in use by domain %u", target, (unsigned int)h->dom);
+			return bb_refuse(err, errlen, -EBUSY, "%s: in use by domain %u", target, (unsigned int)h->dom);
 		if (!h->connected && !h->published) {
 			vbd_close_store(h);
 			continue;
@@ -164,8 +152,8 @@ static int bb_claim(domid_t dom, const char *target, bool writable, char *err, s
 			continue;
 		}
 #endif
-		return refuse(err, errlen, -EBUSY, "%s: domain %u's disk is still being released; try again", target,
-			      (unsigned int)h->dom);
+		return bb_refuse(err, errlen, -EBUSY, "%s: domain %u's disk is still being released; try again", target,
+				 (unsigned int)h->dom);
 	}
 }
 
@@ -198,8 +186,9 @@ int blkback_set_disk_spec(domid_t dom, const char *target, bool writable, char *
 	if (errlen)
 		err[0] = '\0';
 	if (v && (v->connected || v->up || v->published))
-		return refuse(err, errlen, -EBUSY, "domain %u: the last domain with this id is still going; try again",
-			      (unsigned int)dom);
+		return bb_refuse(err, errlen, -EBUSY,
+				 "domain %u: the last domain with this id is still going; try again",
+				 (unsigned int)dom);
 	if (!target || !target[0]) {
 		if (v) { /* a new domain with this id gets no disk; an earlier RAM disk is gone */
 			bb_store_close(&v->disk);
@@ -224,7 +213,7 @@ int blkback_set_disk_spec(domid_t dom, const char *target, bool writable, char *
 		rc = blkback_add(dom, &s);
 		if (rc) {
 			bb_store_close(&s);
-			return refuse(err, errlen, rc, "no room for another vbd (%d)", rc);
+			return bb_refuse(err, errlen, rc, "no room for another vbd (%d)", rc);
 		}
 		v = vbd_find(dom);
 	} else {
@@ -237,7 +226,7 @@ int blkback_set_disk_spec(domid_t dom, const char *target, bool writable, char *
 	if (vbd_bounce(v)) {
 		bb_store_close(&v->disk);
 		v->disabled = true;
-		return refuse(err, errlen, -ENOMEM, "no memory for the vbd's buffer");
+		return bb_refuse(err, errlen, -ENOMEM, "no memory for the vbd's buffer");
 	}
 	return 0;
 }
@@ -295,10 +284,10 @@ int blkback_attach_spec(domid_t dom, unsigned int vdev, const char *dev, const c
 		err[0] = '\0';
 	if (!dom || dom >= DOMID_FIRST_RESERVED || !vdev || !dev || strlen(dev) >= sizeof(v->dev) || !target ||
 	    !target[0])
-		return refuse(err, errlen, -EINVAL, "bad domain, vdev or target");
+		return bb_refuse(err, errlen, -EINVAL, "bad domain, vdev or target");
 	v = vbd_find_vdev(dom, vdev);
 	if (v && (v->up || v->connected || v->published || vdev != BB_VDEV))
-		return refuse(err, errlen, -EEXIST, "domain %u has %s already", (unsigned int)dom, dev);
+		return bb_refuse(err, errlen, -EEXIST, "domain %u has %s already", (unsigned int)dom, dev);
 	if (v) /* the config's xvda, given up: its old store goes */
 		vbd_close_store(v);
 	rc = bb_prepare();
@@ -316,17 +305,17 @@ int blkback_attach_spec(domid_t dom, unsigned int vdev, const char *dev, const c
 		v = blkback_add_vdev(dom, vdev, dev, &s);
 		if (!v) {
 			bb_store_close(&s);
-			return refuse(err, errlen, -ENOSPC, "no free vbd");
+			return bb_refuse(err, errlen, -ENOSPC, "no free vbd");
 		}
 	}
 	v->hotplug = true;
 	if (vbd_bounce(v)) {
 		bb_store_close(&v->disk);
 		v->dom = 0;
-		return refuse(err, errlen, -ENOMEM, "no memory for the vbd's buffer");
+		return bb_refuse(err, errlen, -ENOMEM, "no memory for the vbd's buffer");
 	}
 	vbd_start(v);
-	return v->thread ? 0 : refuse(err, errlen, -ENOMEM, "no thread for the vbd");
+	return v->thread ? 0 : bb_refuse(err, errlen, -ENOMEM, "no thread for the vbd");
 }
 
 int blkback_attach(domid_t dom, unsigned int vdev, const char *dev, unsigned long mib)
